@@ -1,0 +1,91 @@
+"""The checker contract. A checker is one class in one module of this package:
+
+- `code` (stable, e.g. QC101) and `slug` (readable, e.g. "phrase.off_platform", which is
+  the `rule` of its flags), the `category` it raises by default, its lifecycle `status`;
+- `Params`: a pydantic model of what a checklist item may set (`params:` in YAML);
+- a docstring in the fixed template: What it does / Why is this bad? / Example / Use instead;
+- `must_flag` and `must_pass`: examples the test suite runs, as linters test their rules;
+- `check(chat)`: yields `Hit`s. The pipeline turns hits into flags with the checklist
+  item's category, severity and points, so built-in checkers and composed YAML rules
+  produce the same kind of flag.
+"""
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from qc_engine.chat import Chat
+    from qc_engine.resources import Resources
+
+
+class Params(BaseModel):
+    """Base of every checker's parameters: unknown keys are an error, not a silent typo."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass(slots=True)
+class Hit:
+    """One problem a checker found, before the checklist gives it severity and points."""
+
+    message_index: int
+    span: tuple[int, int] | None
+    evidence: str
+    confidence: float = 1.0
+    category: str | None = None  # only for checkers that raise more than one category
+
+
+@dataclass
+class Example:
+    """A small chat for a checker's must-flag / must-pass tests.
+
+    `chat` has one message per line, `ROLE: text` or `ROLE@HH:MM:SS: text`, where ROLE is
+    c (customer), a (agent), b (bot) or s (system). `at`, if given, is the message index of
+    the first expected hit; `params` override the checker's defaults; `meta` sets transcript
+    fields such as order_status or channel.
+    """
+
+    chat: str
+    at: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+class Checker:
+    code: ClassVar[str]
+    slug: ClassVar[str]
+    category: ClassVar[str]
+    status: ClassVar[str] = "stable"
+    source: ClassVar[str] = "rule"
+    Params: ClassVar[type[Params]] = Params
+    must_flag: ClassVar[list[Example | str]] = []
+    must_pass: ClassVar[list[Example | str]] = []
+
+    def __init__(self, params: Params, resources: Resources) -> None:
+        self.params = params
+        self.resources = resources
+
+    def check(self, chat: Chat) -> Iterator[Hit]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def rule_name(self, item_id: str) -> str:
+        """The `rule` its flags carry. Generic checkers (composed rules, token patterns)
+        add the checklist item id, since one checker serves many items."""
+        return self.slug
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "(no documentation)")
+
+    @classmethod
+    def examples(cls) -> tuple[list[Example], list[Example]]:
+        def norm(items: list[Example | str]) -> list[Example]:
+            return [e if isinstance(e, Example) else Example(chat=e) for e in items]
+
+        return norm(cls.must_flag), norm(cls.must_pass)

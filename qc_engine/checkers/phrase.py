@@ -1,0 +1,61 @@
+"""The shared mechanism of lexicon checkers; each concern subclasses it in its own module."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from qc_engine.checkers.base import Checker, Hit, Params
+
+if TYPE_CHECKING:
+    from qc_engine.chat import Chat
+    from qc_engine.resources import Resources
+
+Role = Literal["customer", "agent", "bot", "system"]
+
+
+class PhraseParams(Params):
+    lexicons: list[str] | None = None
+    """Lexicon files (relative to the checklist folder or checklists/lexicons/); default:
+    the checker's own."""
+    extra: list[str] = []
+    """More phrases, one lexicon line each (conditions allowed), kept in the checklist."""
+    roles: list[Role] | None = None
+    """Whose messages to inspect; default: the checker's own (agent and bot for agent
+    categories, customer for customer signals)."""
+
+
+class PhraseChecker(Checker):
+    """Abstract: flags a message holding a phrase from the checker's lexicons."""
+
+    Params = PhraseParams
+    lexicon_files: ClassVar[tuple[str, ...]] = ()
+    roles: ClassVar[tuple[str, ...]] = ("agent", "bot")
+
+    def __init__(self, params: PhraseParams, resources: Resources) -> None:  # type: ignore[override]
+        super().__init__(params, resources)
+        files = params.lexicons if params.lexicons is not None else list(self.lexicon_files)
+        self.lexicons = [resources.lexicon(name) for name in files]
+        if params.extra:
+            self.lexicons.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra))
+        self.inspect_roles = frozenset(params.roles or self.roles)
+
+    def check(self, chat: Chat) -> Iterator[Hit]:
+        roles = self.inspect_roles
+        for index, role in enumerate(chat.roles):
+            if role not in roles:
+                continue
+            for lexicon in self.lexicons:
+                hit = chat.first_hit(index, lexicon)
+                if hit is None:
+                    continue
+                span = chat.norm[index].to_original(hit.start, hit.end)
+                yield Hit(index, span, self.evidence(chat, index, span, hit.entry))
+                break
+
+    @staticmethod
+    def evidence(chat: Chat, index: int, span: tuple[int, int], entry: object) -> str:
+        from qc_engine.lexicon import Entry
+
+        assert isinstance(entry, Entry)
+        source = entry.source.rsplit("/", 1)[-1]
+        return f"「{chat.quote(index, span)}」命中词条「{entry.original}」({source} 第{entry.line}行)"

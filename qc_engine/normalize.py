@@ -1,0 +1,263 @@
+"""Text normalisation for Chinese chat, with a map back to the original characters.
+
+Every checker matches on `NormalizedText.text`; every span it reports goes through
+`to_original`, so a flag's span points into the message as the customer saw it.
+
+What normalisation does, in order:
+1. one-to-one character mapping (offsets unchanged): full-width to half-width, traditional
+   to simplified (OpenCC's character table), ASCII case folding, circled digits;
+2. runs of Chinese numerals long enough to be a phone or account number become digits;
+3. platform emoticon codes ([微笑], /:^_^) and Unicode emoji are recognised as emoji, kept
+   aside in `emoji` and removed from the text, so "[微笑]" never matches the word 微笑;
+4. separators wedged between characters ("加 我 微 信", "薇❤信", "加.微.信") are removed,
+   except between two ASCII letters or digits ("3.5", "ok thanks" stay);
+5. evasions of banned words ("vx", "V信", "威信", "扣扣") become their canonical form.
+Steps 3-5 change offsets; they run only when a message needs them, the common message takes
+the fast path (two C-level passes and no offset table).
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from qc_engine.errors import QCError
+
+EMOJI_KINDS = ("cheerful", "mocking", "apologetic", "neutral")
+
+
+def _build_char_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    import opencc
+
+    path = Path(os.path.dirname(opencc.__file__)) / "dictionary" / "TSCharacters.txt"
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            trad, _, simp = line.rstrip("\n").partition("\t")
+            first = simp.split(" ")[0] if simp else ""
+            if len(trad) == 1 and len(first) == 1 and trad != first:
+                table[ord(trad)] = first
+    for code in range(0xFF01, 0xFF5F):
+        table[code] = chr(code - 0xFEE0).lower()
+    table[0x3000] = " "
+    for code in range(ord("A"), ord("Z") + 1):
+        table[code] = chr(code + 32)
+    for offset in range(9):
+        table[0x2460 + offset] = str(offset + 1)
+    return table
+
+
+CHAR_TABLE = _build_char_table()
+_NUMERAL_TABLE = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
+_NUMERAL_RUN = re.compile(r"[0-9零〇一二三四五六七八九幺两]{6,}")
+_HAS_CN_NUMERAL = re.compile(r"[零〇一二三四五六七八九幺两]")
+
+# Characters that decorate or split a word without meaning anything.
+SEPARATORS = frozenset(" \t\u00a0\u200b\u200c\u200d\u2060\ufeff*-_.·•~|/\\+=#^'\"`★☆♡♥◆◇●○")
+_SEPARATOR_RE = re.compile(
+    "[" + re.escape("".join(sorted(SEPARATORS))) + "]"
+)
+_EMOJI_CHARS = (
+    "\U0001F000-\U0001FAFF\u2600-\u2604\u2607-\u26FF\u2700-\u27BF\u2B50\u2B55"
+    "\u3030\u303D\u3297\u3299\uFE0F"
+)
+_CLAUSE_BREAK = re.compile(r"[,。!?;；…\n\r]")
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _joinable(ch: str) -> bool:
+    return is_cjk(ch) or (ch.isascii() and ch.isalnum())
+
+
+@dataclass(slots=True, frozen=True)
+class EmojiHit:
+    """One emoji or emoticon code in the original text."""
+
+    start: int
+    end: int
+    code: str
+    kind: str
+
+
+@dataclass(slots=True)
+class NormalizedText:
+    original: str
+    text: str
+    starts: list[int] | None
+    ends: list[int] | None
+    emoji: tuple[EmojiHit, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of `text` back to the original message."""
+        if self.starts is None or self.ends is None:
+            return (start, end)
+        if end <= start:
+            pos = self.starts[start] if start < len(self.starts) else len(self.original)
+            return (pos, pos)
+        return (self.starts[start], self.ends[end - 1])
+
+    def clause(self, start: int, end: int) -> str:
+        """The clause (between sentence punctuation) that holds text[start:end]."""
+        text = self.text
+        left = start
+        while left > 0 and not _CLAUSE_BREAK.match(text, left - 1):
+            left -= 1
+        right = end
+        n = len(text)
+        while right < n and not _CLAUSE_BREAK.match(text, right):
+            right += 1
+        return text[left:right]
+
+
+class Normalizer:
+    """Normalises chat text. Built once from the lexicons for emoticons and evasions."""
+
+    def __init__(self, *, emoticons: dict[str, str], evasions: dict[str, str]) -> None:
+        self.emoticons = dict(emoticons)
+        self.evasions = dict(evasions)
+        codes = sorted((c for c in self.emoticons if len(c) > 1 or not _is_emoji_char(c)),
+                       key=len, reverse=True)
+        alternatives = [re.escape(c) for c in codes] + [f"[{_EMOJI_CHARS}]\u200d?"]
+        self._emoji_re = re.compile("|".join(alternatives))
+        self._evasion_re: re.Pattern[str] | None = None
+        if self.evasions:
+            parts = []
+            for variant in sorted(self.evasions, key=len, reverse=True):
+                pattern = re.escape(variant)
+                if variant[0].isascii() and variant[0].isalnum():
+                    pattern = r"(?<![a-z0-9])" + pattern
+                if variant[-1].isascii() and variant[-1].isalnum():
+                    pattern += r"(?![a-z0-9])"
+                parts.append(pattern)
+            self._evasion_re = re.compile("|".join(parts))
+
+    def normalize(self, original: str) -> NormalizedText:
+        text = original.translate(CHAR_TABLE)
+        if _HAS_CN_NUMERAL.search(text):
+            text = _NUMERAL_RUN.sub(lambda m: m.group().translate(_NUMERAL_TABLE), text)
+        emoji = self._find_emoji(original)
+        evasion = self._evasion_re.search(text) if self._evasion_re else None
+        if not emoji and evasion is None and not _SEPARATOR_RE.search(text):
+            return NormalizedText(original, text, None, None, ())
+        chars, starts = self._strip(text, emoji)
+        ends = [s + 1 for s in starts]
+        stripped = "".join(chars)
+        if self._evasion_re is not None and self._evasion_re.search(stripped):
+            stripped, starts, ends = self._canonicalise(stripped, starts, ends)
+        return NormalizedText(original, stripped, starts, ends, tuple(emoji))
+
+    def normalize_phrase(self, phrase: str) -> str:
+        """Normalise a lexicon phrase exactly as message text is normalised."""
+        return self.normalize(phrase).text
+
+    def _find_emoji(self, original: str) -> list[EmojiHit]:
+        hits = []
+        for match in self._emoji_re.finditer(original):
+            code = match.group()
+            if code == "\ufe0f":
+                continue
+            key = code.rstrip("\u200d")
+            kind = self.emoticons.get(key) or self.emoticons.get(key.rstrip("\ufe0f"), "neutral")
+            hits.append(EmojiHit(match.start(), match.end(), key, kind))
+        return hits
+
+    @staticmethod
+    def _strip(text: str, emoji: list[EmojiHit]) -> tuple[list[str], list[int]]:
+        n = len(text)
+        is_emoji = bytearray(n)
+        for hit in emoji:
+            for k in range(hit.start, hit.end):
+                is_emoji[k] = 1
+        chars: list[str] = []
+        starts: list[int] = []
+        i = 0
+        while i < n:
+            ch = text[i]
+            if not is_emoji[i] and ch not in SEPARATORS:
+                chars.append(ch)
+                starts.append(i)
+                i += 1
+                continue
+            j = i
+            while j < n and (is_emoji[j] or text[j] in SEPARATORS):
+                j += 1
+            before = text[i - 1] if i > 0 else ""
+            after = text[j] if j < n else ""
+            joins = (
+                before and after and _joinable(before) and _joinable(after)
+                and not (before.isascii() and after.isascii())
+            )
+            if not joins:
+                for k in range(i, j):
+                    if not is_emoji[k]:
+                        chars.append(text[k])
+                        starts.append(k)
+            i = j
+        return chars, starts
+
+    def _canonicalise(
+        self, text: str, starts: list[int], ends: list[int]
+    ) -> tuple[str, list[int], list[int]]:
+        assert self._evasion_re is not None
+        out: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        last = 0
+        for match in self._evasion_re.finditer(text):
+            s, e = match.span()
+            out.append(text[last:s])
+            new_starts.extend(starts[last:s])
+            new_ends.extend(ends[last:s])
+            canonical = self.evasions[match.group()]
+            out.append(canonical)
+            new_starts.extend([starts[s]] * len(canonical))
+            new_ends.extend([ends[e - 1]] * len(canonical))
+            last = e
+        out.append(text[last:])
+        new_starts.extend(starts[last:])
+        new_ends.extend(ends[last:])
+        return "".join(out), new_starts, new_ends
+
+
+def _is_emoji_char(code: str) -> bool:
+    return len(code) == 1 and re.fullmatch(f"[{_EMOJI_CHARS}]", code) is not None
+
+
+def read_table(path: Path, *, columns: int = 2) -> Iterable[tuple[int, list[str]]]:
+    """Yield (line number, fields) of a whitespace-separated table; lines starting '#' are
+    comments (no inline comments: '#' can be part of an emoticon code)."""
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise QCError("E202", f"cannot read lexicon: {exc.strerror}", file=str(path)) from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            body = line.strip()
+            if not body or body.startswith("#"):
+                continue
+            fields = body.split(None, columns - 1)
+            if len(fields) != columns:
+                raise QCError("E202", f"expected {columns} fields separated by spaces",
+                              file=str(path), line=number)
+            yield number, fields
+
+
+def load_normalizer(lexicon_dir: Path) -> Normalizer:
+    """Build the normaliser from `emoticons.txt` and `evasions.txt` in a lexicon folder."""
+    emoticons: dict[str, str] = {}
+    for number, (code, kind) in read_table(lexicon_dir / "emoticons.txt"):
+        if kind not in EMOJI_KINDS:
+            raise QCError("E202", f"unknown emoji kind {kind!r}; expected one of "
+                          f"{', '.join(EMOJI_KINDS)}", file=str(lexicon_dir / "emoticons.txt"),
+                          line=number)
+        emoticons[code] = kind
+    evasions: dict[str, str] = {}
+    plain = Normalizer(emoticons={}, evasions={})
+    for number, (variant, canonical) in read_table(lexicon_dir / "evasions.txt"):
+        evasions[plain.normalize(variant).text] = plain.normalize(canonical).text
+    return Normalizer(emoticons=emoticons, evasions=evasions)

@@ -1,0 +1,95 @@
+"""What checkers load at checklist time: lexicons, the normaliser, regexes, the segmenter."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qc_engine.errors import QCError
+from qc_engine.lexicon import Lexicon, PhraseIndex, load_lexicon
+from qc_engine.normalize import Normalizer
+
+if TYPE_CHECKING:
+    from qc_engine.segment import Segmenter
+
+
+class Resources:
+    """Shared, read-only after `freeze()`: one per loaded checklist."""
+
+    def __init__(
+        self,
+        *,
+        normalizer: Normalizer,
+        base_dir: Path,
+        lexicon_dir: Path,
+        segmenter_factory: Any,
+    ) -> None:
+        self.normalizer = normalizer
+        self.base_dir = base_dir
+        self.lexicon_dir = lexicon_dir
+        self._segmenter_factory = segmenter_factory
+        self._segmenter: Segmenter | None = None
+        self._lexicons: dict[Path, Lexicon] = {}
+        self._inline: list[Lexicon] = []
+        self.phrase_index = PhraseIndex(())
+
+    def resolve(self, name: str) -> Path:
+        """A lexicon path as written in a checklist: relative to the checklist's folder,
+        or a bare file name in the lexicon folder."""
+        path = Path(name)
+        if path.is_absolute():
+            return path
+        for base in (self.base_dir, self.lexicon_dir):
+            candidate = base / path
+            if candidate.exists():
+                return candidate
+        return self.base_dir / path
+
+    def lexicon(self, name: str) -> Lexicon:
+        path = self.resolve(name)
+        found = self._lexicons.get(path)
+        if found is None:
+            if not path.exists():
+                raise QCError("E202", f"lexicon file not found: {name} (looked in "
+                              f"{self.base_dir} and {self.lexicon_dir})", file=str(path))
+            found = self._lexicons[path] = load_lexicon(path, normalizer=self.normalizer)
+        return found
+
+    def inline_lexicon(self, name: str, phrases: list[str]) -> Lexicon:
+        """A lexicon written inside a checklist item (keyword conditions, extra phrases)."""
+        from qc_engine.lexicon import parse_lexicon_lines
+
+        entries = parse_lexicon_lines(phrases, source=name, normalizer=self.normalizer)
+        lexicon = Lexicon(name=name, path=name, entries=tuple(entries))
+        self._inline.append(lexicon)
+        return lexicon
+
+    def freeze(self) -> None:
+        self.phrase_index = PhraseIndex([*self._lexicons.values(), *self._inline])
+
+    def segmenter(self, text: str) -> Any:
+        if self._segmenter is None:
+            self._segmenter = self._segmenter_factory()
+        return self._segmenter(text)
+
+    @property
+    def lexicons(self) -> list[Lexicon]:
+        return [*self._lexicons.values(), *self._inline]
+
+
+def compile_user_regex(pattern: str, *, where: str) -> Any:
+    """Compile a regex from a checklist with RE2: linear time, so no pattern can hang the
+    engine. Constructs RE2 cannot run in linear time (backreferences, lookaround) are
+    rejected with the reason."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise QCError("E203", f"regular expression {pattern!r} is not allowed: {reason} "
+                      "(checklist patterns run on RE2: no backreferences or lookaround)",
+                      field=where) from None

@@ -1,0 +1,245 @@
+"""Transcripts: the engine's input contract (../shared/spec/transcript-format.md).
+
+Parsing validates completely and reports the field at fault; unknown fields are kept.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from qc_engine.errors import QCError
+
+Role = Literal["customer", "agent", "bot", "system"]
+ROLES: tuple[str, ...] = ("customer", "agent", "bot", "system")
+ORDER_STATUSES: tuple[str, ...] = (
+    "none", "unpaid", "paid", "shipped", "delivered", "refunding", "refunded", "closed",
+)
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+@dataclass(slots=True)
+class Message:
+    role: str
+    text: str
+    ts: datetime | None = None
+    sender: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role}
+        if self.sender is not None:
+            out["sender"] = self.sender
+        if self.ts is not None:
+            out["ts"] = self.ts.isoformat()
+        out["text"] = self.text
+        out.update(self.extra)
+        return out
+
+
+@dataclass(slots=True)
+class Transcript:
+    id: str
+    messages: list[Message]
+    channel: str | None = None
+    shop: str | None = None
+    agent: str | None = None
+    order_status: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id}
+        for key in ("channel", "shop", "agent", "order_status"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        out["messages"] = [m.to_dict() for m in self.messages]
+        out.update(self.extra)
+        return out
+
+
+def parse_time(value: str) -> datetime:
+    """ISO 8601; a time without an offset is Asia/Shanghai."""
+    ts = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=SHANGHAI)
+    return ts
+
+
+def _optional_str(obj: dict[str, Any], key: str, where: dict[str, Any]) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise QCError("E101", f"expected a string, got {type(value).__name__}", field=key, **where)
+    return value
+
+
+def transcript_from_dict(
+    data: Any, *, file: str | None = None, line: int | None = None
+) -> Transcript:
+    """Validate one decoded JSON object into a Transcript, naming the field at fault."""
+    where: dict[str, Any] = {"file": file, "line": line}
+    if not isinstance(data, dict):
+        raise QCError("E101", f"a transcript must be a JSON object, got {type(data).__name__}",
+                      **where)
+    tid = data.get("id")
+    if isinstance(tid, int) and not isinstance(tid, bool):
+        tid = str(tid)
+    if not isinstance(tid, str) or not tid.strip():
+        raise QCError("E101", "required: a non-empty string id", field="id", **where)
+    raw_messages = data.get("messages")
+    if not isinstance(raw_messages, list) or not raw_messages:
+        raise QCError("E101", "required: a list of at least one message", field="messages",
+                      **where)
+    messages: list[Message] = []
+    for i, raw in enumerate(raw_messages):
+        path = f"messages[{i}]"
+        if not isinstance(raw, dict):
+            raise QCError("E101", "a message must be a JSON object", field=path, **where)
+        role = raw.get("role")
+        if role not in ROLES:
+            raise QCError("E101", f"expected one of {', '.join(ROLES)}, got {role!r}",
+                          field=f"{path}.role", **where)
+        text = raw.get("text")
+        if not isinstance(text, str):
+            raise QCError("E101", "required: the message text as a string",
+                          field=f"{path}.text", **where)
+        ts_raw = raw.get("ts")
+        ts = None
+        if ts_raw is not None:
+            if not isinstance(ts_raw, str):
+                raise QCError("E101", "expected an ISO 8601 time string", field=f"{path}.ts",
+                              **where)
+            try:
+                ts = parse_time(ts_raw)
+            except ValueError:
+                raise QCError("E101", f"expected an ISO 8601 time, got {ts_raw!r}",
+                              field=f"{path}.ts", **where) from None
+        sender = raw.get("sender")
+        if sender is not None and not isinstance(sender, str):
+            sender = str(sender)
+        extra = {k: v for k, v in raw.items() if k not in ("role", "text", "ts", "sender")}
+        messages.append(Message(role=role, text=text, ts=ts, sender=sender, extra=extra))
+    status = _optional_str(data, "order_status", where)
+    if status is not None and status not in ORDER_STATUSES:
+        raise QCError("E101", f"expected one of {', '.join(ORDER_STATUSES)}, got {status!r}",
+                      field="order_status", **where)
+    known = ("id", "messages", "channel", "shop", "agent", "order_status")
+    return Transcript(
+        id=tid,
+        messages=messages,
+        channel=_optional_str(data, "channel", where),
+        shop=_optional_str(data, "shop", where),
+        agent=_optional_str(data, "agent", where),
+        order_status=status,
+        extra={k: v for k, v in data.items() if k not in known},
+    )
+
+
+@dataclass(slots=True)
+class Loaded:
+    """One item read from an input: a transcript, or the error that replaced it."""
+
+    line: int | None
+    transcript: Transcript | None = None
+    error: QCError | None = None
+
+
+def iter_json_lines(
+    lines: Iterable[str], *, file: str | None, first_line: int = 1
+) -> Iterator[Loaded]:
+    """JSON Lines: a bad line is reported and skipped, the rest still load."""
+    for number, line in enumerate(lines, start=first_line):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Loaded(number, error=QCError(
+                "E100", f"not valid JSON ({exc.msg} at column {exc.colno})", file=file,
+                line=number))
+            continue
+        try:
+            yield Loaded(number, transcript=transcript_from_dict(data, file=file, line=number))
+        except QCError as exc:
+            yield Loaded(number, error=exc)
+
+
+def iter_text(text: str, *, file: str | None, agents: Iterable[str] = ()) -> Iterator[Loaded]:
+    """Read any supported input held in memory: JSON, a JSON array, JSON Lines or Qianniu."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("[") or (stripped.startswith("{") and "\n{" not in stripped):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            if stripped.startswith("["):
+                yield Loaded(exc.lineno, error=QCError(
+                    "E100", f"not valid JSON ({exc.msg} at column {exc.colno})", file=file,
+                    line=exc.lineno))
+                return
+        else:
+            items = data if isinstance(data, list) else [data]
+            for index, item in enumerate(items):
+                where = f"[{index}]" if isinstance(data, list) else None
+                try:
+                    yield Loaded(None, transcript=transcript_from_dict(item, file=file))
+                except QCError as exc:
+                    if where:
+                        exc.field = f"{where}.{exc.field}" if exc.field else where
+                    yield Loaded(None, error=exc)
+            return
+    if stripped.startswith("{"):
+        yield from iter_json_lines(text.lstrip("\ufeff").splitlines(), file=file)
+        return
+    from qc_engine.qianniu import parse_qianniu
+
+    yield from parse_qianniu(text, file=file, agents=agents)
+
+
+def load_path(path: str | Path, *, agents: Iterable[str] = ()) -> Iterator[Loaded]:
+    """Read a file (or '-' for stdin) of transcripts in any supported format."""
+    import sys
+
+    name = str(path)
+    if name == "-":
+        yield from _from_stream(sys.stdin, file="<stdin>", agents=agents)
+        return
+    try:
+        handle = open(path, encoding="utf-8-sig")
+    except OSError as exc:
+        yield Loaded(None, error=QCError("E103", f"cannot open: {exc.strerror}", file=name))
+        return
+    with handle:
+        yield from _from_stream(handle, file=name, agents=agents)
+
+
+def _from_stream(stream: IO[str], *, file: str, agents: Iterable[str]) -> Iterator[Loaded]:
+    """JSON Lines is streamed line by line; other formats are read whole."""
+    try:
+        first = stream.readline()
+        skipped = 0
+        while first and not first.strip():
+            skipped += 1
+            first = stream.readline()
+        head = first.lstrip("\ufeff")
+        if head.startswith("{"):
+            try:
+                json.loads(head)
+                single_line_json = True
+            except json.JSONDecodeError:
+                single_line_json = False
+            if single_line_json:
+                from itertools import chain
+
+                yield from iter_json_lines(chain([head], stream), file=file,
+                                           first_line=skipped + 1)
+                return
+        rest = stream.read()
+    except UnicodeDecodeError as exc:
+        yield Loaded(None, error=QCError("E103", f"not UTF-8 text ({exc.reason})", file=file))
+        return
+    yield from iter_text("\n" * skipped + first + rest, file=file, agents=agents)
