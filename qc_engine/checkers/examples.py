@@ -38,13 +38,14 @@ def parse_example_chat(chat: str, *, meta: dict | None = None) -> Transcript:
                       order_status=meta.pop("order_status", None), extra=meta)
 
 
-def run_example(
+def build_checker(
     checker_cls: type[Checker],
-    example: Example,
+    params: dict | None = None,
     *,
     lexicon_dir: Path,
     normalizer: Normalizer | None = None,
-) -> list[Hit]:
+) -> tuple[Checker, Resources]:
+    """One checker on its own, ready to `check(Chat(transcript, resources))`."""
     from qc_engine.segment import Segmenter
 
     normalizer = normalizer or load_normalizer(lexicon_dir)
@@ -53,7 +54,19 @@ def run_example(
         normalizer=normalizer, base_dir=lexicon_dir, lexicon_dir=lexicon_dir,
         segmenter_factory=lambda: Segmenter(user_dict=user_dict if user_dict.exists() else None),
     )
-    checker = checker_cls(checker_cls.Params.model_validate(example.params), resources)
+    checker = checker_cls(checker_cls.Params.model_validate(params or {}), resources)
     resources.freeze()
+    return checker, resources
+
+
+def run_example(
+    checker_cls: type[Checker],
+    example: Example,
+    *,
+    lexicon_dir: Path,
+    normalizer: Normalizer | None = None,
+) -> list[Hit]:
+    checker, resources = build_checker(checker_cls, example.params, lexicon_dir=lexicon_dir,
+                                       normalizer=normalizer)
     transcript = parse_example_chat(example.chat, meta=example.meta)
     return list(checker.check(Chat(transcript, resources)))
