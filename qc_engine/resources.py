@@ -71,6 +71,12 @@ class Resources:
             self._segmenter = self._segmenter_factory()
         return self._segmenter(text)
 
+    def vocab(self) -> Any:
+        """The spaCy vocabulary of the segmenter's docs (token matchers must share it)."""
+        if self._segmenter is None:
+            self._segmenter = self._segmenter_factory()
+        return self._segmenter.nlp.vocab
+
     @property
     def lexicons(self) -> list[Lexicon]:
         return [*self._lexicons.values(), *self._inline]

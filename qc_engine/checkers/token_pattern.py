@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field
+
+from qc_engine.checkers.base import Checker, Example, Hit, Params
+from qc_engine.checkers.registry import register
+from qc_engine.errors import QCError
+
+if TYPE_CHECKING:
+    from qc_engine.chat import Chat
+    from qc_engine.resources import Resources
+
+Role = Literal["customer", "agent", "bot", "system"]
+
+
+class TokenPatternParams(Params):
+    patterns: list[list[dict[str, Any]]] = Field(default_factory=list)
+    """spaCy Matcher token patterns over the segmented, normalised text (ORTH, LOWER,
+    LENGTH, IS_DIGIT, IS_PUNCT with IN / NOT_IN, and OP)."""
+    triggers: list[str] = Field(default_factory=list)
+    """Segment a message only if it contains one of these strings (keeps the pipeline fast).
+    Empty: every message of the roles is segmented."""
+    roles: list[Role] = ["agent", "bot"]
+    evidence: str = Field(default="", max_length=200)
+
+
+class TokenPatternChecker(Checker):
+    """Abstract base: token patterns over spaCy's Chinese pipeline (jieba segmentation)."""
+
+    Params = TokenPatternParams
+    default_patterns: ClassVar[list[list[dict[str, Any]]]] = []
+    default_triggers: ClassVar[list[str]] = []
+    default_evidence: ClassVar[str] = ""
+
+    def __init__(self, params: TokenPatternParams, resources: Resources) -> None:  # type: ignore[override]
+        super().__init__(params, resources)
+        from spacy.matcher import Matcher
+
+        patterns = params.patterns or self.default_patterns
+        if not patterns:
+            raise QCError("E201", "needs at least one token pattern", field="patterns")
+        self.matcher = Matcher(resources.vocab(), validate=True)
+        for number, pattern in enumerate(patterns):
+            try:
+                self.matcher.add(f"p{number}", [pattern])
+            except (ValueError, KeyError, TypeError) as exc:
+                first = str(exc).strip().splitlines()
+                reason = first[-1] if first else "invalid pattern"
+                raise QCError("E201", f"token pattern {number} is not valid: {reason}",
+                              field=f"patterns[{number}]") from None
+        self.triggers = tuple(resources.normalizer.normalize_phrase(t) or t
+                              for t in (params.triggers or self.default_triggers))
+        self.roles = frozenset(params.roles)
+        self.evidence_text = params.evidence or self.default_evidence
+
+    def check(self, chat: Chat) -> Iterator[Hit]:
+        triggers = self.triggers
+        for index, role in enumerate(chat.roles):
+            if role not in self.roles:
+                continue
+            norm = chat.norm[index]
+            if triggers and not any(t in norm.text for t in triggers):
+                continue
+            doc = chat.doc(index)
+            matches = self.matcher(doc, as_spans=True)
+            if not matches:
+                continue
+            best = min(matches, key=lambda s: (s.start_char, -(s.end_char)))
+            span = norm.to_original(best.start_char, best.end_char)
+            words = " / ".join(t.text for t in best)
+            quote = chat.quote(index, span)
+            lead = f"{self.evidence_text}：" if self.evidence_text else ""
+            yield Hit(index, span, f"{lead}「{quote}」(分词: {words})")
+
+
+@register
+class TokenPattern(TokenPatternChecker):
+    """A token-pattern rule written in the checklist (分词模式规则).
+
+    What it does:
+        Segments the message with spaCy's Chinese pipeline over jieba (with the shop user
+        dictionary) and flags a message where one of the item's spaCy Matcher patterns
+        matches, for what a phrase list cannot say: word order, optional words, a word
+        from a set followed by any one or two words. Only messages containing one of the
+        `triggers` are segmented.
+
+    Why is this bad?
+        Whatever the item's category says; the flag is the same as a built-in checker's.
+
+    Example:
+        patterns: [[{ORTH: {IN: [你, 您]}}, {ORTH: 自己}, {OP: "?"}, {ORTH: 去}, {ORTH: 问}]]
+
+    Use instead:
+        "我去帮您问一下" does not match: the pattern needs 你/您 自己 … 去 问.
+    """
+
+    code = "QC131"
+    slug = "tokens.pattern"
+    category = "shirking"
+    _pattern = [[{"ORTH": {"IN": ["你", "您"]}}, {"ORTH": "自己"}, {"OP": "?"},
+                 {"ORTH": "去"}, {"ORTH": {"IN": ["问", "找", "联系"]}}]]
+    must_flag = [
+        Example("c: 快递丢了\na: 你自己去问快递", at=1,
+                params={"patterns": _pattern, "triggers": ["自己"]}),
+        Example("a: 您自己再去找一下快递公司吧", at=0,
+                params={"patterns": _pattern, "triggers": ["自己"]}),
+        Example("a: 你自己去联系厂家", at=0, params={"patterns": _pattern}),
+    ]
+    must_pass = [
+        Example("a: 我去帮您问一下仓库", params={"patterns": _pattern, "triggers": ["自己"]}),
+        Example("a: 您自己收货的时候注意检查哦", params={"patterns": _pattern}),
+        Example("c: 你自己去问快递\na: 好的亲我来帮您问",
+                params={"patterns": _pattern, "triggers": ["自己"]}),
+    ]
+
+    def rule_name(self, item_id: str) -> str:
+        return f"tokens.{item_id}"
