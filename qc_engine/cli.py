@@ -1,0 +1,289 @@
+"""The `qc` command: score chats, check and try checklists, explain rules, benchmark."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TextIO
+
+from qc_engine.errors import QCError
+from qc_engine.result import Result
+from qc_engine.transcript import Loaded, Transcript, load_path
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+class Progress:
+    """A one-line counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO, *, enabled: bool | None = None) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty() if enabled is None else enabled
+        self.count = 0
+        self.failed = 0
+        self.started = time.perf_counter()
+        self._last = 0.0
+
+    def tick(self, *, failed: bool = False) -> None:
+        self.count += 1
+        self.failed += failed
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if now - self._last >= 0.2:
+            self._last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        rate = self.count / max(now - self.started, 1e-9)
+        self.stream.write(f"\r{self.count:,} transcripts, {self.failed:,} rejected, "
+                          f"{rate:,.0f}/s ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw(time.perf_counter())
+            self.stream.write("\n")
+
+
+def _engine(args: argparse.Namespace):
+    from qc_engine.engine import Engine
+
+    return Engine.from_dir(args.checklists)
+
+
+def _report_error(error: QCError, stream: TextIO) -> None:
+    stream.write(f"error: {error}\n")
+
+
+def _iter_inputs(paths: list[str], agents: list[str]) -> Iterator[Loaded]:
+    for path in paths:
+        yield from load_path(path, agents=agents)
+
+
+def render_table(result: Result, transcript: Transcript) -> str:
+    from qc_engine.taxonomy import CATEGORIES
+
+    verdict = "PASS" if result.passed else "FAIL"
+    lines = [f"{result.id}  score {result.score}  {verdict}  checklist {result.checklist}  "
+             f"({len(transcript.messages)} messages, {len(result.flags)} flags)"]
+    for flag in result.flags:
+        name = CATEGORIES[flag.category].name_zh if flag.category in CATEGORIES else ""
+        cost = "RED LINE" if flag.severity == "red_line" else f"-{flag.points}"
+        role = transcript.messages[flag.message_index].role
+        lines.append(f"  #{flag.message_index:<3} {role:<8} {flag.category} {name}  {cost:<8} "
+                     f"{flag.evidence}  [{flag.rule}]")
+    return "\n".join(lines)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    try:
+        engine = _engine(args)
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
+    progress = Progress(sys.stderr)
+    out = sys.stdout
+    failed = 0
+    for item in _iter_inputs(args.paths, args.agent or []):
+        if item.error is not None:
+            failed += 1
+            progress.tick(failed=True)
+            _report_error(item.error, sys.stderr)
+            continue
+        assert item.transcript is not None
+        try:
+            result = engine.score(item.transcript, checklist=args.checklist)
+        except QCError as exc:
+            progress.close()
+            _report_error(exc, sys.stderr)
+            return EXIT_ERROR
+        progress.tick()
+        if args.format == "table":
+            out.write(render_table(result, item.transcript) + "\n\n")
+        else:
+            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+    progress.close()
+    if failed:
+        sys.stderr.write(f"{failed} transcript(s) rejected, {progress.count - failed} scored\n")
+        return EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+def _load_checklist_file(path: Path, lexicon_dir: Path | None):
+    from qc_engine.checklist import load_checklist
+    from qc_engine.engine import default_checklist_dir
+    from qc_engine.normalize import load_normalizer
+
+    if lexicon_dir is None:
+        local = path.parent / "lexicons"
+        lexicon_dir = local if local.is_dir() else default_checklist_dir() / "lexicons"
+    normalizer = load_normalizer(lexicon_dir)
+    return load_checklist(path, lexicon_dir=lexicon_dir, normalizer=normalizer)
+
+
+def cmd_checklist_check(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for name in args.files:
+        try:
+            checklist = _load_checklist_file(Path(name), args.lexicons)
+        except QCError as exc:
+            _report_error(exc, sys.stderr)
+            status = EXIT_ERROR
+            continue
+        enabled = sum(1 for i in checklist.items if i.spec.enabled)
+        print(f"{name}: OK  {checklist.label}, {len(checklist.items)} items ({enabled} enabled), "
+              f"{len(checklist.resources.lexicons)} lexicons")
+    return status
+
+
+def cmd_checklist_test(args: argparse.Namespace) -> int:
+    from qc_engine.engine import inspect
+
+    try:
+        checklist = _load_checklist_file(Path(args.file), args.lexicons)
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
+    per_rule: Counter[str] = Counter()
+    scored = failed = passed = 0
+    for item in _iter_inputs(args.transcripts, args.agent or []):
+        if item.error is not None:
+            failed += 1
+            _report_error(item.error, sys.stderr)
+            continue
+        assert item.transcript is not None
+        result = inspect(item.transcript, checklist)
+        scored += 1
+        passed += result.passed
+        for flag in result.flags:
+            per_rule[f"{flag.rule} -> {flag.category}"] += 1
+        if args.format == "jsonl":
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+        elif result.flags or args.all:
+            print(render_table(result, item.transcript) + "\n")
+    print(f"{checklist.label}: {scored} transcripts scored, {passed} passed, "
+          f"{sum(per_rule.values())} flags", file=sys.stderr if args.format == "jsonl" else None)
+    for rule, count in per_rule.most_common():
+        print(f"  {count:>6}  {rule}", file=sys.stderr if args.format == "jsonl" else None)
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def explain(code: str) -> str | None:
+    from qc_engine.checkers import REGISTRY, get_checker
+    from qc_engine.taxonomy import CATEGORIES
+
+    checker = get_checker(code)
+    if checker is not None:
+        flag, clean = checker.examples()
+        parts = [f"{checker.code} {checker.slug}  category: {checker.category} "
+                 f"({CATEGORIES[checker.category].name_zh})  status: {checker.status}", "",
+                 checker.documentation(), "", "Parameters:"]
+        for name, field in checker.Params.model_fields.items():
+            default = field.default if field.default_factory is None else field.default_factory()
+            parts.append(f"  {name} = {default!r}  {field.description or ''}".rstrip())
+        parts.append("")
+        parts.append("Must flag:")
+        parts += ["  " + e.chat.replace("\n", "\n  ") + "\n" for e in flag]
+        parts.append("Must not flag:")
+        parts += ["  " + e.chat.replace("\n", "\n  ") + "\n" for e in clean]
+        return "\n".join(parts).rstrip() + "\n"
+    category = CATEGORIES.get(code)
+    if category is not None:
+        default = "red line" if category.severity == "red_line" else f"{category.points} points"
+        checkers = [c for c in REGISTRY.values() if c.category == category.code]
+        lines = [f"{category.code} {category.name_zh}  ({category.who}; default {default})", "",
+                 category.description, "", "Checkers raising it by default:"]
+        lines += [f"  {c.code} {c.slug}" for c in checkers] or ["  (none: a trained model or a "
+                                                               "composed rule)"]
+        return "\n".join(lines) + "\n"
+    return None
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from qc_engine.checkers import REGISTRY
+    from qc_engine.taxonomy import CATEGORIES
+
+    if args.list or not args.code:
+        print("Checkers:")
+        for cls in sorted(REGISTRY.values(), key=lambda c: c.code):
+            print(f"  {cls.code}  {cls.slug:<32} {cls.category}")
+        print("Categories:")
+        for category in CATEGORIES.values():
+            print(f"  {category.code:<22} {category.name_zh}")
+        return EXIT_OK
+    text = explain(args.code)
+    if text is None:
+        _report_error(QCError("E300", f"no category or checker named {args.code!r} (try `qc "
+                              "explain --list`)"), sys.stderr)
+        return EXIT_ERROR
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from qc_engine.bench import main as bench_main
+
+    return bench_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qc", description="Chat quality inspection (质检).")
+    parser.add_argument("--checklists", type=Path, default=None,
+                        help="checklist folder (default: $QC_CHECKLISTS or ./checklists)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    score = sub.add_parser("score", help="score transcripts; one JSON result per line")
+    score.add_argument("paths", nargs="+", help="JSON, JSON Lines or Qianniu text files, or -")
+    score.add_argument("--checklist", help="use this checklist for every transcript")
+    score.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    score.add_argument("--agent", action="append",
+                       help="Qianniu exports: a sender that is an agent (repeatable)")
+    score.set_defaults(func=cmd_score)
+
+    checklist = sub.add_parser("checklist", help="validate or try a checklist")
+    csub = checklist.add_subparsers(dest="checklist_command", required=True)
+    check = csub.add_parser("check", help="validate checklist files")
+    check.add_argument("files", nargs="+")
+    check.add_argument("--lexicons", type=Path, default=None,
+                       help="lexicon folder (default: lexicons/ beside the file)")
+    check.set_defaults(func=cmd_checklist_check)
+    test = csub.add_parser("test", help="run an unsaved checklist over sample chats")
+    test.add_argument("file")
+    test.add_argument("transcripts", nargs="+")
+    test.add_argument("--lexicons", type=Path, default=None)
+    test.add_argument("--format", choices=("table", "jsonl"), default="table")
+    test.add_argument("--all", action="store_true", help="also show chats with no flag")
+    test.add_argument("--agent", action="append")
+    test.set_defaults(func=cmd_checklist_test)
+
+    exp = sub.add_parser("explain", help="documentation of a category or checker")
+    exp.add_argument("code", nargs="?", help="category code, checker slug or checker code")
+    exp.add_argument("--list", action="store_true")
+    exp.set_defaults(func=cmd_explain)
+
+    bench = sub.add_parser("bench", help="benchmark the pipeline on a generated mix")
+    bench.add_argument("-n", "--transcripts", type=int, default=20000)
+    bench.add_argument("--seed", type=int, default=7)
+    bench.add_argument("--repeat", type=int, default=3)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
