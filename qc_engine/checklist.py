@@ -7,6 +7,7 @@ the item and the field.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +22,26 @@ from qc_engine.normalize import Normalizer
 from qc_engine.resources import Resources
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import ORDER_STATUSES, Transcript
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false, so `id: off` or a lexicon word
+    `no` stays a string instead of silently becoming False."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    key: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
 
 
 class _Strict(BaseModel):
@@ -121,7 +142,7 @@ def parse_checklist(
     from qc_engine.segment import Segmenter
 
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -157,15 +178,17 @@ def parse_checklist(
     seen_ids: set[str] = set()
     for index, raw in enumerate(raw_items):
         label = _item_label(index, raw)
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        if isinstance(raw_id, str):
+            if raw_id in seen_ids:
+                problems.append(QCError("E201", f"duplicate item id {raw_id!r}", file=file,
+                                        field=label))
+            seen_ids.add(raw_id)
         try:
             item_spec = ItemSpec.model_validate(raw)
         except ValidationError as exc:
             problems.extend(_pydantic_errors(exc, file=file, prefix=label))
             continue
-        if item_spec.id in seen_ids:
-            problems.append(QCError("E201", f"duplicate item id {item_spec.id!r}", file=file,
-                                    field=label))
-        seen_ids.add(item_spec.id)
         checker_cls = get_checker(item_spec.checker)
         if checker_cls is None:
             problems.append(QCError("E201", f"unknown checker {item_spec.checker!r} (see `qc "
