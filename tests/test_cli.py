@@ -1,0 +1,103 @@
+"""The `qc` command as a QC lead uses it: real files in, exit codes and output checked."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import CHECKLISTS, ROOT
+
+EXAMPLES = ROOT / "examples" / "chats.jsonl"
+
+
+def qc(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "qc_engine.cli", *map(str, args)],
+                          input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def test_score_prints_one_result_per_transcript():
+    run = qc("score", EXAMPLES)
+    assert run.returncode == 0, run.stderr
+    results = [json.loads(line) for line in run.stdout.splitlines()]
+    assert len(results) == sum(1 for _ in EXAMPLES.open(encoding="utf-8"))
+    for result in results:
+        assert list(result) == ["id", "score", "passed", "checklist", "flags"]
+        for flag in result["flags"]:
+            assert list(flag) == ["category", "message_index", "span", "evidence", "severity",
+                                  "points", "source", "rule", "confidence"]
+    by_id = {r["id"]: r for r in results}
+    assert by_id["demo-presale-001"]["passed"] is True
+    bad = by_id["demo-presale-002"]
+    assert bad["passed"] is False and bad["score"] == 0
+    assert "off_platform" in {f["category"] for f in bad["flags"]}
+
+
+def test_bad_lines_are_reported_and_the_rest_scored(tmp_path):
+    good = EXAMPLES.read_text(encoding="utf-8").splitlines()[0]
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join([good, '{"id": "x", "messages": [{"role": "buyer", "text": "hi"}]}',
+                               "{oops", good]) + "\n", encoding="utf-8")
+    run = qc("score", path)
+    assert run.returncode == 1
+    assert len(run.stdout.splitlines()) == 2
+    assert f"{path}: line 2: messages[0].role: expected one of customer, agent, bot, system, " \
+           "got 'buyer' [E101]" in run.stderr
+    assert f"{path}: line 3: not valid JSON" in run.stderr
+    assert "2 transcript(s) rejected, 2 scored" in run.stderr
+
+
+def test_stdin_and_table_format():
+    line = EXAMPLES.read_text(encoding="utf-8").splitlines()[1]
+    run = qc("score", "-", "--format", "table", stdin=line + "\n")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("demo-presale-002  score 0  FAIL")
+    assert "引导站外" in run.stdout and "RED LINE" in run.stdout
+
+
+def test_forced_checklist_and_unknown_checklist():
+    run = qc("score", EXAMPLES, "--checklist", "default")
+    assert all(json.loads(l)["checklist"].startswith("default@") for l in run.stdout.splitlines())
+    run = qc("score", EXAMPLES, "--checklist", "nope")
+    assert run.returncode == 2 and "no checklist named 'nope'" in run.stderr
+
+
+def test_checklist_check_accepts_bundled_and_rejects_broken(tmp_path):
+    run = qc("checklist", "check", *sorted(CHECKLISTS.glob("*.yaml")))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count(": OK") == len(list(CHECKLISTS.glob("*.yaml")))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: b\nversion: 1\nitems:\n  - id: a\n    checker: nope\n",
+                      encoding="utf-8")
+    run = qc("checklist", "check", broken, "--lexicons", CHECKLISTS / "lexicons")
+    assert run.returncode == 2
+    assert "items[0] (a).checker: unknown checker 'nope'" in run.stderr
+
+
+def test_checklist_test_shows_what_an_edited_checklist_would_flag(tmp_path):
+    edited = tmp_path / "trial.yaml"
+    edited.write_text(
+        "name: trial\nversion: 1\nitems:\n"
+        "  - id: thanks_missing\n    checker: rule\n    category: missing_closing\n"
+        "    params:\n      evidence: 没有感谢语\n"
+        "      when: {role: agent, keyword: {any: [核实]}}\n", encoding="utf-8")
+    run = qc("checklist", "test", edited, EXAMPLES, "--lexicons", CHECKLISTS / "lexicons")
+    assert run.returncode == 0, run.stderr
+    assert "demo-aftersale-002" in run.stdout and "没有感谢语" in run.stdout
+    assert "trial@1: 6 transcripts scored" in run.stdout
+    assert "rule.thanks_missing -> missing_closing" in run.stdout
+
+
+def test_explain_category_checker_and_unknown():
+    run = qc("explain", "off_platform")
+    assert run.returncode == 0 and "引导站外" in run.stdout and "phrase.off_platform" in run.stdout
+    run = qc("explain", "QC107")
+    assert "What it does:" in run.stdout and "Must flag:" in run.stdout
+    run = qc("explain", "nonsense")
+    assert run.returncode == 2 and "E300" in run.stderr
+
+
+def test_checker_docs_are_current():
+    run = qc("explain", "--markdown")
+    current = (ROOT / "docs" / "checkers.md").read_text(encoding="utf-8")
+    assert run.stdout == current, "docs/checkers.md is stale: run `qc explain --markdown " \
+                                  "> docs/checkers.md`"
