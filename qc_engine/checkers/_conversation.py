@@ -1,0 +1,85 @@
+"""Helpers shared by the conversation-structure checkers (response times, greeting, closing,
+apologies, repetition). Not a checker module: the leading underscore keeps it out of
+auto-discovery."""
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from qc_engine.chat import Chat
+    from qc_engine.lexicon import Lexicon, PhraseHit
+
+# Particles, punctuation and decoration that may close a sentence after its last real word.
+_TRAILING = frozenset("哦噢喔啊呀吧的了哈嗯恩额呃哟~,.!;:、…。 ")
+_CLAUSE_BREAKS = frozenset(",.!?;:。…\n")
+# A clause that contains one of these words and ends in 呢 asks something ("想要什么呢").
+_QUESTION_WORDS = ("什么", "怎么", "哪", "多少", "几", "是否", "有没有", "是不是", "要不要",
+                   "能不能", "可不可以", "会不会")
+
+
+def elapsed_seconds(start: datetime | None, end: datetime | None) -> float | None:
+    """Seconds from `start` to `end`, or None when either time is missing."""
+    if start is None or end is None:
+        return None
+    return (end - start).total_seconds()
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as a QC specialist reads it: "48 秒", "3 分 12 秒", "1 小时 5 分".
+    Rounded up, so a wait just over the standard never reads as equal to it."""
+    total = max(0, math.ceil(seconds))
+    if total < 60:
+        return f"{total} 秒"
+    if total < 3600:
+        minutes, secs = divmod(total, 60)
+        return f"{minutes} 分 {secs} 秒" if secs else f"{minutes} 分钟"
+    hours, rest = divmod(total, 3600)
+    minutes = rest // 60
+    return f"{hours} 小时 {minutes} 分" if minutes else f"{hours} 小时"
+
+
+def _is_ascii_letter(ch: str) -> bool:
+    return ch.isascii() and ch.isalpha()
+
+
+def word_hits(chat: Chat, index: int, lexicon: Lexicon) -> list[PhraseHit]:
+    """`chat.phrase_hits`, less Latin phrases found inside a longer Latin word ("hi" in
+    "this", "sorry" in "sorryy" stays): CJK text has no word boundaries, Latin text has."""
+    text = chat.norm[index].text
+    kept = []
+    for hit in chat.phrase_hits(index, lexicon):
+        if _is_ascii_letter(text[hit.start]) and hit.start > 0 and _is_ascii_letter(
+                text[hit.start - 1]):
+            continue
+        if _is_ascii_letter(text[hit.end - 1]) and hit.end < len(text) and _is_ascii_letter(
+                text[hit.end]):
+            continue
+        kept.append(hit)
+    return kept
+
+
+def first_word_hit(chat: Chat, index: int, lexicon: Lexicon) -> PhraseHit | None:
+    hits = word_hits(chat, index, lexicon)
+    return min(hits, key=lambda h: (h.start, -h.end)) if hits else None
+
+
+def ends_with_question(text: str) -> bool:
+    """Whether a (normalised) message ends by asking something: a final question mark, a
+    final 吗/么/嘛, or a final 呢 after a question word in the same clause ("想要什么呢")."""
+    end = len(text)
+    while end > 0 and text[end - 1] in _TRAILING:
+        end -= 1
+    if end == 0:
+        return False
+    final = text[end - 1]
+    if final in "?吗么嘛":
+        return True
+    if final != "呢":
+        return False
+    start = end - 1
+    while start > 0 and text[start - 1] not in _CLAUSE_BREAKS:
+        start -= 1
+    clause = text[start:end]
+    return any(word in clause for word in _QUESTION_WORDS)
