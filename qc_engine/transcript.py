@@ -169,17 +169,33 @@ def iter_json_lines(
             yield Loaded(number, error=exc)
 
 
+def _is_json_line(line: str) -> bool:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 def iter_text(text: str, *, file: str | None, agents: Iterable[str] = ()) -> Iterator[Loaded]:
     """Read any supported input held in memory: JSON, a JSON array, JSON Lines or Qianniu."""
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("[") or (stripped.startswith("{") and "\n{" not in stripped):
+    body = text.lstrip("\ufeff")
+    stripped = body.lstrip(" \t\r\n")
+    skipped_lines = body[: len(body) - len(stripped)].count("\n")
+    first_line = stripped.split("\n", 1)[0]
+    if stripped.startswith("{") and _is_json_line(first_line):
+        yield from iter_json_lines(body.splitlines(), file=file)
+        return
+    if stripped.startswith(("[", "{")):
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            if stripped.startswith("["):
-                yield Loaded(exc.lineno, error=QCError(
+            # "[图片]…" fails at its first characters: that is chat text, not broken JSON.
+            if not (stripped.startswith("[") and exc.lineno == 1 and exc.colno <= 2):
+                line = exc.lineno + skipped_lines
+                yield Loaded(line, error=QCError(
                     "E100", f"not valid JSON ({exc.msg} at column {exc.colno})", file=file,
-                    line=exc.lineno))
+                    line=line))
                 return
         else:
             items = data if isinstance(data, list) else [data]
@@ -192,9 +208,6 @@ def iter_text(text: str, *, file: str | None, agents: Iterable[str] = ()) -> Ite
                         exc.field = f"{where}.{exc.field}" if exc.field else where
                     yield Loaded(None, error=exc)
             return
-    if stripped.startswith("{"):
-        yield from iter_json_lines(text.lstrip("\ufeff").splitlines(), file=file)
-        return
     from qc_engine.qianniu import parse_qianniu
 
     yield from parse_qianniu(text, file=file, agents=agents)
@@ -226,18 +239,11 @@ def _from_stream(stream: IO[str], *, file: str, agents: Iterable[str]) -> Iterat
             skipped += 1
             first = stream.readline()
         head = first.lstrip("\ufeff")
-        if head.startswith("{"):
-            try:
-                json.loads(head)
-                single_line_json = True
-            except json.JSONDecodeError:
-                single_line_json = False
-            if single_line_json:
-                from itertools import chain
+        if head.startswith("{") and _is_json_line(head):
+            from itertools import chain
 
-                yield from iter_json_lines(chain([head], stream), file=file,
-                                           first_line=skipped + 1)
-                return
+            yield from iter_json_lines(chain([head], stream), file=file, first_line=skipped + 1)
+            return
         rest = stream.read()
     except UnicodeDecodeError as exc:
         yield Loaded(None, error=QCError("E103", f"not UTF-8 text ({exc.reason})", file=file))

@@ -93,3 +93,16 @@ def test_iter_text_of_jsonl_counts_lines():
     text = json.dumps(GOOD) + "\n" + "[1, 2]\n"
     items = list(iter_text(text, file="x"))
     assert items[1].error.line == 2
+
+
+def test_pretty_printed_object_with_an_error_names_its_line(tmp_path):
+    path = tmp_path / "one.json"
+    path.write_text('\n{\n  "id": "x",\n  "messages": [,]\n}\n', encoding="utf-8")
+    items = list(load_path(path))
+    assert len(items) == 1 and items[0].error.code == "E100" and items[0].error.line == 4
+
+
+def test_text_starting_with_a_bracket_is_read_as_qianniu():
+    text = "[图片]\n\ntb_buyer  2026-11-20 10:00:00\n你好\n"
+    items = list(iter_text(text, file="export.txt"))
+    assert all(i.error is None or i.error.code == "E102" for i in items)
