@@ -1,0 +1,83 @@
+"""Reading agent replies as answers, promises or filler.
+
+Shared by the unanswered-question and broken-promise checkers (a private module: the
+checker auto-discovery skips names starting with '_'). Both need the same judgement of an
+agent or bot message: does it say something (substantive), or is it only filler ("好的亲",
+"嗯嗯") or a promise to come back ("稍等我查一下")? Judged on the normalised text with the
+two lexicons follow_up_promise.txt and reply_filler.txt: what neither lexicon covers, once
+particles, punctuation and emoji are set aside, is the message's substance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from qc_engine.lexicon import FILLERS, Lexicon, PhraseHit
+
+if TYPE_CHECKING:
+    from qc_engine.chat import Chat
+    from qc_engine.resources import Resources
+
+PROMISE_LEXICON = "follow_up_promise.txt"
+FILLER_LEXICON = "reply_filler.txt"
+
+# Characters that never make a message substantive: the lexicon module's particles plus
+# more particles and the CJK punctuation the normaliser does not fold to ASCII.
+FILLER_CHARS = FILLERS | frozenset("哒滴呐咯啦嘞哇嘿呦哼喏噻~!?,.;:()[]<>…、。“”‘’【】《》「」 \t\r\n")
+
+# A customer message holding one of these withdraws what is pending ("不用查了").
+RELEASE_WORDS = ("不用了", "不用查了", "不用看了", "不需要了", "没事了", "不麻烦了",
+                 "不用麻烦了", "算了不用")
+
+AGENT_ROLES = frozenset(("agent", "bot"))
+
+
+@dataclass(slots=True, frozen=True)
+class Reply:
+    """How one agent or bot message reads."""
+
+    substantive: bool
+    """Says something beyond filler and promises."""
+    promise: PhraseHit | None
+    """The first promise phrase in the message, if any."""
+    open_promise: PhraseHit | None
+    """The last promise phrase, if nothing but filler follows it: the message leaves a
+    promise to be kept by a later message ("稍等我查下物流哦")."""
+
+
+class ReplyReader:
+    """Classifies agent and bot messages; one per checker, built in its __init__."""
+
+    def __init__(self, resources: Resources, *, extra_promises: list[str] | None = None) -> None:
+        self.promises: list[Lexicon] = [resources.lexicon(PROMISE_LEXICON)]
+        if extra_promises:
+            self.promises.append(
+                resources.inline_lexicon("follow_up_promise.extra", extra_promises))
+        self.filler = resources.lexicon(FILLER_LEXICON)
+
+    def read(self, chat: Chat, index: int) -> Reply:
+        text = chat.norm[index].text
+        n = len(text)
+        covered = bytearray(n)
+        first: PhraseHit | None = None
+        last: PhraseHit | None = None
+        for lexicon in self.promises:
+            for hit in chat.phrase_hits(index, lexicon):
+                covered[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
+                if first is None or hit.start < first.start:
+                    first = hit
+                if last is None or hit.end > last.end:
+                    last = hit
+        for hit in chat.phrase_hits(index, self.filler):
+            covered[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
+        substance = [k for k in range(n) if not covered[k] and text[k] not in FILLER_CHARS]
+        open_promise = None
+        if last is not None and (not substance or substance[-1] < last.start):
+            open_promise = last
+        return Reply(substantive=bool(substance), promise=first, open_promise=open_promise)
+
+
+def releases(chat: Chat, index: int) -> bool:
+    """Does this customer message withdraw the question or request it made earlier?"""
+    text = chat.norm[index].text
+    return any(word in text for word in RELEASE_WORDS)
