@@ -1,0 +1,1 @@
+"""Storage: SQLite by default (a file, WAL, foreign keys), PostgreSQL in production."""

@@ -1,0 +1,241 @@
+"""The stored model: transcripts, inspection results, flags, work items, reviews, appeals,
+users and API keys, stored checklist versions, and the audit log (SQLAlchemy 2.0)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from qc_engine.transcript import SHANGHAI
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:  # SQLite drops the offset: stored as UTC
+            from datetime import UTC
+
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(SHANGHAI) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class StoredTranscript(Base):
+    __tablename__ = "transcripts"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel: Mapped[str | None] = mapped_column(String(40), index=True)
+    shop: Mapped[str | None] = mapped_column(String(200), index=True)
+    agent: Mapped[str | None] = mapped_column(String(200), index=True)
+    order_status: Mapped[str | None] = mapped_column(String(20))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime | None] = mapped_column(index=True)
+    message_count: Mapped[int] = mapped_column(Integer)
+    ingested_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    # The current inspection result.
+    checklist: Mapped[str] = mapped_column(String(80))
+    checklist_version: Mapped[int] = mapped_column(Integer)
+    pass_score: Mapped[int] = mapped_column(Integer)
+    engine_score: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer, index=True)
+    passed: Mapped[bool] = mapped_column(Boolean, index=True)
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    customer_risk: Mapped[int] = mapped_column(Integer, default=0)
+    """Customer signals (negative emotion, complaint risk) in the chat: raise review priority."""
+    inspected_at: Mapped[datetime]
+
+    messages: Mapped[list[StoredMessage]] = relationship(
+        back_populates="transcript", cascade="all, delete-orphan", order_by="StoredMessage.idx")
+    flags: Mapped[list[StoredFlag]] = relationship(
+        back_populates="transcript", cascade="all, delete-orphan",
+        order_by="(StoredFlag.message_index, StoredFlag.id)")
+
+
+class StoredMessage(Base):
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("transcript_id", "idx"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    transcript_id: Mapped[str] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(10))
+    sender: Mapped[str | None] = mapped_column(String(200))
+    ts: Mapped[datetime | None]
+    text: Mapped[str] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    transcript: Mapped[StoredTranscript] = relationship(back_populates="messages")
+
+
+class StoredFlag(Base):
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    transcript_id: Mapped[str] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(40))
+    """Same category, rule, message position and message text: the same flag after a
+    re-ingest, so decisions made on it are kept."""
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    message_index: Mapped[int] = mapped_column(Integer)
+    span_start: Mapped[int | None] = mapped_column(Integer)
+    span_end: Mapped[int | None] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(Text)
+    severity: Mapped[str] = mapped_column(String(10))
+    points: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(10))
+    rule: Mapped[str] = mapped_column(String(120), index=True)
+    confidence: Mapped[float] = mapped_column(Float)
+    counts: Mapped[bool] = mapped_column(Boolean, default=True)
+    """False once a reviewer dismissed it or an appeal overturned it: it no longer costs."""
+
+    transcript: Mapped[StoredTranscript] = relationship(back_populates="flags")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    agent_name: Mapped[str | None] = mapped_column(String(200))
+    """For role agent: the agent name in transcripts whose items this user may see."""
+    created_at: Mapped[datetime]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class WorkItem(Base):
+    __tablename__ = "work_items"
+    __table_args__ = (
+        Index("ix_work_items_queue", "status", "priority", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    transcript_id: Mapped[str] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+    flag_id: Mapped[int | None] = mapped_column(
+        ForeignKey("flags.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # flag | sample
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    category: Mapped[str | None] = mapped_column(String(40), index=True)
+    severity: Mapped[str | None] = mapped_column(String(10), index=True)
+    points: Mapped[int] = mapped_column(Integer, default=0)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    priority: Mapped[float] = mapped_column(Float)
+    agent: Mapped[str | None] = mapped_column(String(200), index=True)
+    shop: Mapped[str | None] = mapped_column(String(200), index=True)
+    channel: Mapped[str | None] = mapped_column(String(40))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    claimed_at: Mapped[datetime | None]
+    claim_expires_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)
+    teaching_case: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    transcript: Mapped[StoredTranscript] = relationship()
+    flag: Mapped[StoredFlag | None] = relationship()
+    reviewer: Mapped[User | None] = relationship()
+
+
+class Appeal(Base):
+    __tablename__ = "appeals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    work_item_id: Mapped[int] = mapped_column(
+        ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
+    appellant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    decision: Mapped[str | None] = mapped_column(String(12))  # upheld | overturned
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+class MissedFinding(Base):
+    """A problem a specialist found in a sampled chat the engine passed: its miss rate."""
+
+    __tablename__ = "missed_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    work_item_id: Mapped[int] = mapped_column(
+        ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    message_index: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+
+
+class StoredChecklist(Base):
+    __tablename__ = "checklists"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(120))
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(120))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(200), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
