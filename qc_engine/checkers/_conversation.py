@@ -16,7 +16,7 @@ _TRAILING = frozenset("哦噢喔啊呀吧的了哈嗯恩额呃哟~,.!;:、…。
 _CLAUSE_BREAKS = frozenset(",.!?;:。…\n")
 # A clause that contains one of these words and ends in 呢 asks something ("想要什么呢").
 _QUESTION_WORDS = ("什么", "怎么", "哪", "多少", "几", "是否", "有没有", "是不是", "要不要",
-                   "能不能", "可不可以", "会不会")
+                   "能不能", "可不可以", "会不会", "还是")
 
 
 def elapsed_seconds(start: datetime | None, end: datetime | None) -> float | None:

@@ -37,3 +37,38 @@ def hits(slug, chat, **params):
 ])
 def test_greeting(chat, expected):
     assert hits("structure.greeting", chat) == expected
+
+
+@pytest.mark.parametrize(("chat", "expected"), [
+    ("c: 好的\na: 嗯嗯亲", [1]),
+    ("c: 好的\na: 嗯嗯亲\ns: 会话已超时结束", [2]),  # the flag sits on the chat's last message
+    ("c: 好的\na: 好的亲，再见~", []),
+    ("c: 好的\na: 拜拜[微笑]", []),
+    ("c: 好的\na: bye", []),
+    ("c: 好的\na: 这款是byebye系列", [1]),  # a Latin word inside a longer word
+    ("c: 好的\na: 谢谢亲", []),
+    ("c: 好的\na: 谢谢亲，这款明天发", [1]),  # 谢谢 counts only as a whole message
+    ("c: 好的\na: 有问题随时找我哦\nc: 好", []),
+    ("c: 好的\na: 祝您生活愉快\na: 嗯嗯\nc: 嗯", []),  # within the last two agent messages
+    ("c: 好的\na: 祝您生活愉快\na: 嗯嗯\na: 对的", [3]),  # no longer within them
+    ("c: 还有个问题\na: 您说\nc: 能开发票吗?", []),  # the customer's question is the last word
+    ("c: 能开发票吗\na: 可以的\nc: 好的谢谢", [2]),  # the customer's sign-off is not a question
+    ("c: 能开发票吗\na: 您要开个人还是公司抬头呢", []),  # the agent's question is the last word
+    ("c: 能开发票吗\na: 您要开个人还是公司抬头呢\nc: 个人", [2]),  # ... answered, then silence
+    ("c: 能开发票吗\na: 我帮您问一下财务", []),  # a hold
+    ("c: 能开发票吗\na: 可以的\ns: 会话已转接至客服小李", []),  # handed over
+    ("c: 能开发票吗\nb: 可以的，祝您购物愉快", []),  # no agent message
+    ("c: 能开发票吗\na: 可以的\nb: 祝您购物愉快", [2]),  # a bot closing is not the agent's
+])
+def test_closing(chat, expected):
+    assert hits("structure.closing", chat) == expected
+
+
+def test_closing_params():
+    chat = "c: 好的\na: 祝您生活愉快\na: 嗯嗯\na: 对的"
+    assert hits("structure.closing", chat) == [3]
+    assert hits("structure.closing", chat, last_agent_messages=3) == []
+    assert hits("structure.closing", chat, required=False) == []
+    held = "c: 能开发票吗\na: 稍等，我帮您问一下财务"
+    assert hits("structure.closing", held) == []
+    assert hits("structure.closing", held, judge_cut_off=True) == [1]
