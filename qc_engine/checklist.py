@@ -77,6 +77,17 @@ class ItemSpec(_Strict):
     params: dict[str, Any] = {}
 
 
+class ReviewPolicy(_Strict):
+    """Which flags become work items for a human. Red lines always do; customer signals
+    never do (they raise the chat's priority instead)."""
+
+    deductions: bool = True
+    """Deduction flags get a work item (those of at least `min_points`)."""
+    min_points: int = Field(default=1, ge=0)
+    model_confidence_below: float | None = Field(default=None, gt=0, le=1)
+    """Model flags get a work item only below this confidence (above it they are trusted)."""
+
+
 class ChecklistSpec(_Strict):
     name: str = Field(pattern=r"^[a-z0-9_-]+$")
     version: int = Field(ge=1)
@@ -85,6 +96,7 @@ class ChecklistSpec(_Strict):
     applies_to: Scope = Scope()
     pass_score: int = Field(default=60, ge=0, le=100)
     segmenter: Literal["rjieba", "jieba"] = "rjieba"
+    review: ReviewPolicy = ReviewPolicy()
     items: list[ItemSpec] = Field(min_length=1)
 
 

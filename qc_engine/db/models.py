@@ -2,7 +2,7 @@
 users and API keys, stored checklist versions, and the audit log (SQLAlchemy 2.0)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -30,14 +30,14 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("naive datetime given to the database")
-        return value
+        return value.astimezone(UTC)  # SQLite keeps wall time only: always store UTC
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is not None and value.tzinfo is None:  # SQLite drops the offset: stored as UTC
-            from datetime import UTC
-
             value = value.replace(tzinfo=UTC)
         return value.astimezone(SHANGHAI) if value is not None else None
 

@@ -1,0 +1,86 @@
+"""Users and API keys. Keys are random, shown once, stored only as SHA-256 hashes."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from qc_engine.db.models import ApiKey, User
+from qc_engine.service.common import audit, utcnow
+from qc_engine.service.errors import Invalid
+
+ROLES = ("admin", "lead", "specialist", "agent", "service")
+KEY_PREFIX = "qck_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: what every permission check looks at."""
+
+    user_id: int
+    name: str
+    role: str
+    agent_name: str | None
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_key(
+    session: Session, *, name: str, role: str, agent_name: str | None = None,
+    actor: str = "system",
+) -> tuple[User, str]:
+    """Create the user if needed and a new key for it; return the key (shown once)."""
+    if role not in ROLES:
+        raise Invalid("E422", f"unknown role {role!r}; expected one of {', '.join(ROLES)}",
+                      field="role")
+    if role == "agent" and not agent_name:
+        agent_name = name
+    user = session.scalar(select(User).where(User.name == name))
+    now = utcnow()
+    if user is None:
+        user = User(name=name, role=role, agent_name=agent_name, created_at=now)
+        session.add(user)
+        session.flush()
+    elif user.role != role:
+        raise Invalid("E422", f"user {name!r} exists with role {user.role!r}", field="role")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiKey(user_id=user.id, key_hash=hash_key(key), prefix=key[:10],
+                       created_at=now))
+    audit(session, actor=actor, entity="api_key", entity_id=user.name, action="create",
+          to_state=role)
+    return user, key
+
+
+class KeyCache:
+    """Authenticated keys for a few seconds, so a hot endpoint does not hit the database
+    on every call; a revoked key stops working within `ttl` seconds."""
+
+    def __init__(self, ttl: float = 10.0) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, Principal | None]] = {}
+
+    def authenticate(self, session_factory, key: str) -> Principal | None:  # type: ignore[no-untyped-def]
+        digest = hash_key(key)
+        now = time.monotonic()
+        cached = self._entries.get(digest)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        with session_factory() as session:
+            row = session.execute(
+                select(User.id, User.name, User.role, User.agent_name, User.disabled)
+                .join(ApiKey, ApiKey.user_id == User.id)
+                .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
+            ).first()
+        principal = None
+        if row is not None and not row.disabled:
+            principal = Principal(row.id, row.name, row.role, row.agent_name)
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[digest] = (now, principal)
+        return principal

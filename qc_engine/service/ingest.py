@@ -1,0 +1,249 @@
+"""Storing and inspecting transcripts, and turning flags into work items.
+
+Ingesting an id that is already stored replaces its messages and re-inspects it; a flag
+that is unchanged (same fingerprint) keeps its row, its work item and the decisions made on
+it; a flag that disappeared withdraws its open work item.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, selectinload
+
+from qc_engine.checklist import Checklist, ReviewPolicy
+from qc_engine.db.models import StoredFlag, StoredMessage, StoredTranscript, WorkItem
+from qc_engine.engine import Engine
+from qc_engine.result import Flag, Result, score_flags
+from qc_engine.service.common import audit, utcnow
+from qc_engine.taxonomy import CATEGORIES
+from qc_engine.transcript import Transcript
+
+OPEN_STATES = ("open", "in_review")
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Which flag-free chats become `sample` work items: a seeded, reproducible share."""
+
+    rate: float = 0.02
+    seed: int = 20261125
+
+    def picks(self, transcript_id: str) -> bool:
+        if self.rate <= 0:
+            return False
+        digest = hashlib.sha256(f"{self.seed}:{transcript_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < self.rate
+
+
+@dataclass
+class IngestOutcome:
+    id: str
+    status: Literal["created", "updated", "unchanged"]
+    result: Result
+    work_items: int
+
+
+def content_hash(transcript: Transcript) -> str:
+    canonical = json.dumps(transcript.to_dict(), ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def fingerprint(flag: Flag, text: str) -> str:
+    raw = f"{flag.category}|{flag.rule}|{flag.message_index}|{text}"
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+
+
+def needs_review(flag: Flag, policy: ReviewPolicy) -> bool:
+    if flag.severity == "red_line":
+        return True
+    if CATEGORIES[flag.category].who == "customer":
+        return False
+    if flag.source == "model" and policy.model_confidence_below is not None \
+            and flag.confidence >= policy.model_confidence_below:
+        return False
+    return policy.deductions and flag.points >= policy.min_points
+
+
+def priority(*, severity: str | None, points: int, customer_risk: int,
+             confidence: float) -> float:
+    """Red lines first, then points at stake, customer risk, model uncertainty; age breaks
+    ties (older first) when listing."""
+    return ((1000.0 if severity == "red_line" else 0.0) + 10.0 * points
+            + 20.0 * min(customer_risk, 3) + 5.0 * (1.0 - confidence))
+
+
+def _customer_risk(flags: Sequence[Flag]) -> int:
+    return sum(1 for f in flags if CATEGORIES[f.category].who == "customer")
+
+
+def _started_at(transcript: Transcript) -> datetime | None:
+    return next((m.ts for m in transcript.messages if m.ts is not None), None)
+
+
+def _message_rows(transcript: Transcript) -> list[StoredMessage]:
+    return [StoredMessage(idx=i, role=m.role, sender=m.sender, ts=m.ts, text=m.text,
+                          extra=m.extra) for i, m in enumerate(transcript.messages)]
+
+
+def _flag_row(flag: Flag, transcript: Transcript) -> StoredFlag:
+    span = flag.span or (None, None)
+    return StoredFlag(
+        fingerprint=fingerprint(flag, transcript.messages[flag.message_index].text),
+        category=flag.category, message_index=flag.message_index, span_start=span[0],
+        span_end=span[1], evidence=flag.evidence, severity=flag.severity, points=flag.points,
+        source=flag.source, rule=flag.rule, confidence=flag.confidence, counts=True)
+
+
+def _work_item(row: StoredTranscript, flag: StoredFlag | None, *, now: datetime) -> WorkItem:
+    if flag is None:
+        return WorkItem(transcript=row, kind="sample", status="open", category=None,
+                        severity=None, points=0, confidence=1.0, priority=0.0,
+                        agent=row.agent, shop=row.shop, channel=row.channel,
+                        created_at=now, updated_at=now)
+    return WorkItem(
+        transcript=row, flag=flag, kind="flag", status="open", category=flag.category,
+        severity=flag.severity, points=flag.points, confidence=flag.confidence,
+        priority=priority(severity=flag.severity, points=flag.points,
+                          customer_risk=row.customer_risk, confidence=flag.confidence),
+        agent=row.agent, shop=row.shop, channel=row.channel, created_at=now, updated_at=now)
+
+
+def rescore(row: StoredTranscript) -> None:
+    """The chat's score from the flags that still count (dismissed and overturned ones
+    do not)."""
+    counted = [Flag(category=f.category, message_index=f.message_index, span=None,
+                    evidence="", severity=f.severity, points=f.points, source=f.source,
+                    rule=f.rule, confidence=f.confidence) for f in row.flags if f.counts]
+    row.score, row.passed = score_flags(counted, pass_score=row.pass_score)
+
+
+def _primary_agent(transcript: Transcript) -> str | None:
+    if transcript.agent:
+        return transcript.agent
+    return next((m.sender for m in transcript.messages if m.role == "agent" and m.sender), None)
+
+
+def ingest(
+    session: Session,
+    transcripts: Sequence[Transcript],
+    *,
+    engine: Engine,
+    sampling: Sampling,
+    actor: str,
+    checklist: str | None = None,
+) -> list[IngestOutcome]:
+    """Store, inspect and queue a batch of transcripts in the session (caller commits)."""
+    now = utcnow()
+    ids = list({t.id for t in transcripts})
+    existing: dict[str, StoredTranscript] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row in session.scalars(
+            select(StoredTranscript).where(StoredTranscript.id.in_(chunk))
+            .options(selectinload(StoredTranscript.flags))
+        ):
+            existing[row.id] = row
+    outcomes = []
+    for transcript in transcripts:
+        chosen = engine.select(transcript, checklist)
+        result = engine.score(transcript, checklist=chosen)
+        row = existing.get(transcript.id)
+        if row is None:
+            row, created = _create(session, transcript, result, chosen, now=now,
+                                   sampling=sampling)
+            existing[transcript.id] = row
+            outcomes.append(IngestOutcome(transcript.id, "created", result, created))
+        else:
+            status, created = _update(session, row, transcript, result, chosen, now=now,
+                                      sampling=sampling, actor=actor)
+            outcomes.append(IngestOutcome(transcript.id, status, result, created))
+    return outcomes
+
+
+def _create(session: Session, transcript: Transcript, result: Result, checklist: Checklist,
+            *, now: datetime, sampling: Sampling) -> tuple[StoredTranscript, int]:
+    flags = [_flag_row(f, transcript) for f in result.flags]
+    row = StoredTranscript(
+        id=transcript.id, channel=transcript.channel, shop=transcript.shop,
+        agent=_primary_agent(transcript), order_status=transcript.order_status,
+        extra=transcript.extra, content_hash=content_hash(transcript),
+        started_at=_started_at(transcript), message_count=len(transcript.messages),
+        ingested_at=now, updated_at=now, checklist=checklist.name,
+        checklist_version=checklist.spec.version, pass_score=checklist.spec.pass_score,
+        engine_score=result.score, score=result.score, passed=result.passed,
+        flag_count=len(result.flags), customer_risk=_customer_risk(result.flags),
+        inspected_at=now, messages=_message_rows(transcript), flags=flags)
+    session.add(row)
+    items = [_work_item(row, flag_row, now=now)
+             for flag, flag_row in zip(result.flags, flags, strict=True)
+             if needs_review(flag, checklist.spec.review)]
+    if not items and sampling.picks(transcript.id):
+        items.append(_work_item(row, None, now=now))
+    session.add_all(items)
+    return row, len(items)
+
+
+def _update(session: Session, row: StoredTranscript, transcript: Transcript, result: Result,
+            checklist: Checklist, *, now: datetime, sampling: Sampling,
+            actor: str) -> tuple[Literal["updated", "unchanged"], int]:
+    digest = content_hash(transcript)
+    if (digest == row.content_hash and row.checklist == checklist.name
+            and row.checklist_version == checklist.spec.version):
+        return "unchanged", 0
+    session.execute(delete(StoredMessage).where(StoredMessage.transcript_id == row.id))
+    session.expire(row, ["messages"])
+    row.messages = _message_rows(transcript)
+    row.channel, row.shop = transcript.channel, transcript.shop
+    row.agent, row.order_status = _primary_agent(transcript), transcript.order_status
+    row.extra, row.content_hash = transcript.extra, digest
+    row.started_at, row.message_count = _started_at(transcript), len(transcript.messages)
+    row.updated_at = row.inspected_at = now
+    row.checklist, row.checklist_version = checklist.name, checklist.spec.version
+    row.pass_score = checklist.spec.pass_score
+    row.engine_score, row.flag_count = result.score, len(result.flags)
+    row.customer_risk = _customer_risk(result.flags)
+
+    old = {f.fingerprint: f for f in row.flags}
+    kept: set[str] = set()
+    created = 0
+    for flag in result.flags:
+        fresh = _flag_row(flag, transcript)
+        same = old.get(fresh.fingerprint)
+        if same is not None:
+            kept.add(fresh.fingerprint)
+            same.evidence, same.span_start, same.span_end = (fresh.evidence, fresh.span_start,
+                                                              fresh.span_end)
+            same.severity, same.points, same.confidence = (fresh.severity, fresh.points,
+                                                           fresh.confidence)
+            continue
+        row.flags.append(fresh)
+        if needs_review(flag, checklist.spec.review):
+            session.add(_work_item(row, fresh, now=now))
+            created += 1
+    gone = [f for fp, f in old.items() if fp not in kept]
+    if gone:
+        gone_ids = [f.id for f in gone]
+        for item in session.scalars(select(WorkItem).where(WorkItem.flag_id.in_(gone_ids))):
+            if item.status in OPEN_STATES:
+                audit(session, actor=actor, entity="work_item", entity_id=item.id,
+                      action="withdraw", from_state=item.status, to_state="withdrawn",
+                      note="the flag is gone after the transcript was re-ingested")
+                item.status, item.updated_at = "withdrawn", now
+                item.reviewer_id = item.claimed_at = item.claim_expires_at = None
+            item.flag_id = None
+        for flag_row in gone:
+            row.flags.remove(flag_row)
+    if not result.flags and created == 0 and sampling.picks(transcript.id):
+        has_sample = session.scalar(select(WorkItem.id).where(
+            WorkItem.transcript_id == row.id, WorkItem.kind == "sample"))
+        if has_sample is None:
+            session.add(_work_item(row, None, now=now))
+            created += 1
+    rescore(row)
+    return "updated", created
