@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from qc_engine.checkers.base import Checker, Example, Hit, Params
+from qc_engine.checkers.registry import register
+
+if TYPE_CHECKING:
+    from qc_engine.chat import Chat
+
+# Dropped before comparing: punctuation, decoration, and the particles and address (亲) by
+# which the copies of one canned reply usually differ ("亲亲，已经发货了哦~" = "亲，已经发货了").
+_NOISE = " \t\r\n,.!?;:'\"`~-_=+*/\\|()[]{}<>@#$%^&、。…·「」『』【】《》〈〉“”‘’—" \
+         "亲哦噢喔呢啊呀吧哈嘛嗯恩哟啦滴哒"
+_DROP_NOISE = str.maketrans("", "", _NOISE)
+_NUMBER = re.compile(r"\d+")
+
+
+class CannedRepetitionParams(Params):
+    min_occurrences: int = Field(3, ge=2)
+    """How many times the same or near-same reply must be sent to be flagged."""
+    similarity: float = Field(0.9, gt=0, le=1)
+    """How alike two replies must be to count as the same (character-bigram Dice
+    coefficient of the compared text; 1 = identical)."""
+    min_length: int = Field(8, ge=1)
+    """Shorter replies never count (compared text, i.e. without punctuation and particles):
+    "好的亲", "嗯嗯亲", "稍等哦" are meant to recur."""
+
+
+@dataclass(slots=True)
+class _Group:
+    text: str
+    bigrams: frozenset[str]
+    numbers: tuple[str, ...]
+    members: list[int] = field(default_factory=list)
+
+
+@register
+class CannedRepetition(Checker):
+    """Mechanical repetition (机械重复).
+
+    What it does:
+        Groups the human agent's replies that are the same or nearly the same, compared
+        without punctuation, emoji, particles (哦, 呢, 啊, …) and the address 亲, by
+        character-bigram Dice similarity (at least `similarity`, default 0.9). A group of
+        `min_occurrences` (default 3) or more is flagged once, on its first repeat (the
+        second occurrence). Replies shorter than `min_length` (default 8 characters of
+        compared text) never count, and replies with different numbers (order numbers,
+        prices, dates) are never the same reply.
+
+    Why is this bad?
+        The same canned text pasted again and again tells the customer that nobody is
+        reading their messages; it usually means the real question is not being answered.
+
+    Example:
+        亲，您的订单已经在排队发货了，请耐心等待哦~ (sent three times while the customer asks
+        when exactly it ships)
+
+    Use instead:
+        Answer the question actually asked: "亲，您的订单排在明天上午发，发出后单号第一时间发您".
+    """
+
+    code = "QC117"
+    slug = "structure.canned_repetition"
+    category = "canned_repetition"
+    Params = CannedRepetitionParams
+    params: CannedRepetitionParams
+    must_flag = [
+        Example("c: 什么时候发货\na: 亲，您的订单已经在排队发货了，请耐心等待哦~\nc: 到底什么时候\n"
+                "a: 亲，您的订单已经在排队发货了，请耐心等待哦~\nc: 我问的是哪天\n"
+                "a: 亲，您的订单已经在排队发货了，请耐心等待哦~", at=3),
+        Example("c: 能便宜点吗\na: 亲亲，我们已经是最低价了哦，品质有保障的呢[微笑]\nc: 少5块\n"
+                "a: 亲，我们已经是最低价了，品质有保障的\nc: 3块也行\n"
+                "a: 我们已经是最低价了哦亲，品质有保障的呢~", at=3,
+                note="copies differing only in particles, 亲 and emoticons"),
+        Example("c: 退款呢\na: 您好，退款申请已提交，请耐心等待审核\nc: 多久\n"
+                "a: 您好，退款申请已经提交，请耐心等待审核\nc: ？？\n"
+                "a: 您好，退款申请已提交，请您耐心等待审核", at=3,
+                note="near-same: one or two characters differ"),
+        Example("a: 欢迎光临本店，全场满199减20哦\nc: 在吗\na: 欢迎光临本店，全场满199减20哦\n"
+                "c: 人呢\na: 欢迎光临本店，全场满199减20哦\nc: ？\na: 欢迎光临本店，全场满199减20哦",
+                at=2, note="four copies: still one flag, on the second"),
+        Example("c: 掉色怎么办\na: 亲，深色衣服第一次洗会有轻微浮色，属于正常现象\nc: 嗯\n"
+                "a: 亲，深色衣服第一次洗会有轻微浮色，属于正常现象", at=3,
+                params={"min_occurrences": 2}),
+        Example("c: 什么时候到\na: 物流显示正在派送中，请您保持电话畅通\nc: 一直这样\n"
+                "a: 物流显示正在派送中，请您保持电话畅通哦\nc: 我要投诉\n"
+                "a: 亲亲，物流显示正在派送中，请您保持电话畅通", at=3),
+        Example("c: 在吗\nb: 亲亲，店小蜜没有理解您的问题哦\na: 您好，请问有什么可以帮您的吗\n"
+                "c: 衣服破了\na: 您好，请问有什么可以帮您的吗\nc: 破了！\n"
+                "a: 您好，请问有什么可以帮您的吗", at=4),
+    ]
+    must_pass = [
+        Example("c: 在吗\na: 好的亲\nc: 这个呢\na: 好的亲\nc: 那个呢\na: 好的亲\nc: 嗯\na: 好的亲",
+                note="short acknowledgements are meant to recur"),
+        Example("c: 1\na: 稍等哦亲~\nc: 2\na: 稍等哦亲~\nc: 3\na: 稍等哦亲~"),
+        Example("c: 查下三个订单\na: 亲，订单123456789已经发货了哦\n"
+                "a: 亲，订单123456790已经发货了哦\na: 亲，订单123456791已经发货了哦",
+                note="different order numbers: three different answers"),
+        Example("c: 价格\na: 这款M码的价格是99元哦\nc: L码呢\na: 这款L码的价格是109元哦\nc: XL\n"
+                "a: 这款XL码的价格是119元哦", note="different prices"),
+        Example("c: 发货\na: 亲，您的订单已经在排队发货了，请耐心等待哦\nc: 好\n"
+                "a: 亲，您的订单已经在排队发货了，请耐心等待哦",
+                note="twice is below the default of three"),
+        Example("b: 亲亲，店小蜜没有理解您的问题哦，请换个说法试试\nc: 人工\n"
+                "b: 亲亲，店小蜜没有理解您的问题哦，请换个说法试试\nc: 人工！\n"
+                "b: 亲亲，店小蜜没有理解您的问题哦，请换个说法试试\na: 您好，人工客服为您服务",
+                note="the bot's repetition is not the human agent's"),
+        Example("c: 我的订单到哪了\nc: 我的订单到哪了\nc: 我的订单到哪了\na: 亲，已经到杭州了",
+                note="the customer repeating is not the agent's canned reply"),
+        Example("c: 这两款有什么区别\na: 亲，这款是纯棉面料的，透气吸汗\nc: 另一款呢\n"
+                "a: 亲，这款是涤纶面料的，挺括不皱\nc: 第三款\na: 亲，这款是真丝面料的，顺滑亲肤",
+                note="one template, different content"),
+    ]
+
+    def check(self, chat: Chat) -> Iterator[Hit]:
+        params = self.params
+        threshold = params.similarity
+        groups: list[_Group] = []
+        exact: dict[str, _Group] = {}
+        for index, role in enumerate(chat.roles):
+            if role != "agent":
+                continue
+            text = chat.norm[index].text.translate(_DROP_NOISE)
+            if len(text) < params.min_length:
+                continue
+            group = exact.get(text)
+            if group is None:
+                bigrams = frozenset(text[k:k + 2] for k in range(len(text) - 1))
+                numbers = tuple(_NUMBER.findall(text))
+                group = self._closest(groups, bigrams, numbers, threshold)
+                if group is None:
+                    group = _Group(text, bigrams, numbers)
+                    groups.append(group)
+                exact[text] = group
+            group.members.append(index)
+        flagged = [g for g in groups if len(g.members) >= params.min_occurrences]
+        for group in sorted(flagged, key=lambda g: g.members[1]):
+            first_repeat = group.members[1]
+            yield Hit(first_repeat, None,
+                      f"相同或近似的回复共发送 {len(group.members)} 次:"
+                      f"「{chat.quote(group.members[0], None, 30)}」"
+                      f"(标准: {params.min_occurrences} 次即为机械重复)")
+
+    @staticmethod
+    def _closest(groups: list[_Group], bigrams: frozenset[str], numbers: tuple[str, ...],
+                 threshold: float) -> _Group | None:
+        size = len(bigrams)
+        best: _Group | None = None
+        best_score = threshold
+        for group in groups:
+            if group.numbers != numbers:
+                continue
+            other = len(group.bigrams)
+            total = size + other
+            # Dice cannot exceed 2*min/(a+b): skip pairs whose sizes already rule it out.
+            if total == 0 or 2 * min(size, other) < best_score * total:
+                continue
+            score = 2 * len(bigrams & group.bigrams) / total
+            if score >= best_score:
+                best, best_score = group, score
+        return best
