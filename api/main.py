@@ -1,0 +1,60 @@
+"""The application factory: storage upgraded, checklists synced, routes mounted."""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from api import errors
+from api.deps import AppState
+from api.metrics import MetricsMiddleware
+from api.routes import checklists, health, score, stats, transcripts, work_items
+from api.settings import Settings
+from qc_engine.db.session import make_engine, session_factory, upgrade
+from qc_engine.service.auth import KeyCache
+from qc_engine.service.checklists import EngineHolder, sync_from_files
+from qc_engine.service.ingest import Sampling
+
+log = logging.getLogger("qc.api")
+
+
+def build_state(settings: Settings) -> AppState:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions.begin() as session:
+        added = sync_from_files(session, directory=settings.checklist_dir)
+    if added:
+        log.info("checklists loaded from files: %s", ", ".join(added))
+    holder = EngineHolder(sessions, lexicon_dir=settings.checklist_dir / "lexicons")
+    holder.get()
+    return AppState(settings=settings, sessions=sessions, engines=holder, keys=KeyCache(),
+                    sampling=Sampling(rate=settings.sample_rate, seed=settings.sample_seed))
+
+
+def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        if not hasattr(app.state, "qc"):
+            app.state.qc = build_state(settings)
+        yield
+
+    app = FastAPI(
+        title="qc-engine",
+        version="0.1.0",
+        summary="Chat quality inspection (质检) for e-commerce customer service",
+        description="Score transcripts, store them as QC work items, review and appeal. "
+                    "Every endpoint but /healthz needs an API key as a bearer token.",
+        lifespan=lifespan,
+    )
+    if state is not None:
+        app.state.qc = state
+    errors.install(app)
+    app.add_middleware(MetricsMiddleware)
+    for module in (health, score, transcripts, work_items, checklists, stats):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from api.body import TRANSCRIPT_SCHEMA, parse_one, read_body
+from api.deps import Scorer, State
+from api.metrics import record_result
+
+router = APIRouter(prefix="/v1", tags=["score"])
+
+
+@router.post("/score", openapi_extra={"requestBody": {
+    "required": True, "content": {"application/json": {"schema": TRANSCRIPT_SCHEMA}}}})
+async def score(request: Request, state: State, _: Scorer,
+                checklist: str | None = Query(None, description="force this checklist")
+                ) -> dict[str, Any]:
+    """Score one transcript without storing it; the answer is the result JSON of the spec."""
+    raw = await read_body(request, state.settings.max_body_bytes)
+    transcript = parse_one(raw, state.settings)
+    result = state.engines.get().score(transcript, checklist=checklist)
+    record_result("score", [f.category for f in result.flags])
+    return result.to_dict()

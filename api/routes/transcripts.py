@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.body import TRANSCRIPT_SCHEMA, parse_batch, parse_one, read_body
+from api.deps import CurrentUser, Ingester, SessionDep, State, require
+from api.errors import ApiError
+from api.metrics import record_result
+from api.schemas import transcript_json
+from qc_engine.db.models import StoredTranscript, WorkItem
+from qc_engine.service.ingest import ingest
+
+router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
+_JSONL = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines",
+          "application/json-lines", "text/plain")
+
+
+def _outcome_json(outcome: Any) -> dict[str, Any]:
+    return {"id": outcome.id, "status": outcome.status, "score": outcome.result.score,
+            "passed": outcome.result.passed, "checklist": outcome.result.checklist,
+            "flags": len(outcome.result.flags), "work_items_created": outcome.work_items}
+
+
+@router.post("", openapi_extra={"requestBody": {"required": True, "content": {
+    "application/json": {"schema": TRANSCRIPT_SCHEMA},
+    "application/x-ndjson": {"schema": {"type": "string",
+                                        "description": "one transcript per line"}}}}})
+async def store(request: Request, state: State, session: SessionDep, principal: Ingester,
+                checklist: str | None = Query(None, description="force this checklist")
+                ) -> dict[str, Any]:
+    """Store and inspect one transcript (JSON), or a batch (JSON Lines, Content-Type
+    application/x-ndjson): answers per line what was accepted and what was rejected."""
+    raw = await read_body(request, state.settings.max_body_bytes)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    engine = state.engines.get()
+    if content_type in _JSONL:
+        lines = parse_batch(raw, state.settings)
+        good = [line for line in lines if line.transcript is not None]
+        outcomes = ingest(session, [line.transcript for line in good if line.transcript],
+                          engine=engine, sampling=state.sampling, actor=principal.name,
+                          checklist=checklist)
+        session.commit()
+        for outcome in outcomes:
+            record_result("ingest", [f.category for f in outcome.result.flags])
+        accepted = [{"line": line.line, **_outcome_json(o)}
+                    for line, o in zip(good, outcomes, strict=True)]
+        rejected = [{"line": line.line, "error": line.error.to_dict()}
+                    for line in lines if line.error is not None]
+        return {"accepted": accepted, "rejected": rejected,
+                "counts": {"accepted": len(accepted), "rejected": len(rejected)}}
+    if content_type not in ("application/json", ""):
+        raise ApiError(415, "E415", f"send application/json (one transcript) or "
+                       f"application/x-ndjson (a batch), not {content_type!r}")
+    transcript = parse_one(raw, state.settings)
+    (outcome,) = ingest(session, [transcript], engine=engine, sampling=state.sampling,
+                        actor=principal.name, checklist=checklist)
+    session.commit()
+    record_result("ingest", [f.category for f in outcome.result.flags])
+    return _outcome_json(outcome) | {"result": outcome.result.to_dict()}
+
+
+@router.get("/{transcript_id}")
+def get_transcript(transcript_id: str, session: SessionDep,
+                   principal: CurrentUser) -> dict[str, Any]:
+    """The chat with its messages, score, flags and work items."""
+    require("admin", "lead", "specialist", "agent")(principal)
+    row = session.scalar(select(StoredTranscript).where(StoredTranscript.id == transcript_id)
+                         .options(selectinload(StoredTranscript.messages),
+                                  selectinload(StoredTranscript.flags)))
+    if row is None or (principal.role == "agent" and row.agent != principal.agent_name):
+        raise ApiError(404, "E404", f"transcript {transcript_id!r} not found")
+    items = list(session.scalars(select(WorkItem).where(WorkItem.transcript_id == row.id)
+                                 .order_by(WorkItem.id)))
+    return transcript_json(row, items=items)
