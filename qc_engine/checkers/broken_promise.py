@@ -116,10 +116,10 @@ class BrokenPromise(Checker):
         if open_at is not None:
             promise = chat.quote(open_at, open_span)
             if filler_after is not None:
-                evidence = (f"客服承诺「{promise}」后只回复了「{chat.quote(filler_after, None, 20)}」,"
+                evidence = (f"客服承诺「{promise}」后只回复了「{chat.quote(filler_after, None, 20)}」，"
                             "对话结束仍未给出答复")
             else:
-                evidence = f"客服承诺「{promise}」后对话结束,未见跟进答复"
+                evidence = f"客服承诺「{promise}」后对话结束，未见跟进答复"
             yield Hit(open_at, open_span, evidence)
 
     def _late(self, promised, answered) -> int | None:

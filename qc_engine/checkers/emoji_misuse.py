@@ -126,7 +126,7 @@ class EmojiMisuse(Checker):
             if len(codes) > 30:
                 codes = codes[:29] + "…"
             return Hit(index, (item.start, item.end),
-                       f"一条消息用了 {len(emoji)} 个表情 (上限 {self.limit} 个):{codes}")
+                       f"一条消息用了 {len(emoji)} 个表情 (上限 {self.limit} 个)：{codes}")
         return None
 
     def _upset(self, chat: Chat, index: int) -> str | None:

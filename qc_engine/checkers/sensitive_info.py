@@ -10,6 +10,7 @@ from qc_engine.checkers.registry import register
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
+    from qc_engine.resources import Resources
 
 Kind = Literal["id_card", "mobile", "landline", "address"]
 AGENT_ROLES = frozenset(("agent", "bot"))
@@ -165,7 +166,7 @@ class SensitiveInfo(Checker):
         "a: 您好，我们是浙江省杭州市的商家，发货地在西湖区",
     ]
 
-    def __init__(self, params: SensitiveInfoParams, resources) -> None:  # type: ignore[override]
+    def __init__(self, params: SensitiveInfoParams, resources: Resources) -> None:  # type: ignore[override]
         super().__init__(params, resources)
         self.kinds = frozenset(params.kinds)
         self.numbers = bool(self.kinds - {"address"})
@@ -190,7 +191,7 @@ class SensitiveInfo(Checker):
             evidence = f"客服写出{_KIND_ZH[kind]}「{shown}」"
             others = sorted({_KIND_ZH[k] for k, _, _ in found[1:] if k != kind})
             if others:
-                evidence += f",另有{'、'.join(others)}"
+                evidence += f"，另有{'、'.join(others)}"
             confidence = 1.0
             if kind != "address":
                 if customer_digits is None:

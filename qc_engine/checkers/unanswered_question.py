@@ -195,7 +195,7 @@ class UnansweredQuestion(Checker):
         quoted = chat.quote(question.index, question.span)
         more = f"(连同此前共 {len(open_questions)} 个问题)" if len(open_questions) > 1 else ""
         if last_reply is not None and last_reply > question.index:
-            evidence = (f"买家提问「{quoted}」{more},客服只回复了「{chat.quote(last_reply, None, 20)}」,"
+            evidence = (f"买家提问「{quoted}」{more}，客服只回复了「{chat.quote(last_reply, None, 20)}」，"
                         "对话结束仍未答复")
         else:
             evidence = f"买家提问「{quoted}」{more}后客服未再回复"
