@@ -269,6 +269,65 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+
+    import uvicorn
+
+    from api.main import build_state
+    from api.settings import Settings
+
+    settings = Settings()
+    if args.checklists is not None:
+        os.environ["QC_CHECKLISTS"] = str(args.checklists)
+        settings.checklist_dir = args.checklists
+    try:
+        state = build_state(settings)
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
+    from qc_engine.db.session import database_url
+
+    print(f"database: {database_url(settings.database_url)}")
+    if args.demo:
+        from qc_engine.service.demo import demo_keys, load_demo
+
+        with state.sessions.begin() as session:
+            added = load_demo(session, engine=state.engines.get(), sampling=state.sampling)
+            keys = demo_keys(session)
+        print(f"demo data: {added} chats loaded" if added else "demo data: already loaded")
+        print("demo API keys (shown once; new ones at every start):")
+        for name, key in keys.items():
+            print(f"  {name:<28} {key}")
+    print(f"serving on http://{args.host}:{args.port}  (API docs: /docs, review desk: /ui)")
+    sys.stdout.flush()
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qc-metrics-")
+    uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, access_log=args.access_log)
+    return EXIT_OK
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from qc_engine.db.session import make_engine, session_factory, upgrade
+    from qc_engine.service.auth import create_key
+
+    engine = make_engine()
+    upgrade(engine)
+    try:
+        with session_factory(engine).begin() as session:
+            user, key = create_key(session, name=args.name, role=args.role,
+                                   agent_name=args.agent_name, actor="cli")
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
+    print(key)
+    print(f"key for {user.name} (role {user.role}); it is shown only this once",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qc", description="Chat quality inspection (质检).")
     parser.add_argument("--checklists", type=Path, default=None,
@@ -306,10 +365,31 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print the documentation of every checker (docs/checkers.md)")
     exp.set_defaults(func=cmd_explain)
 
+    serve = sub.add_parser("serve", help="run the REST API and review desk (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--demo", action="store_true",
+                       help="load a demo data set and print demo API keys")
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false")
+    serve.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("keys", help="manage API keys ($QC_DATABASE_URL)")
+    ksub = keys.add_subparsers(dest="keys_command", required=True)
+    kcreate = ksub.add_parser("create", help="create a key (printed once)")
+    kcreate.add_argument("--role", required=True,
+                         choices=("admin", "lead", "specialist", "agent", "service"))
+    kcreate.add_argument("--name", required=True)
+    kcreate.add_argument("--agent-name", help="for --role agent: the agent name in chats")
+    kcreate.set_defaults(func=cmd_keys_create)
+
     bench = sub.add_parser("bench", help="benchmark the pipeline on a generated mix")
     bench.add_argument("-n", "--transcripts", type=int, default=20000)
     bench.add_argument("--seed", type=int, default=7)
     bench.add_argument("--repeat", type=int, default=3)
+    bench.add_argument("--json", type=Path, default=None, metavar="PATH",
+                       help="also write the figures to this file as JSON")
     bench.set_defaults(func=cmd_bench)
     return parser
 

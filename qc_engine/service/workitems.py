@@ -371,7 +371,9 @@ def counts(session: Session, *, principal: Principal, by: str,
     query = _filtered(select(column, func.count()), **(filters or {}))
     if principal.role == "agent":
         query = query.where(WorkItem.agent == principal.agent_name)
-    return {str(value): n for value, n in session.execute(query.group_by(column))}
+    empty = "sample" if by in ("category", "severity") else "(none)"
+    return {str(value) if value is not None else empty: n
+            for value, n in session.execute(query.group_by(column))}
 
 
 def miss_rate(session: Session) -> dict[str, Any]:
