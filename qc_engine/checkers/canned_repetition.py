@@ -12,6 +12,7 @@ from qc_engine.checkers.registry import register
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
+    from qc_engine.resources import Resources
 
 # Dropped before comparing: punctuation, decoration, and the particles and address (亲) by
 # which the copies of one canned reply usually differ ("亲亲，已经发货了哦~" = "亲，已经发货了").
@@ -51,7 +52,10 @@ class CannedRepetition(Checker):
         `min_occurrences` (default 3) or more is flagged once, on its first repeat (the
         second occurrence). Replies shorter than `min_length` (default 8 characters of
         compared text) never count, and replies with different numbers (order numbers,
-        prices, dates) are never the same reply.
+        prices, dates) are never the same reply. A hold ("收到，马上帮您核实", "稍等，我帮您查
+        一下"; lexicon hold.txt) that the agent follows with another message before the
+        customer speaks again is a courtesy before the answer, not the reply, and is not
+        counted; holds that are all the customer gets are.
 
     Why is this bad?
         The same canned text pasted again and again tells the customer that nobody is
@@ -70,6 +74,7 @@ class CannedRepetition(Checker):
     category = "canned_repetition"
     Params = CannedRepetitionParams
     params: CannedRepetitionParams
+    hold_file = "hold.txt"
     must_flag = [
         Example("c: 什么时候发货\na: 亲，您的订单已经在排队发货了，请耐心等待哦~\nc: 到底什么时候\n"
                 "a: 亲，您的订单已经在排队发货了，请耐心等待哦~\nc: 我问的是哪天\n"
@@ -91,6 +96,9 @@ class CannedRepetition(Checker):
         Example("c: 什么时候到\na: 物流显示正在派送中，请您保持电话畅通\nc: 一直这样\n"
                 "a: 物流显示正在派送中，请您保持电话畅通哦\nc: 我要投诉\n"
                 "a: 亲亲，物流显示正在派送中，请您保持电话畅通", at=3),
+        Example("c: 快递到哪了\na: 收到，马上帮您核实哦\nc: 人呢\na: 收到，马上帮您核实哦\n"
+                "c: ？？？\na: 收到，马上帮您核实哦亲", at=3,
+                note="holds that are all the customer gets are canned replies"),
         Example("c: 在吗\nb: 亲亲，店小蜜没有理解您的问题哦\na: 您好，请问有什么可以帮您的吗\n"
                 "c: 衣服破了\na: 您好，请问有什么可以帮您的吗\nc: 破了！\n"
                 "a: 您好，请问有什么可以帮您的吗", at=4),
@@ -113,21 +121,39 @@ class CannedRepetition(Checker):
                 note="the bot's repetition is not the human agent's"),
         Example("c: 我的订单到哪了\nc: 我的订单到哪了\nc: 我的订单到哪了\na: 亲，已经到杭州了",
                 note="the customer repeating is not the agent's canned reply"),
+        Example("c: 快递到哪了\na: 收到，马上帮您核实哦\na: 亲，包裹已经到杭州转运中心了\n"
+                "c: 签收了没收到\na: 收到，马上帮您核实哦亲\na: 亲亲，快递员放在驿站了，凭取件码取哦\n"
+                "c: 退款呢\na: 收到，马上帮您核实哦\na: 亲，仓库签收后4个工作日内退款",
+                note="a hold followed by the answer is a courtesy, not a canned reply"),
         Example("c: 这两款有什么区别\na: 亲，这款是纯棉面料的，透气吸汗\nc: 另一款呢\n"
                 "a: 亲，这款是涤纶面料的，挺括不皱\nc: 第三款\na: 亲，这款是真丝面料的，顺滑亲肤",
                 note="one template, different content"),
     ]
+
+    def __init__(self, params: CannedRepetitionParams, resources: Resources) -> None:  # type: ignore[override]
+        super().__init__(params, resources)
+        self.hold = resources.lexicon(self.hold_file)
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         params = self.params
         threshold = params.similarity
         groups: list[_Group] = []
         exact: dict[str, _Group] = {}
-        for index, role in enumerate(chat.roles):
+        roles = chat.roles
+        # Whether the next customer or agent message after each one is the agent's.
+        agent_next = [False] * len(roles)
+        following = ""
+        for index in range(len(roles) - 1, -1, -1):
+            agent_next[index] = following == "agent"
+            if roles[index] in ("customer", "agent"):
+                following = roles[index]
+        for index, role in enumerate(roles):
             if role != "agent":
                 continue
             text = chat.norm[index].text.translate(_DROP_NOISE)
             if len(text) < params.min_length:
+                continue
+            if agent_next[index] and chat.first_hit(index, self.hold) is not None:
                 continue
             group = exact.get(text)
             if group is None:

@@ -38,10 +38,11 @@ class Closing(Checker):
         A chat that visibly goes on past the transcript's end is not judged either (unless
         `judge_cut_off` is set), because its closing is not due yet and other checks own what
         went wrong: the agent's last message puts the customer on hold or hands the chat over
-        ("稍等，我帮您查一下", "帮您转接售后"; lexicon closing_open_end.txt) or a system message
-        after it transfers the chat (broken_promise judges the hold); the customer's question
-        is the last word (unanswered_question, slow_response judge it); or the agent's question
-        is the last word and the customer never answered it (the customer left mid-exchange).
+        ("稍等，我帮您查一下", "帮您转接售后"; lexicons hold.txt, closing_open_end.txt) or a
+        system message after it transfers the chat (broken_promise judges the hold); the
+        customer's question is the last word (unanswered_question, slow_response judge it);
+        or the agent's question is the last word and the customer never answered it (the
+        customer left mid-exchange).
         A chat that ends on the customer's "好的，谢谢" with no answer IS judged.
 
     Why is this bad?
@@ -62,6 +63,7 @@ class Closing(Checker):
     params: ClosingParams
     lexicon_file = "closing.txt"
     open_end_file = "closing_open_end.txt"
+    hold_file = "hold.txt"
     must_flag = [
         Example("c: 这款有M码吗\na: 亲亲您好，有的哦\nc: 好的，那我拍了\na: 嗯嗯", at=3),
         Example("c: 什么时候发货\na: 您好，今天下午发出\nc: 好的谢谢", at=2,
@@ -103,6 +105,7 @@ class Closing(Checker):
         super().__init__(params, resources)
         self.lexicon = resources.lexicon(self.lexicon_file)
         self.open_end = resources.lexicon(self.open_end_file)
+        self.hold = resources.lexicon(self.hold_file)
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         if not self.params.required:
@@ -125,7 +128,8 @@ class Closing(Checker):
 
     def _goes_on(self, chat: Chat, last_agent: int) -> bool:
         """Whether the transcript visibly stops before the conversation has ended."""
-        if chat.first_hit(last_agent, self.open_end) is not None:
+        if (chat.first_hit(last_agent, self.hold) is not None
+                or chat.first_hit(last_agent, self.open_end) is not None):
             return True
         roles = chat.roles
         for index in range(last_agent + 1, len(roles)):
