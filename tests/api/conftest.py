@@ -1,0 +1,93 @@
+"""API fixtures: the same tests run on SQLite and, when QC_TEST_POSTGRES_URL is set (.ci/run
+sets it), on a fresh PostgreSQL database created for the test session."""
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+PG_ENV = "QC_TEST_POSTGRES_URL"
+
+
+def _pg_admin_url() -> str | None:
+    return os.environ.get(PG_ENV)
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A new, empty PostgreSQL database for this test session, dropped afterwards."""
+    base = _pg_admin_url()
+    if not base:
+        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it to the "
+                    "local server)")
+    import psycopg
+
+    name = f"qc_test_{uuid.uuid4().hex[:10]}"
+    conninfo = base.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.fail(f"{PG_ENV}={base} is set but PostgreSQL cannot be reached: {exc}")
+    prefix = conninfo.rsplit("/", 1)[0]
+    yield f"{prefix}/{name}"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'qc.sqlite3'}"
+    url = request.getfixturevalue("postgres_database")
+    from sqlalchemy import text
+
+    from qc_engine.db.session import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as conn:  # each test starts from an empty schema
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@dataclass
+class Api:
+    client: object
+    keys: dict[str, str]
+    app: object
+
+    def as_(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+
+@pytest.fixture
+def api(database_url):
+    """A running app (TestClient) on a fresh database, with one key per role; sampling
+    off unless a test changes it."""
+    from fastapi.testclient import TestClient
+
+    from api.main import build_state, create_app
+    from api.settings import Settings
+    from qc_engine.service.auth import create_key
+
+    from ..conftest import CHECKLISTS
+
+    settings = Settings(database_url=database_url, checklist_dir=CHECKLISTS, sample_rate=0.0)
+    state = build_state(settings)
+    keys = {}
+    with state.sessions.begin() as session:
+        for role in ("admin", "lead", "specialist", "service"):
+            keys[role] = create_key(session, name=f"test-{role}", role=role)[1]
+        keys["specialist2"] = create_key(session, name="test-specialist-2",
+                                         role="specialist")[1]
+        keys["agent"] = create_key(session, name="test-agent", role="agent",
+                                   agent_name="小美")[1]
+        keys["other_agent"] = create_key(session, name="test-agent-2", role="agent",
+                                         agent_name="阿杰")[1]
+    app = create_app(settings, state=state)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client=client, keys=keys, app=app)
+    state.sessions.kw["bind"].dispose()
