@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 # A sum of money handed over: "返您5元", "给你三块", "发个10元".
 _MONEY = re.compile(r"[返送给补发领退](?:您|你|亲|个|了|下)?"
                     r"[0-9一二两三四五六七八九十几]+(?:\.[0-9]+)?(?:元|块|毛)")
-# A sum in a clause about buying or a price difference is no reward for a review.
-_MONEY_NOT = ("下单", "拍下", "购买", "满", "收藏", "关注", "加购", "差价", "运费")
+# A sum in a clause about buying, a threshold or a price difference is no reward for a review.
+_MONEY_NOT = re.compile(r"下单|拍下|购买|满\d|满减|收藏|关注|加购|差价|运费")
 
 
 class ReviewInducementParams(PhraseParams):
@@ -122,7 +122,7 @@ class ReviewInducement(BoundedPhraseChecker):
                    for h in chat.phrase_hits(index, self.reward_words)]
         for match in _MONEY.finditer(text):
             clause = norm.clause(match.start(), match.end())
-            if not any(word in clause for word in _MONEY_NOT):
+            if not _MONEY_NOT.search(clause):
                 rewards.append(_Mark(match.start(), match.end(), match.group()))
         best: tuple[int, int, _Mark, _Mark] | None = None
         for review in reviews:
