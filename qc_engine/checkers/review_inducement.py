@@ -5,6 +5,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from pydantic import Field
+
 from qc_engine.checkers._bounded_phrase import BoundedPhraseChecker, stands_alone
 from qc_engine.checkers.base import Example, Hit
 from qc_engine.checkers.phrase import PhraseParams
@@ -22,7 +24,7 @@ _MONEY_NOT = re.compile(r"下单|拍下|购买|满\d|满减|收藏|关注|加购
 
 
 class ReviewInducementParams(PhraseParams):
-    pair_window: int = 12
+    pair_window: int = Field(default=12, ge=0)
     """Most characters between a review word and a reward for the pair to count as an
     offer; 0 turns pairing off (set phrases only)."""
     review_words: str = "review_inducement_review.txt"
@@ -92,7 +94,9 @@ class ReviewInducement(BoundedPhraseChecker):
         "a: 亲您现在拍下收到后找客服返下差价5元",
     ]
 
-    def __init__(self, params: ReviewInducementParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(  # type: ignore[override]
+        self, params: ReviewInducementParams, resources: Resources
+    ) -> None:
         super().__init__(params, resources)
         self.pair_window = params.pair_window
         self.review_words = resources.lexicon(params.review_words) if self.pair_window else None
