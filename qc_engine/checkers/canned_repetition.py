@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 # which the copies of one canned reply usually differ ("亲亲，已经发货了哦~" = "亲，已经发货了").
 _NOISE = " \t\r\n,.!?;:'\"`~-_=+*/\\|()[]{}<>@#$%^&、。…·「」『』【】《》〈〉“”‘’—" \
          "亲哦噢喔呢啊呀吧哈嘛嗯恩哟啦滴哒"
-_DROP_NOISE = str.maketrans("", "", _NOISE)
+_NOISE_RUN = re.compile("[" + re.escape(_NOISE) + "]+")
 _NUMBER = re.compile(r"\d+")
 
 
@@ -33,12 +32,30 @@ class CannedRepetitionParams(Params):
     "好的亲", "嗯嗯亲", "稍等哦" are meant to recur."""
 
 
-@dataclass(slots=True)
-class _Group:
-    text: str
-    bigrams: frozenset[str]
-    numbers: tuple[str, ...]
-    members: list[int] = field(default_factory=list)
+class _Reply:
+    """A compared text, with its bigrams and numbers worked out only when a comparison
+    needs them (most replies are never near another one in length)."""
+
+    __slots__ = ("text", "_bigrams", "_numbers", "members")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._bigrams: set[str] | None = None
+        self._numbers: list[str] | None = None
+        self.members: list[int] = []
+
+    @property
+    def bigrams(self) -> set[str]:
+        if self._bigrams is None:
+            text = self.text
+            self._bigrams = {text[k:k + 2] for k in range(len(text) - 1)}
+        return self._bigrams
+
+    @property
+    def numbers(self) -> list[str]:
+        if self._numbers is None:
+            self._numbers = _NUMBER.findall(self.text)
+        return self._numbers
 
 
 @register
@@ -136,58 +153,59 @@ class CannedRepetition(Checker):
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         params = self.params
-        threshold = params.similarity
-        groups: list[_Group] = []
-        exact: dict[str, _Group] = {}
+        min_length = params.min_length
         roles = chat.roles
-        # Whether the next customer or agent message after each one is the agent's.
-        agent_next = [False] * len(roles)
-        following = ""
-        for index in range(len(roles) - 1, -1, -1):
-            agent_next[index] = following == "agent"
-            if roles[index] in ("customer", "agent"):
-                following = roles[index]
+        norm = chat.norm
+        groups: list[_Reply] = []
+        exact: dict[str, _Reply] = {}
         for index, role in enumerate(roles):
-            if role != "agent":
+            if role != "agent" or len(norm[index].text) < min_length:
                 continue
-            text = chat.norm[index].text.translate(_DROP_NOISE)
-            if len(text) < params.min_length:
-                continue
-            if agent_next[index] and chat.first_hit(index, self.hold) is not None:
+            text = _NOISE_RUN.sub("", norm[index].text)
+            if len(text) < min_length or self._answered_hold(chat, index):
                 continue
             group = exact.get(text)
             if group is None:
-                bigrams = frozenset(text[k:k + 2] for k in range(len(text) - 1))
-                numbers = tuple(_NUMBER.findall(text))
-                group = self._closest(groups, bigrams, numbers, threshold)
+                reply = _Reply(text)
+                group = self._closest(groups, reply, params.similarity)
                 if group is None:
-                    group = _Group(text, bigrams, numbers)
+                    group = reply
                     groups.append(group)
                 exact[text] = group
             group.members.append(index)
         flagged = [g for g in groups if len(g.members) >= params.min_occurrences]
         for group in sorted(flagged, key=lambda g: g.members[1]):
-            first_repeat = group.members[1]
-            yield Hit(first_repeat, None,
+            yield Hit(group.members[1], None,
                       f"相同或近似的回复共发送 {len(group.members)} 次:"
                       f"「{chat.quote(group.members[0], None, 30)}」"
                       f"(标准: {params.min_occurrences} 次即为机械重复)")
 
+    def _answered_hold(self, chat: Chat, index: int) -> bool:
+        """A hold the agent follows with another message before the customer speaks."""
+        if chat.first_hit(index, self.hold) is None:
+            return False
+        roles = chat.roles
+        for following in range(index + 1, len(roles)):
+            if roles[following] in ("agent", "customer"):
+                return roles[following] == "agent"
+        return False
+
     @staticmethod
-    def _closest(groups: list[_Group], bigrams: frozenset[str], numbers: tuple[str, ...],
-                 threshold: float) -> _Group | None:
-        size = len(bigrams)
-        best: _Group | None = None
+    def _closest(groups: list[_Reply], reply: _Reply, threshold: float) -> _Reply | None:
+        """The most similar earlier group at or above the threshold (bigram Dice). Texts
+        whose lengths alone rule the threshold out (2*min/(a+b) below it) are not compared."""
+        size = len(reply.text)
+        best: _Reply | None = None
         best_score = threshold
         for group in groups:
-            if group.numbers != numbers:
+            other = len(group.text)
+            if 2 * min(size, other) < best_score * (size + other):
                 continue
-            other = len(group.bigrams)
-            total = size + other
-            # Dice cannot exceed 2*min/(a+b): skip pairs whose sizes already rule it out.
-            if total == 0 or 2 * min(size, other) < best_score * total:
+            if group.numbers != reply.numbers:
                 continue
-            score = 2 * len(bigrams & group.bigrams) / total
+            mine, theirs = reply.bigrams, group.bigrams
+            total = len(mine) + len(theirs)
+            score = 2 * len(mine & theirs) / total if total else 1.0
             if score >= best_score:
                 best, best_score = group, score
         return best

@@ -110,16 +110,22 @@ class Closing(Checker):
     def check(self, chat: Chat) -> Iterator[Hit]:
         if not self.params.required:
             return
-        agent = [i for i, role in enumerate(chat.roles) if role == "agent"]
-        if not agent:
+        roles = chat.roles
+        wanted = self.params.last_agent_messages
+        judged: list[int] = []  # the agent's last messages, latest first
+        for index in range(len(roles) - 1, -1, -1):
+            if roles[index] == "agent":
+                if first_word_hit(chat, index, self.lexicon) is not None:
+                    return
+                judged.append(index)
+                if len(judged) == wanted:
+                    break
+        if not judged:
             return
-        judged = agent[-self.params.last_agent_messages:]
-        if any(first_word_hit(chat, i, self.lexicon) is not None for i in judged):
-            return
-        if not self.params.judge_cut_off and self._goes_on(chat, agent[-1]):
+        if not self.params.judge_cut_off and self._goes_on(chat, judged[0]):
             return
         last = len(chat) - 1
-        quote = chat.quote(agent[-1], None, 30)
+        quote = chat.quote(judged[0], None, 30)
         if len(judged) == 1:
             evidence = f"会话结束时客服最后一条消息无结束语:「{quote}」"
         else:
