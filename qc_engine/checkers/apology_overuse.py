@@ -47,8 +47,9 @@ class ApologyOveruse(Checker):
     params: ApologyOveruseParams
     lexicon_file = "apology.txt"
     must_flag = [
-        Example("c: 怎么还没发货\na: 不好意思亲，最近订单多\nc: 都一个星期了\na: 实在抱歉，我帮您催一下\n"
-                "c: 催了有用吗\na: 非常抱歉给您带来不便\nc: 算了\na: 真的很抱歉亲[委屈]", at=7),
+        Example("c: 怎么还没发货\na: 不好意思亲，最近订单多\nc: 都一个星期了\n"
+                "a: 实在抱歉，我帮您催一下\nc: 催了有用吗\na: 非常抱歉给您带来不便\nc: 算了\n"
+                "a: 真的很抱歉亲[委屈]", at=7),
         Example("a: 抱歉\na: 抱歉\na: 抱歉\na: 抱歉", at=3),
         Example("c: 少发了一个\na: 对不起亲，是仓库漏发了\nc: 那怎么办\na: 不好意思，给您补发哦\n"
                 "c: 什么时候发\na: 抱歉亲，明天发\nc: 能今天吗\na: sorry亲，今天仓库下班了", at=7),
@@ -56,7 +57,8 @@ class ApologyOveruse(Checker):
                 "a: 给您添麻烦了，深表歉意", at=3),
         Example("c: 发错颜色了\na: 亲亲非常抱歉\nc: 我要黑色的\na: 抱歉，给您换黑色", at=3,
                 params={"max_apologies": 1}),
-        Example("a: 不好意思亲\nb: 亲亲，抱歉哦，小蜜没听懂\na: 不好意思\na: 抱歉\na: 请您见谅", at=4,
+        Example("a: 不好意思亲\nb: 亲亲，抱歉哦，小蜜没听懂\na: 不好意思\na: 抱歉\n"
+                "a: 请您见谅", at=4,
                 note="bot apologies are not counted; the fourth agent one is flagged"),
     ]
     must_pass = [
@@ -75,7 +77,7 @@ class ApologyOveruse(Checker):
         Example("a: 抱歉亲\na: 抱歉\na: 抱歉\na: 抱歉\na: 抱歉", params={"max_apologies": 5}),
     ]
 
-    def __init__(self, params: ApologyOveruseParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: ApologyOveruseParams, resources: Resources) -> None:
         super().__init__(params, resources)
         self.lexicon = resources.lexicon(self.lexicon_file)
 

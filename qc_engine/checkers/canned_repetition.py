@@ -36,7 +36,7 @@ class _Reply:
     """A compared text, with its bigrams and numbers worked out only when a comparison
     needs them (most replies are never near another one in length)."""
 
-    __slots__ = ("text", "_bigrams", "_numbers", "members")
+    __slots__ = ("_bigrams", "_numbers", "members", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -104,8 +104,9 @@ class CannedRepetition(Checker):
                 "a: 您好，退款申请已经提交，请耐心等待审核\nc: ？？\n"
                 "a: 您好，退款申请已提交，请您耐心等待审核", at=3,
                 note="near-same: one or two characters differ"),
-        Example("a: 欢迎光临本店，全场满199减20哦\nc: 在吗\na: 欢迎光临本店，全场满199减20哦\n"
-                "c: 人呢\na: 欢迎光临本店，全场满199减20哦\nc: ？\na: 欢迎光临本店，全场满199减20哦",
+        Example("a: 欢迎光临本店，全场满199减20哦\nc: 在吗\n"
+                "a: 欢迎光临本店，全场满199减20哦\nc: 人呢\n"
+                "a: 欢迎光临本店，全场满199减20哦\nc: ？\na: 欢迎光临本店，全场满199减20哦",
                 at=2, note="four copies: still one flag, on the second"),
         Example("c: 掉色怎么办\na: 亲，深色衣服第一次洗会有轻微浮色，属于正常现象\nc: 嗯\n"
                 "a: 亲，深色衣服第一次洗会有轻微浮色，属于正常现象", at=3,
@@ -139,7 +140,8 @@ class CannedRepetition(Checker):
         Example("c: 我的订单到哪了\nc: 我的订单到哪了\nc: 我的订单到哪了\na: 亲，已经到杭州了",
                 note="the customer repeating is not the agent's canned reply"),
         Example("c: 快递到哪了\na: 收到，马上帮您核实哦\na: 亲，包裹已经到杭州转运中心了\n"
-                "c: 签收了没收到\na: 收到，马上帮您核实哦亲\na: 亲亲，快递员放在驿站了，凭取件码取哦\n"
+                "c: 签收了没收到\na: 收到，马上帮您核实哦亲\n"
+                "a: 亲亲，快递员放在驿站了，凭取件码取哦\n"
                 "c: 退款呢\na: 收到，马上帮您核实哦\na: 亲，仓库签收后4个工作日内退款",
                 note="a hold followed by the answer is a courtesy, not a canned reply"),
         Example("c: 这两款有什么区别\na: 亲，这款是纯棉面料的，透气吸汗\nc: 另一款呢\n"
@@ -147,7 +149,7 @@ class CannedRepetition(Checker):
                 note="one template, different content"),
     ]
 
-    def __init__(self, params: CannedRepetitionParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: CannedRepetitionParams, resources: Resources) -> None:
         super().__init__(params, resources)
         self.hold = resources.lexicon(self.hold_file)
 

@@ -101,7 +101,7 @@ class Closing(Checker):
         Example("c: 好的\na: 嗯嗯", params={"required": False}),
     ]
 
-    def __init__(self, params: ClosingParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: ClosingParams, resources: Resources) -> None:
         super().__init__(params, resources)
         self.lexicon = resources.lexicon(self.lexicon_file)
         self.open_end = resources.lexicon(self.open_end_file)

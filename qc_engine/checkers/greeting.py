@@ -86,7 +86,7 @@ class Greeting(Checker):
         Example("c: 在吗\nb: 亲亲稍等，人工客服马上就来", note="no human agent: nothing to judge"),
     ]
 
-    def __init__(self, params: GreetingParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: GreetingParams, resources: Resources) -> None:
         super().__init__(params, resources)
         self.lexicon = resources.lexicon(self.lexicon_file)
         self.mid_start = resources.lexicon(self.mid_start_file)

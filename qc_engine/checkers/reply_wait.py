@@ -58,8 +58,8 @@ class ReplyWait(Checker):
                 "a@10:05:00: 亲，我帮您看下", at=2, note="a bot reply does not end the wait"),
         Example("c@10:00:00: 能便宜点吗\ns@10:10:00: 会话已超时，系统自动结束", at=0,
                 note="no agent ever came: the flag sits on the waiting customer message"),
-        Example("c@10:00:00: 在吗\nc@10:00:30: 衣服起球了怎么办\nb@10:00:31: 亲亲，人工客服忙，请稍候哦\n"
-                "s@10:08:00: 会话已关闭", at=0,
+        Example("c@10:00:00: 在吗\nc@10:00:30: 衣服起球了怎么办\n"
+                "b@10:00:31: 亲亲，人工客服忙，请稍候哦\ns@10:08:00: 会话已关闭", at=0,
                 note="the wait runs to the chat's last message"),
         Example("c@10:00:00: 在吗\na@10:00:20: 在的亲\nc@10:01:00: M码还有吗\na@10:02:00: 有的\n"
                 "c@10:03:00: 那拍M码\na@10:09:00: 好的亲", at=5,
