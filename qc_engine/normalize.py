@@ -56,22 +56,25 @@ _HAS_CN_NUMERAL = re.compile(r"[零〇一二三四五六七八九幺两]")
 
 # Characters that decorate or split a word without meaning anything.
 SEPARATORS = frozenset(" \t\u00a0\u200b\u200c\u200d\u2060\ufeff*-_.·•~|/\\+=#^'\"`★☆♡♥◆◇●○")
-_SEPARATOR_RE = re.compile(
-    "[" + re.escape("".join(sorted(SEPARATORS))) + "]"
-)
 _EMOJI_CHARS = (
     "\U0001F000-\U0001FAFF\u2600-\u2604\u2607-\u26FF\u2700-\u27BF\u2B50\u2B55"
     "\u3030\u303D\u3297\u3299\uFE0F"
 )
+_SEP_CLASS = re.escape("".join(sorted(SEPARATORS)))
+_CJK_CLASS = "\u3400-\u9fff\uf900-\ufaff"
+_JOIN_CLASS = _CJK_CLASS + "0-9a-zA-Z"
+# A run of separators between two word characters, at least one of them Chinese.
+_WEDGED_RE = re.compile(
+    f"(?<=[{_CJK_CLASS}])[{_SEP_CLASS}]+(?=[{_JOIN_CLASS}])"
+    f"|(?<=[{_JOIN_CLASS}])[{_SEP_CLASS}]+(?=[{_CJK_CLASS}])"
+)
+_EMOJI_HINT = re.compile(f"[\\[/{_EMOJI_CHARS}]")
 _CLAUSE_BREAK = re.compile(r"[,。!?;；…\n\r]")
 
 
 def is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
-
-def _joinable(ch: str) -> bool:
-    return is_cjk(ch) or (ch.isascii() and ch.isalnum())
 
 
 @dataclass(slots=True, frozen=True)
@@ -140,13 +143,12 @@ class Normalizer:
         text = original.translate(CHAR_TABLE)
         if _HAS_CN_NUMERAL.search(text):
             text = _NUMERAL_RUN.sub(lambda m: m.group().translate(_NUMERAL_TABLE), text)
-        emoji = self._find_emoji(original)
+        emoji = self._find_emoji(original) if _EMOJI_HINT.search(original) else []
         evasion = self._evasion_re.search(text) if self._evasion_re else None
-        if not emoji and evasion is None and not _SEPARATOR_RE.search(text):
+        if not emoji and evasion is None and not _WEDGED_RE.search(text):
             return NormalizedText(original, text, None, None, ())
-        chars, starts = self._strip(text, emoji)
+        stripped, starts = self._strip(text, emoji)
         ends = [s + 1 for s in starts]
-        stripped = "".join(chars)
         if self._evasion_re is not None and self._evasion_re.search(stripped):
             stripped, starts, ends = self._canonicalise(stripped, starts, ends)
         return NormalizedText(original, stripped, starts, ends, tuple(emoji))
@@ -167,38 +169,27 @@ class Normalizer:
         return hits
 
     @staticmethod
-    def _strip(text: str, emoji: list[EmojiHit]) -> tuple[list[str], list[int]]:
-        n = len(text)
-        is_emoji = bytearray(n)
+    def _strip(text: str, emoji: list[EmojiHit]) -> tuple[str, list[int]]:
+        """Remove emoji, and separator runs wedged between characters (not between two
+        ASCII ones); return the text and each kept character's original index."""
+        masked = text
+        cuts = []
         for hit in emoji:
-            for k in range(hit.start, hit.end):
-                is_emoji[k] = 1
-        chars: list[str] = []
+            masked = masked[:hit.start] + " " * (hit.end - hit.start) + masked[hit.end:]
+            cuts.append((hit.start, hit.end))
+        cuts.extend(m.span() for m in _WEDGED_RE.finditer(masked))
+        cuts.sort()
+        pieces: list[str] = []
         starts: list[int] = []
-        i = 0
-        while i < n:
-            ch = text[i]
-            if not is_emoji[i] and ch not in SEPARATORS:
-                chars.append(ch)
-                starts.append(i)
-                i += 1
-                continue
-            j = i
-            while j < n and (is_emoji[j] or text[j] in SEPARATORS):
-                j += 1
-            before = text[i - 1] if i > 0 else ""
-            after = text[j] if j < n else ""
-            joins = (
-                before and after and _joinable(before) and _joinable(after)
-                and not (before.isascii() and after.isascii())
-            )
-            if not joins:
-                for k in range(i, j):
-                    if not is_emoji[k]:
-                        chars.append(text[k])
-                        starts.append(k)
-            i = j
-        return chars, starts
+        last = 0
+        for cut_start, cut_end in cuts:
+            if cut_start > last:
+                pieces.append(text[last:cut_start])
+                starts.extend(range(last, cut_start))
+            last = max(last, cut_end)
+        pieces.append(text[last:])
+        starts.extend(range(last, len(text)))
+        return "".join(pieces), starts
 
     def _canonicalise(
         self, text: str, starts: list[int], ends: list[int]

@@ -11,9 +11,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import JSON, delete, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from qc_engine.checklist import Checklist, ReviewPolicy
@@ -138,7 +138,11 @@ def ingest(
     actor: str,
     checklist: str | None = None,
 ) -> list[IngestOutcome]:
-    """Store, inspect and queue a batch of transcripts in the session (caller commits)."""
+    """Store, inspect and queue a batch of transcripts in the session (caller commits).
+
+    New transcripts are written with bulk inserts (one statement per table per batch);
+    re-ingested ones go through the ORM, which keeps their flags' decisions.
+    """
     now = utcnow()
     ids = list({t.id for t in transcripts})
     existing: dict[str, StoredTranscript] = {}
@@ -149,44 +153,147 @@ def ingest(
             .options(selectinload(StoredTranscript.flags))
         ):
             existing[row.id] = row
-    outcomes = []
+    outcomes: list[IngestOutcome | None] = []
+    pending: list[tuple[int, Transcript, Result, Checklist]] = []
+
+    def flush_pending() -> None:
+        created = _bulk_create(session, [(t, r, c) for _, t, r, c in pending], now=now,
+                               sampling=sampling)
+        for (position, transcript, result, _), count in zip(pending, created, strict=True):
+            outcomes[position] = IngestOutcome(transcript.id, "created", result, count)
+        pending.clear()
+
     for transcript in transcripts:
         chosen = engine.select(transcript, checklist)
         result = engine.score(transcript, checklist=chosen)
+        if any(p[1].id == transcript.id for p in pending):
+            # The same id twice in one batch: write the first, then update it.
+            flush_pending()
+            row = session.scalar(select(StoredTranscript).where(
+                StoredTranscript.id == transcript.id).options(
+                selectinload(StoredTranscript.flags)))
+            assert row is not None
+            existing[transcript.id] = row
         row = existing.get(transcript.id)
         if row is None:
-            row, created = _create(session, transcript, result, chosen, now=now,
-                                   sampling=sampling)
-            existing[transcript.id] = row
-            outcomes.append(IngestOutcome(transcript.id, "created", result, created))
-        else:
-            status, created = _update(session, row, transcript, result, chosen, now=now,
-                                      sampling=sampling, actor=actor)
-            outcomes.append(IngestOutcome(transcript.id, status, result, created))
-    return outcomes
+            pending.append((len(outcomes), transcript, result, chosen))
+            outcomes.append(None)
+            continue
+        status, count = _update(session, row, transcript, result, chosen, now=now,
+                                sampling=sampling, actor=actor)
+        outcomes.append(IngestOutcome(transcript.id, status, result, count))
+    if pending:
+        flush_pending()
+    return [o for o in outcomes if o is not None]
 
 
-def _create(session: Session, transcript: Transcript, result: Result, checklist: Checklist,
-            *, now: datetime, sampling: Sampling) -> tuple[StoredTranscript, int]:
-    flags = [_flag_row(f, transcript) for f in result.flags]
-    row = StoredTranscript(
-        id=transcript.id, channel=transcript.channel, shop=transcript.shop,
-        agent=_primary_agent(transcript), order_status=transcript.order_status,
-        extra=transcript.extra, content_hash=content_hash(transcript),
-        started_at=_started_at(transcript), message_count=len(transcript.messages),
-        ingested_at=now, updated_at=now, checklist=checklist.name,
-        checklist_version=checklist.spec.version, pass_score=checklist.spec.pass_score,
-        engine_score=result.score, score=result.score, passed=result.passed,
-        flag_count=len(result.flags), customer_risk=_customer_risk(result.flags),
-        inspected_at=now, messages=_message_rows(transcript), flags=flags)
-    session.add(row)
-    items = [_work_item(row, flag_row, now=now)
-             for flag, flag_row in zip(result.flags, flags, strict=True)
-             if needs_review(flag, checklist.spec.review)]
-    if not items and sampling.picks(transcript.id):
-        items.append(_work_item(row, None, now=now))
-    session.add_all(items)
-    return row, len(items)
+def _insert_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows: COPY on PostgreSQL (an order of magnitude faster than row-by-row
+    INSERTs there), one executemany elsewhere."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = [c.name for c in table.columns if c.name in rows[0]]
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(
+        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    ) as copy:
+        for row in rows:
+            copy.write_row(tuple(
+                json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
+                for c in columns))
+
+
+def _new_ids(connection: Any, table: Any, count: int) -> list[int] | None:
+    """PostgreSQL: reserve `count` ids from the table's sequence, so rows can be COPYed
+    with their ids known. Elsewhere None (ids come back from INSERT ... RETURNING)."""
+    if connection.dialect.name != "postgresql" or count == 0:
+        return None
+    return list(connection.scalars(
+        text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+             "FROM generate_series(1, :n)"), {"n": count}))
+
+
+def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checklist]], *,
+                 now: datetime, sampling: Sampling) -> list[int]:
+    """Insert new transcripts, their messages, flags and work items with one statement per
+    table; returns the number of work items created per transcript."""
+    transcript_rows: list[dict[str, Any]] = []
+    message_rows: list[dict[str, Any]] = []
+    flag_rows: list[dict[str, Any]] = []
+    flag_owner: list[tuple[int, Flag]] = []
+    for position, (transcript, result, checklist) in enumerate(batch):
+        transcript_rows.append({
+            "id": transcript.id, "channel": transcript.channel, "shop": transcript.shop,
+            "agent": _primary_agent(transcript), "order_status": transcript.order_status,
+            "extra": transcript.extra, "content_hash": content_hash(transcript),
+            "started_at": _started_at(transcript),
+            "message_count": len(transcript.messages), "ingested_at": now,
+            "updated_at": now, "checklist": checklist.name,
+            "checklist_version": checklist.spec.version,
+            "pass_score": checklist.spec.pass_score, "engine_score": result.score,
+            "score": result.score, "passed": result.passed, "flag_count": len(result.flags),
+            "customer_risk": _customer_risk(result.flags), "inspected_at": now})
+        message_rows.extend(
+            {"transcript_id": transcript.id, "idx": i, "role": m.role, "sender": m.sender,
+             "ts": m.ts, "text": m.text, "extra": m.extra}
+            for i, m in enumerate(transcript.messages))
+        for flag in result.flags:
+            span = flag.span or (None, None)
+            flag_rows.append({
+                "transcript_id": transcript.id,
+                "fingerprint": fingerprint(flag, transcript.messages[flag.message_index].text),
+                "category": flag.category, "message_index": flag.message_index,
+                "span_start": span[0], "span_end": span[1], "evidence": flag.evidence,
+                "severity": flag.severity, "points": flag.points, "source": flag.source,
+                "rule": flag.rule, "confidence": flag.confidence, "counts": True})
+            flag_owner.append((position, flag))
+    # Core inserts on the session's connection, bypassing the unit of work.
+    connection = session.connection()
+    _insert_rows(connection, StoredTranscript.__table__, transcript_rows)
+    _insert_rows(connection, StoredMessage.__table__, message_rows)
+    flag_table = StoredFlag.__table__
+    flag_ids = _new_ids(connection, flag_table, len(flag_rows))
+    if flag_ids is not None:
+        for row, flag_id in zip(flag_rows, flag_ids, strict=True):
+            row["id"] = flag_id
+        _insert_rows(connection, flag_table, flag_rows)
+    elif flag_rows:
+        flag_ids = list(connection.scalars(
+            insert(flag_table).returning(flag_table.c.id, sort_by_parameter_order=True),
+            flag_rows))
+    flag_ids = flag_ids or []
+    item_rows: list[dict[str, Any]] = []
+    created = [0] * len(batch)
+
+    def item(position: int, flag: Flag | None, flag_id: int | None) -> dict[str, Any]:
+        values = transcript_rows[position]
+        common = {"transcript_id": values["id"], "agent": values["agent"],
+                  "shop": values["shop"], "channel": values["channel"], "status": "open",
+                  "created_at": now, "updated_at": now, "version": 1, "teaching_case": False}
+        created[position] += 1
+        if flag is None:
+            return common | {"kind": "sample", "flag_id": None, "category": None,
+                             "severity": None, "points": 0, "confidence": 1.0,
+                             "priority": 0.0}
+        return common | {
+            "kind": "flag", "flag_id": flag_id, "category": flag.category,
+            "severity": flag.severity, "points": flag.points, "confidence": flag.confidence,
+            "priority": priority(severity=flag.severity, points=flag.points,
+                                 customer_risk=values["customer_risk"],
+                                 confidence=flag.confidence)}
+
+    for (position, flag), flag_id in zip(flag_owner, flag_ids, strict=True):
+        if needs_review(flag, batch[position][2].spec.review):
+            item_rows.append(item(position, flag, flag_id))
+    for position, (transcript, _, _) in enumerate(batch):
+        if created[position] == 0 and sampling.picks(transcript.id):
+            item_rows.append(item(position, None, None))
+    _insert_rows(connection, WorkItem.__table__, item_rows)
+    return created
 
 
 def _update(session: Session, row: StoredTranscript, transcript: Transcript, result: Result,
