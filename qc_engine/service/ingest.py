@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from datetime import datetime
 from typing import Any, Literal
 
@@ -196,15 +197,20 @@ def _insert_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> Non
         connection.execute(insert(table), rows)
         return
     columns = [c.name for c in table.columns if c.name in rows[0]]
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    values = itemgetter(*columns)
     raw = connection.connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(
         f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     ) as copy:
+        write = copy.write_row
         for row in rows:
-            copy.write_row(tuple(
-                json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c]
-                for c in columns))
+            record = values(row)
+            if json_at:
+                record = list(record)
+                for i in json_at:
+                    record[i] = json.dumps(record[i], ensure_ascii=False) if record[i] else "{}"
+            write(record)
 
 
 def _new_ids(connection: Any, table: Any, count: int) -> list[int] | None:
