@@ -154,6 +154,10 @@ def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None)
     return Lexicon(name=name or path.stem, path=str(path), entries=tuple(entries))
 
 
+def _is_word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseHit:
     start: int
@@ -178,7 +182,8 @@ class PhraseIndex:
                 table.setdefault(entry.phrase, []).append((key, entry))
         self._automaton = ahocorasick.Automaton()
         for phrase, targets in table.items():
-            self._automaton.add_word(phrase, (len(phrase), tuple(targets)))
+            self._automaton.add_word(phrase, (len(phrase), _is_word(phrase[0]),
+                                              _is_word(phrase[-1]), tuple(targets)))
         self._empty = not table
         if not self._empty:
             self._automaton.make_automaton()
@@ -187,8 +192,15 @@ class PhraseIndex:
         if self._empty or not text:
             return {}
         found: dict[int, list[PhraseHit]] = {}
-        for end, (length, targets) in self._automaton.iter(text):
+        last = len(text) - 1
+        for end, (length, word_start, word_end, targets) in self._automaton.iter(text):
             start = end + 1 - length
+            # Latin and digit phrases match whole tokens only: "12315" is not inside the
+            # order number 2023123156789, "qq号" not inside "aqq号".
+            if word_start and start > 0 and _is_word(text[start - 1]):
+                continue
+            if word_end and end < last and _is_word(text[end + 1]):
+                continue
             for key, entry in targets:
                 found.setdefault(key, []).append(PhraseHit(start, end + 1, entry))
         return found

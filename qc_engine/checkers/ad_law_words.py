@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from qc_engine.checkers._bounded_phrase import BoundedPhraseChecker
 from qc_engine.checkers.base import Example
+from qc_engine.checkers.phrase import PhraseChecker
 from qc_engine.checkers.registry import register
 
 
 @register
-class AdLawWords(BoundedPhraseChecker):
+class AdLawWords(PhraseChecker):
     """Absolute or superlative claims about a product (广告法极限词).
 
     What it does:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from qc_engine.checkers._bounded_phrase import BoundedPhraseChecker
 from qc_engine.checkers.base import Example
+from qc_engine.checkers.phrase import PhraseChecker
 from qc_engine.checkers.registry import register
 
 
 @register
-class ComplaintThreat(BoundedPhraseChecker):
+class ComplaintThreat(PhraseChecker):
     """The customer threatens a complaint, a bad review, exposure or legal action (投诉风险).
 
     What it does:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from qc_engine.checkers._bounded_phrase import BoundedPhraseChecker
 from qc_engine.checkers.base import Example
+from qc_engine.checkers.phrase import PhraseChecker
 from qc_engine.checkers.registry import register
 
 
 @register
-class CustomerNegative(BoundedPhraseChecker):
+class CustomerNegative(PhraseChecker):
     """The customer says outright that they are angry or upset (买家负面情绪).
 
     What it does:

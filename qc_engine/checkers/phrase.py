@@ -30,6 +30,8 @@ class PhraseChecker(Checker):
     Params = PhraseParams
     lexicon_files: ClassVar[tuple[str, ...]] = ()
     roles: ClassVar[tuple[str, ...]] = ("agent", "bot")
+    reason: ClassVar[str] = ""
+    """Why the hit matters, in Chinese, appended to the evidence ("客服主动提及监管渠道")."""
 
     def __init__(self, params: PhraseParams, resources: Resources) -> None:  # type: ignore[override]
         super().__init__(params, resources)
@@ -49,7 +51,10 @@ class PhraseChecker(Checker):
                 if hit is None:
                     continue
                 span = chat.norm[index].to_original(hit.start, hit.end)
-                yield Hit(index, span, self.evidence(chat, index, span, hit.entry))
+                evidence = self.evidence(chat, index, span, hit.entry)
+                if self.reason:
+                    evidence = f"{evidence}：{self.reason}"
+                yield Hit(index, span, evidence)
                 break
 
     @staticmethod

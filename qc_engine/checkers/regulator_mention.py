@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from qc_engine.checkers._bounded_phrase import BoundedPhraseChecker
 from qc_engine.checkers.base import Example
+from qc_engine.checkers.phrase import PhraseChecker
 from qc_engine.checkers.registry import register
 
 
 @register
-class RegulatorMention(BoundedPhraseChecker):
+class RegulatorMention(PhraseChecker):
     """The agent volunteers a regulator or an escalation channel (主动提及监管).
 
     What it does:

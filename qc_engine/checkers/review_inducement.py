@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from qc_engine.checkers._bounded_phrase import BoundedPhraseChecker, stands_alone
 from qc_engine.checkers.base import Example, Hit
-from qc_engine.checkers.phrase import PhraseParams
+from qc_engine.checkers.phrase import PhraseChecker, PhraseParams
 from qc_engine.checkers.registry import register
 
 if TYPE_CHECKING:
@@ -41,7 +40,7 @@ class _Mark:
 
 
 @register
-class ReviewInducement(BoundedPhraseChecker):
+class ReviewInducement(PhraseChecker):
     """Money, red packets, gifts or refunds in exchange for a review (诱导好评).
 
     What it does:
@@ -118,8 +117,7 @@ class ReviewInducement(BoundedPhraseChecker):
         norm = chat.norm[index]
         text = norm.text
         reviews = [_Mark(h.start, h.end, h.entry.original)
-                   for h in chat.phrase_hits(index, self.review_words)
-                   if stands_alone(text, h.start, h.end)]
+                   for h in chat.phrase_hits(index, self.review_words)]
         if not reviews:
             return None
         rewards = [_Mark(h.start, h.end, h.entry.original)
