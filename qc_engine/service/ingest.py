@@ -73,10 +73,11 @@ def needs_review(flag: Flag, policy: ReviewPolicy) -> bool:
 
 def priority(*, severity: str | None, points: int, customer_risk: int,
              confidence: float) -> float:
-    """Red lines first, then points at stake, customer risk, model uncertainty; age breaks
-    ties (older first) when listing."""
-    return ((1000.0 if severity == "red_line" else 0.0) + 10.0 * points
-            + 20.0 * min(customer_risk, 3) + 5.0 * (1.0 - confidence))
+    """Red lines first, then points at stake, then customer risk, then model uncertainty,
+    each only breaking ties of the one before (points are at most 100, risk counts up to 9);
+    age breaks the remaining ties (older first) when listing."""
+    return ((1_000_000.0 if severity == "red_line" else 0.0) + 1000.0 * points
+            + 100.0 * min(customer_risk, 9) + 10.0 * (1.0 - confidence))
 
 
 def _customer_risk(flags: Sequence[Flag]) -> int:
@@ -295,8 +296,8 @@ def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checkli
     for (position, flag), flag_id in zip(flag_owner, flag_ids, strict=True):
         if needs_review(flag, batch[position][2].spec.review):
             item_rows.append(item(position, flag, flag_id))
-    for position, (transcript, _, _) in enumerate(batch):
-        if created[position] == 0 and sampling.picks(transcript.id):
+    for position, (transcript, result, _) in enumerate(batch):
+        if not result.flags and sampling.picks(transcript.id):
             item_rows.append(item(position, None, None))
     _insert_rows(connection, WorkItem.__table__, item_rows)
     return created

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -72,6 +73,13 @@ def _transition(session: Session, item: WorkItem, *, principal: Principal, actio
     item.updated_at = now
 
 
+def _set_reviewer(session: Session, item: WorkItem, user_id: int | None) -> None:
+    """Set through the relationship, so the item answered shows its new reviewer (the
+    session does not expire loaded relationships on commit)."""
+    with session.no_autoflush:  # one UPDATE per change: the version goes up by one
+        item.reviewer = session.get(User, user_id) if user_id is not None else None
+
+
 def _flush(session: Session, item: WorkItem) -> WorkItem:
     try:
         session.flush()
@@ -103,7 +111,8 @@ def claim(session: Session, *, principal: Principal, item_id: int, version: int,
     _reviewable(session, item, principal, now)
     _transition(session, item, principal=principal, action="claim", to="in_review", note=None,
                 now=now)
-    item.reviewer_id, item.claimed_at = principal.user_id, now
+    _set_reviewer(session, item, principal.user_id)
+    item.claimed_at = now
     item.claim_expires_at = now + timedelta(minutes=minutes)
     return _flush(session, item)
 
@@ -141,7 +150,8 @@ def release(session: Session, *, principal: Principal, item_id: int, version: in
         raise Forbidden("E403", "only the holder or a lead may release a claim")
     _transition(session, item, principal=principal, action="release", to="open", note=None,
                 now=now)
-    item.reviewer_id = item.claimed_at = item.claim_expires_at = None
+    _set_reviewer(session, item, None)
+    item.claimed_at = item.claim_expires_at = None
     return _flush(session, item)
 
 
@@ -157,7 +167,8 @@ def _decide(session: Session, *, principal: Principal, item_id: int, version: in
     _reviewable(session, item, principal, now)
     _transition(session, item, principal=principal, action=to.removesuffix("ed") or to,
                 to=to, note=note, now=now)
-    item.reviewer_id, item.decided_at, item.note = principal.user_id, now, note
+    _set_reviewer(session, item, principal.user_id)
+    item.decided_at, item.note = now, note
     item.claim_expires_at = None
     if item.flag is not None:
         item.flag.counts = to == "confirmed"
@@ -206,7 +217,8 @@ def review_sample(session: Session, *, principal: Principal, item_id: int, versi
                                   created_by=principal.user_id, created_at=now))
     _transition(session, item, principal=principal, action="review", to="reviewed",
                 note=note or (", ".join(f.category for f in findings) or None), now=now)
-    item.reviewer_id, item.decided_at, item.note = principal.user_id, now, note
+    _set_reviewer(session, item, principal.user_id)
+    item.decided_at, item.note = now, note
     item.claim_expires_at = None
     return _flush(session, item)
 
@@ -315,13 +327,29 @@ def _encode_cursor(values: list[Any]) -> str:
 
 
 def _decode_cursor(cursor: str, sort: str) -> list[Any]:
+    def aware(value: Any) -> datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor time has an offset")
+        return moment
+
+    def row_id(value: Any) -> int:
+        ident = int(value)
+        if not 0 <= ident < 2**63:
+            raise ValueError("a cursor id fits a database integer")
+        return ident
+
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list):
+            raise TypeError("a cursor is a list")
         if sort == "priority":
-            return [float(values[0]), datetime.fromisoformat(values[1]), int(values[2])]
-        return [datetime.fromisoformat(values[0]), int(values[1])]
-    except (ValueError, TypeError, IndexError, json.JSONDecodeError):
+            if not math.isfinite(float(values[0])):
+                raise ValueError("a cursor priority is a number")
+            return [float(values[0]), aware(values[1]), row_id(values[2])]
+        return [aware(values[0]), row_id(values[1])]
+    except (ValueError, TypeError, IndexError):  # JSONDecodeError is a ValueError
         raise Invalid("E422", "the cursor is not one this API gave out", field="cursor") \
             from None
 

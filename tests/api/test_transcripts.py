@@ -1,0 +1,221 @@
+"""POST /v1/transcripts (one, or a JSON Lines batch), re-ingest, GET /v1/transcripts/{id}."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from qc_engine.db.models import StoredFlag, StoredMessage, StoredTranscript
+
+from .support import (
+    CLEAN,
+    COMPLAINT,
+    DEDUCT_5,
+    DEDUCT_10,
+    RED_LINE,
+    chat,
+    jsonl,
+    prepared,
+)
+
+
+@pytest.fixture
+def qc(api):
+    return prepared(api)
+
+
+def test_store_one(qc):
+    body = qc.stored(chat("T-1", DEDUCT_5, RED_LINE, customer=COMPLAINT))
+    assert {k: body[k] for k in ("id", "status", "score", "passed", "checklist", "flags",
+                                 "work_items_created")} == {
+        "id": "T-1", "status": "created", "score": 0, "passed": False,
+        "checklist": "apitest@1", "flags": 3, "work_items_created": 2}
+    # The result is the same JSON /v1/score answers.
+    assert body["result"] == qc.score(chat("T-1", DEDUCT_5, RED_LINE,
+                                           customer=COMPLAINT)).json()
+    # Customer signals raise priority; they are not work items of their own.
+    assert sorted(i["category"] for i in qc.items()) == ["ad_law_words", "off_platform"]
+
+
+def test_read_back(qc):
+    transcript = chat("T-2", DEDUCT_5, CLEAN, order_status="shipped", platform_order="9981")
+    transcript["messages"][0] |= {"ts": "2026-11-20T10:00:03", "sender": "tb_buyer_77",
+                                  "msg_type": "text"}
+    qc.stored(transcript)
+    got = qc.transcript("T-2")
+    assert {k: got[k] for k in ("id", "channel", "shop", "agent", "order_status", "score",
+                                "engine_score", "passed", "checklist")} == {
+        "id": "T-2", "channel": "taobao", "shop": "Q女家旗舰店", "agent": "小美",
+        "order_status": "shipped", "score": 95, "engine_score": 95, "passed": True,
+        "checklist": "apitest@1"}
+    assert got["extra"] == {"platform_order": "9981"}
+    assert [(m["index"], m["role"], m["text"]) for m in got["messages"]] == [
+        (0, "customer", "在吗？衣服什么时候发货"), (1, "agent", DEDUCT_5), (2, "agent", CLEAN)]
+    first = got["messages"][0]
+    assert first["ts"] == "2026-11-20T10:00:03+08:00"  # no offset: read as Asia/Shanghai
+    assert first["sender"] == "tb_buyer_77" and first["msg_type"] == "text"
+    (flag,) = got["flags"]
+    assert flag["category"] == "ad_law_words" and flag["message_index"] == 1
+    assert flag["counts"] is True and flag["category_name"] == "广告法极限词"
+    (item,) = got["work_items"]
+    assert item["flag_id"] == flag["id"] and item["status"] == "open"
+    assert got["ingested_at"] and got["inspected_at"]
+
+
+def test_unknown_transcript_is_404(qc):
+    response = qc.client.get("/v1/transcripts/nope", headers=qc.auth("lead"))
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "E404"
+
+
+def test_batch_reports_every_line(qc):
+    body = jsonl(chat("B-1"), "{not json", {"id": "B-x", "messages": []},
+                 chat("B-2", RED_LINE), "", json.dumps([1, 2]),
+                 chat("B-3", DEDUCT_5) | {"order_status": "lost"})
+    response = qc.batch(body)
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert out["counts"] == {"accepted": 2, "rejected": 4}
+    assert [(a["line"], a["id"], a["status"], a["work_items_created"])
+            for a in out["accepted"]] == [(1, "B-1", "created", 0), (4, "B-2", "created", 1)]
+    assert out["accepted"][1]["passed"] is False
+    rejected = {r["line"]: r["error"] for r in out["rejected"]}
+    assert sorted(rejected) == [2, 3, 6, 7]  # line 5 is blank: skipped, not rejected
+    assert rejected[2]["code"] == "E100" and "column" in rejected[2]["message"]
+    assert rejected[3] == {"code": "E101", "message": rejected[3]["message"],
+                           "line": 3, "field": "messages"}
+    assert rejected[6]["code"] == "E101" and "object" in rejected[6]["message"]
+    assert rejected[7]["field"] == "order_status" and "lost" in rejected[7]["message"]
+    assert {t["transcript_id"] for t in qc.items()} == {"B-2"}
+    with qc.db() as session:
+        ids = set(session.scalars(select(StoredTranscript.id)))
+    assert ids == {"B-1", "B-2"}
+
+
+@pytest.mark.parametrize("content_type", ["application/x-ndjson", "application/jsonl",
+                                          "application/x-ndjson; charset=utf-8",
+                                          "text/plain"])
+def test_batch_content_types(qc, content_type):
+    response = qc.batch(jsonl(chat("C-1"), chat("C-2")), content_type=content_type)
+    assert response.status_code == 200, response.text
+    assert response.json()["counts"] == {"accepted": 2, "rejected": 0}
+
+
+def test_batch_of_only_bad_lines_stores_nothing(qc):
+    out = qc.batch(b"[]\nnull\n").json()
+    assert out["counts"] == {"accepted": 0, "rejected": 2}
+    assert out["accepted"] == []
+
+
+def test_batch_with_a_byte_order_mark_and_crlf(qc):
+    body = b"\xef\xbb\xbf" + jsonl(chat("D-1"), chat("D-2")).replace(b"\n", b"\r\n")
+    assert qc.batch(body).json()["counts"] == {"accepted": 2, "rejected": 0}
+
+
+def test_same_id_twice_in_one_batch(qc):
+    out = qc.batch(jsonl(chat("E-1", RED_LINE), chat("E-1", RED_LINE),
+                         chat("E-1", CLEAN))).json()
+    assert [a["status"] for a in out["accepted"]] == ["created", "unchanged", "updated"]
+    (item,) = qc.items(transcript_id="E-1")
+    assert item["status"] == "withdrawn"
+    assert qc.transcript("E-1")["score"] == 100
+
+
+def test_reingest_unchanged_is_idempotent(qc):
+    first = qc.stored(chat("R-1", RED_LINE, DEDUCT_5))
+    again = qc.stored(chat("R-1", RED_LINE, DEDUCT_5))
+    assert first["status"] == "created" and again["status"] == "unchanged"
+    assert again["work_items_created"] == 0 and again["result"] == first["result"]
+    assert len(qc.items(transcript_id="R-1")) == 2
+    with qc.db() as session:
+        assert session.scalar(select(func.count()).select_from(StoredFlag)) == 2
+        assert session.scalar(select(func.count()).select_from(StoredMessage)) == 3
+
+
+def test_reingest_keeps_decisions_on_unchanged_flags(qc):
+    qc.stored(chat("R-2", DEDUCT_10, DEDUCT_5))
+    items = {i["category"]: i for i in qc.items(transcript_id="R-2")}
+    qc.done(items["regulator_mention"]["id"], "confirm", note="主动提及监管部门")
+    qc.done(items["ad_law_words"]["id"], "dismiss", note="描述面料，可以接受")
+    assert qc.transcript("R-2")["score"] == 90
+
+    # The chat grows: the agent adds a message. Both flags sit where they were.
+    changed = qc.stored(chat("R-2", DEDUCT_10, DEDUCT_5, "亲这款100％有效的，用过都说好"))
+    assert changed["status"] == "updated" and changed["work_items_created"] == 1
+    after = {(i["category"], i["flag"]["message_index"]): i
+             for i in qc.items(transcript_id="R-2")}
+    assert len(after) == 3
+    kept = after[("regulator_mention", 1)]
+    assert kept["id"] == items["regulator_mention"]["id"]
+    assert (kept["status"], kept["note"]) == ("confirmed", "主动提及监管部门")
+    assert after[("ad_law_words", 2)]["status"] == "dismissed"
+    assert after[("ad_law_words", 3)]["status"] == "open"
+    stored = qc.transcript("R-2")
+    assert len(stored["messages"]) == 4
+    assert [(f["message_index"], f["counts"]) for f in stored["flags"]] == [
+        (1, True), (2, False), (3, True)]
+    # The dismissed flag still does not cost: 100 - 10 - 5; the engine alone says 80.
+    assert (stored["score"], stored["engine_score"]) == (85, 80)
+
+
+def test_reingest_withdraws_the_item_of_a_flag_that_disappeared(qc):
+    qc.stored(chat("R-3", RED_LINE, DEDUCT_5))
+    red, deduct = sorted(qc.items(transcript_id="R-3"), key=lambda i: i["points"])
+    qc.done(red["id"], "claim")  # in review: withdrawn as well
+    qc.done(deduct["id"], "confirm")
+
+    # The agent's wording is corrected: neither flag is raised any more.
+    changed = qc.stored(chat("R-3", CLEAN, "亲亲，面料是纯棉的哦"))
+    assert changed["status"] == "updated" and changed["score"] == 100
+    after = {i["id"]: i for i in qc.items(transcript_id="R-3")}
+    assert after[red["id"]]["status"] == "withdrawn"
+    assert after[red["id"]]["reviewer"] is None and after[red["id"]]["flag"] is None
+    # A decision already made is history: it stays, though its flag is gone.
+    assert after[deduct["id"]]["status"] == "confirmed" and after[deduct["id"]]["flag"] is None
+    stored = qc.transcript("R-3")
+    assert stored["flags"] == [] and stored["score"] == 100 and stored["passed"] is True
+    (withdrawal,) = [a for a in qc.audit(entity_id=red["id"]) if a.action == "withdraw"]
+    assert (withdrawal.from_state, withdrawal.to_state) == ("in_review", "withdrawn")
+    assert withdrawal.actor == "test-service"
+
+
+def test_reingest_with_a_moved_flag_replaces_its_item(qc):
+    qc.stored(chat("R-4", RED_LINE))
+    (old,) = qc.items(transcript_id="R-4")
+    qc.stored(chat("R-4", CLEAN, RED_LINE))  # the same words, one message later
+    items = {i["id"]: i for i in qc.items(transcript_id="R-4")}
+    assert items.pop(old["id"])["status"] == "withdrawn"
+    (new,) = items.values()
+    assert new["status"] == "open" and new["flag"]["message_index"] == 2
+
+
+def test_ingest_needs_a_known_content_type(qc):
+    response = qc.client.post("/v1/transcripts", content=b"<chat/>",
+                              headers=qc.auth("service") | {"content-type": "text/xml"})
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "E415"
+
+
+def test_ingest_reports_the_field(qc):
+    transcript = chat("F-1")
+    del transcript["messages"][1]["text"]
+    error = qc.store(transcript).json()["error"]
+    assert error == {"code": "E101", "message": error["message"], "field": "messages[1].text"}
+
+
+def test_agent_reads_only_own_chats(qc):
+    qc.stored(chat("A-1", agent="小美"))
+    qc.stored(chat("A-2", agent="阿杰"))
+    assert qc.transcript("A-1", role="agent")["agent"] == "小美"
+    other = qc.client.get("/v1/transcripts/A-2", headers=qc.auth("agent"))
+    assert other.status_code == 404
+
+
+def test_agent_taken_from_the_senders_when_absent(qc):
+    transcript = chat("A-3", RED_LINE)
+    del transcript["agent"]
+    transcript["messages"][1]["sender"] = "小美"
+    qc.stored(transcript)
+    assert qc.transcript("A-3")["agent"] == "小美"
+    assert [i["agent"] for i in qc.items(role="agent")] == ["小美"]
