@@ -606,6 +606,8 @@ def _delays(rng: Random, kinds: list[str]) -> list[float]:
         elif kind == "c":
             if prev == "c":
                 delays.append(rng.uniform(2, 15))
+            elif prev == "b":
+                delays.append(rng.uniform(2, 12))  # answering the robot: "转人工"
             elif rng.random() < 0.05:
                 delays.append(rng.uniform(120, 1500))  # the customer went away a while
             else:
@@ -618,12 +620,14 @@ def _delays(rng: Random, kinds: list[str]) -> list[float]:
             delays.append(rng.uniform(20, 150))
         elif prev in ("a", "A"):
             delays.append(rng.uniform(3, 25))
+        elif prev in ("b", "s") and rng.random() < 0.9:
+            delays.append(rng.uniform(2, 12))  # picking up a chat the robot handed over
         else:
             roll = rng.random()
             if not first_agent_seen:
-                slow = (0.85, 0.95)
+                slow = (0.9, 0.98)
             else:
-                slow = (0.82, 0.97)
+                slow = (0.83, 0.985)
             if roll < slow[0]:
                 delays.append(rng.uniform(2, 25))
             elif roll < slow[1]:
