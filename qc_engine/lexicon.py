@@ -90,19 +90,26 @@ class Lexicon:
     entries: tuple[Entry, ...]
 
 
-def _words(value: str, normalizer: Normalizer) -> tuple[str, ...]:
+def _words(value: str, normalizer: Normalizer,
+           cache: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+    if cache is not None and value in cache:
+        return cache[value]
     words = []
     for raw in value.replace("，", ",").split(","):
         raw = raw.strip()
         if raw:
             words.append(normalizer.normalize_phrase(raw) or raw)
-    return tuple(words)
+    result = tuple(words)
+    if cache is not None:
+        cache[value] = result
+    return result
 
 
 def parse_lexicon_lines(
     lines: Iterable[str], *, source: str, normalizer: Normalizer
 ) -> list[Entry]:
     entries: list[Entry] = []
+    word_cache: dict[str, tuple[str, ...]] = {}  # condition lists repeat from line to line
     for number, line in enumerate(lines, start=1):
         body = line.strip()
         if not body or body.startswith("#"):
@@ -138,13 +145,35 @@ def parse_lexicon_lines(
                 fields[key] = frozenset(v.strip() for v in value.split(",") if v.strip())
             else:
                 target = {"not": "exclude", "not_msg": "exclude_message"}.get(key, key)
-                fields[target] = _words(value, normalizer)
+                fields[target] = _words(value, normalizer, word_cache)
         entries.append(Entry(phrase=phrase, line=number, source=source, original=phrase_raw,
                              **fields))  # type: ignore[arg-type]
     return entries
 
 
+_LOADED: dict[tuple[str, int, int, int, str | None], Lexicon] = {}
+
+
 def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None) -> Lexicon:
+    """Read and parse a lexicon file. Parsed lexicons are immutable, so one parse serves
+    every checklist until the file changes (keyed by path, mtime and size)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, normalizer.fingerprint, name) \
+        if stat else None
+    if key is not None and key in _LOADED:
+        return _LOADED[key]
+    lexicon = _read_lexicon(path, normalizer=normalizer, name=name)
+    if key is not None:
+        if len(_LOADED) > 1000:
+            _LOADED.clear()
+        _LOADED[key] = lexicon
+    return lexicon
+
+
+def _read_lexicon(path: Path, *, normalizer: Normalizer, name: str | None) -> Lexicon:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -123,6 +123,9 @@ class Normalizer:
     def __init__(self, *, emoticons: dict[str, str], evasions: dict[str, str]) -> None:
         self.emoticons = dict(emoticons)
         self.evasions = dict(evasions)
+        # Identifies what this normaliser does, for caches of text it normalised.
+        self.fingerprint = hash((tuple(sorted(self.emoticons.items())),
+                                 tuple(sorted(self.evasions.items()))))
         codes = sorted((c for c in self.emoticons if len(c) > 1 or not _is_emoji_char(c)),
                        key=len, reverse=True)
         alternatives = [re.escape(c) for c in codes] + [f"[{_EMOJI_CHARS}]\u200d?"]
