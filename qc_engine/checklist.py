@@ -65,6 +65,11 @@ class Scope(_Strict):
         return bool(self.order_status) + bool(self.channel)
 
 
+class CategoryCost(_Strict):
+    severity: Literal["red_line", "deduct"] | None = None
+    points: int | None = Field(default=None, ge=0, le=100)
+
+
 class ItemSpec(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_.-]+$")
     checker: str
@@ -75,6 +80,9 @@ class ItemSpec(_Strict):
     when: Scope = Scope()
     title: str | None = None
     params: dict[str, Any] = {}
+    categories: dict[str, CategoryCost] = {}
+    """For checkers that raise several categories (the trained models): severity and
+    points per category; a category not listed costs its taxonomy default."""
 
 
 class ReviewPolicy(_Strict):
@@ -108,6 +116,15 @@ class Item:
     severity: str
     points: int
     rule: str
+
+    def cost_of(self, category: str) -> tuple[str, int]:
+        """Severity and points of a flag in another category than the item's own."""
+        default = CATEGORIES[category]
+        cost = self.spec.categories.get(category)
+        if cost is None:
+            return default.severity, default.points
+        return (cost.severity or default.severity,
+                cost.points if cost.points is not None else default.points)
 
 
 @dataclass
@@ -213,6 +230,10 @@ def parse_checklist(
                                     "of the codes in taxonomy.md", file=file,
                                     field=f"{label}.category"))
             continue
+        for code in item_spec.categories:
+            if code not in CATEGORIES:
+                problems.append(QCError("E201", f"unknown category {code!r}", file=file,
+                                        field=f"{label}.categories"))
         for status in item_spec.when.order_status:
             if status not in ORDER_STATUSES:
                 problems.append(QCError("E201", f"unknown order status {status!r}", file=file,

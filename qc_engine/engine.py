@@ -104,8 +104,7 @@ def inspect(
         for hit in item.checker.check(chat):
             category = hit.category or item.category
             if hit.category and hit.category != item.category:
-                info = CATEGORIES[category]
-                severity, points = info.severity, info.points
+                severity, points = item.cost_of(hit.category)
             else:
                 severity, points = item.severity, item.points
             flag = Flag(
