@@ -1,0 +1,168 @@
+"""Training data: where it lives, how it is read, and the fixed held-out splits."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import random
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from qc_engine.errors import QCError
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS_DIR = ROOT / "models"
+AGENT_LABELS = ("none", "shirking", "impatient", "rude", "perfunctory", "risky_promise")
+PROBLEM_LABELS = AGENT_LABELS[1:]
+
+
+def shared_data_dir() -> Path:
+    """QC_SHARED_DATA, or ../shared/data beside the checkout."""
+    env = os.environ.get("QC_SHARED_DATA")
+    return Path(env) if env else ROOT.parent / "shared" / "data"
+
+
+def split_of(key: str, *, seed: str, test: int = 20, validation: int = 15) -> str:
+    """A fixed split from a hash of the example: stable when examples are added, never
+    reshuffled by a new run. Percentages of test and validation; the rest is train."""
+    bucket = int(hashlib.sha256(f"{seed}|{key}".encode()).hexdigest()[:8], 16) % 100
+    if bucket < test:
+        return "test"
+    if bucket < test + validation:
+        return "validation"
+    return "train"
+
+
+@dataclass
+class AgentExample:
+    context: str
+    text: str
+    label: str
+    source: str
+    split: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.context}\t{self.text}"
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise QCError("E100", f"not valid JSON ({exc.msg})", file=str(path),
+                              line=number) from None
+
+
+def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:
+    """The hand-labelled agent replies plus real ECD agent replies as `none`.
+
+    ECD replies that the rule checkers flag in one of the five problem categories are left
+    out of `none` (they are not clean); their count is reported in the card."""
+    examples: list[AgentExample] = []
+    folder = MODELS_DIR / "data" / "agent_speech"
+    for path in sorted(folder.glob("*.jsonl")):
+        for number, row in read_jsonl(path):
+            label = row.get("label")
+            if label not in AGENT_LABELS or not isinstance(row.get("text"), str):
+                raise QCError("E101", f"expected a label in {AGENT_LABELS} and a text",
+                              file=str(path), line=number)
+            context = row.get("context") or ""
+            examples.append(AgentExample(context, row["text"], label,
+                                         f"written:{path.name}", ""))
+    examples.extend(ecd_agent_examples())
+    seen: set[str] = set()
+    unique = []
+    for example in examples:
+        if example.key in seen:
+            continue
+        seen.add(example.key)
+        example.split = split_of(example.key, seed=seed)
+        unique.append(example)
+    return unique
+
+
+def ecd_agent_examples() -> list[AgentExample]:
+    path = shared_data_dir() / "ecd" / "ecd_sample_dialogues.jsonl"
+    if not path.is_file():
+        raise QCError("E103", "the real chats are missing: the agent model's `none` class "
+                      "comes from them (set QC_SHARED_DATA)", file=str(path))
+    out = []
+    for _, row in read_jsonl(path):
+        messages = row.get("messages", [])
+        for i, message in enumerate(messages):
+            if message.get("role") != "agent":
+                continue
+            context = next((m["text"] for m in reversed(messages[:i])
+                            if m.get("role") == "customer"), "")
+            out.append(AgentExample(context, message["text"], "none", "ecd", ""))
+        for reply in row.get("other_agent_replies", []):
+            out.append(AgentExample("", reply, "none", "ecd:other_agent_replies", ""))
+    return out
+
+
+@dataclass
+class CustomerExample:
+    text: str
+    negative: int
+    complaint: int | None
+    source: str
+    split: str
+
+
+_CLAUSE = re.compile(r"(?<=[，,。！!？?；;~～\s])")
+
+
+def clause_cut(text: str, rng: random.Random, low: int = 6, high: int = 25) -> str:
+    """A chat-length piece of a review: consecutive whole clauses of `low`-`high`
+    characters (chat turns are whole utterances), else the first `high` characters."""
+    parts = [p for p in _CLAUSE.split(text) if p.strip()]
+    candidates = []
+    for i in range(len(parts)):
+        piece = ""
+        for j in range(i, len(parts)):
+            piece += parts[j]
+            if len(piece) > high:
+                break
+            if len(piece) >= low:
+                candidates.append(piece.strip())
+    if candidates:
+        return rng.choice(candidates)
+    return text[: rng.randint(low, high)]
+
+
+def random_cut(text: str, rng: random.Random, low: int = 6, high: int = 25) -> str:
+    """A chat-length slice at a random offset (may cut words and clauses)."""
+    size = rng.randint(low, high)
+    start = rng.randint(0, max(0, len(text) - size))
+    return text[start:start + size]
+
+
+def reviews(name: str) -> list[tuple[str, int]]:
+    path = shared_data_dir() / "sentiment" / name
+    if not path.is_file():
+        raise QCError("E103", "the labelled reviews are missing (set QC_SHARED_DATA)",
+                      file=str(path))
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return [(row["review"], int(row["label"])) for row in csv.DictReader(handle)
+                if row.get("review")]
+
+
+def customer_turns(*, seed: str = "customer-v1") -> list[CustomerExample]:
+    path = MODELS_DIR / "data" / "customer" / "written.jsonl"
+    out = []
+    for number, row in read_jsonl(path):
+        if not isinstance(row.get("text"), str) or row.get("negative") not in (0, 1) \
+                or row.get("complaint_risk") not in (0, 1):
+            raise QCError("E101", "expected text, negative (0/1) and complaint_risk (0/1)",
+                          file=str(path), line=number)
+        out.append(CustomerExample(row["text"], row["negative"], row["complaint_risk"],
+                                   "written", split_of(row["text"], seed=seed)))
+    return out
