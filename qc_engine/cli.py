@@ -263,6 +263,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from qc_engine.ml.train import main as train_main
+
+    try:
+        summary = train_main(args.model, models_dir=args.models_dir,
+                             log=lambda line: print(line, file=sys.stderr))
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
+    target = "agent_speech" if args.model == "agent" else "customer"
+    print(json.dumps(summary, ensure_ascii=False, default=str, indent=2))
+    print(f"model and card written to {(args.models_dir or Path('models')) / target}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from qc_engine.bench import main as bench_main
 
@@ -383,6 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
     kcreate.add_argument("--name", required=True)
     kcreate.add_argument("--agent-name", help="for --role agent: the agent name in chats")
     kcreate.set_defaults(func=cmd_keys_create)
+
+    train = sub.add_parser("train", help="rebuild a trained model and its card")
+    train.add_argument("model", choices=("agent", "customer"))
+    train.add_argument("--models-dir", type=Path, default=None,
+                       help="where to write (default: the checkout's models/)")
+    train.set_defaults(func=cmd_train)
 
     bench = sub.add_parser("bench", help="benchmark the pipeline on a generated mix")
     bench.add_argument("-n", "--transcripts", type=int, default=20000)
