@@ -3,15 +3,63 @@ field, before anything reaches the engine."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from fastapi import Request
 
 from api.errors import ApiError
 from api.settings import Settings
+from qc_engine.db.models import StoredMessage, StoredTranscript
 from qc_engine.errors import QCError
 from qc_engine.transcript import Transcript, transcript_from_dict
+
+
+# What the database stores: column widths, and no NUL or lone surrogate (PostgreSQL and
+# UTF-8 refuse them). Checked on every transcript, stored or not, so the rules are one.
+def _width(column: Any) -> int | None:
+    return getattr(column.type, "length", None)
+
+
+_WIDTHS = {name: _width(StoredTranscript.__table__.c[name])
+           for name in ("id", "channel", "shop", "agent")}
+_SENDER_WIDTH = _width(StoredMessage.__table__.c.sender)
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_MAX_DIGITS = 4300  # Python's own limit for int(str)
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _integer(digits: str) -> int:
+    if len(digits) > _MAX_DIGITS:
+        raise ValueError(f"a number has more than {_MAX_DIGITS:,} digits")
+    return int(digits)
+
+
+def loads(raw: bytes | str) -> Any:
+    """json.loads for request bodies. NaN and Infinity, numbers of thousands of digits,
+    nesting deeper than the interpreter allows and escapes of lone surrogates are invalid
+    JSON (ValueError) here rather than an unexpected error further on."""
+    try:
+        data = json.loads(raw, parse_constant=_constant, parse_int=_integer)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    escape = (_SURROGATE_ESCAPE.search(raw) if isinstance(raw, str)
+              else _SURROGATE_ESCAPE_BYTES.search(raw))
+    if escape is not None:
+        try:  # the parser joined the pairs; a lone half cannot be encoded
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("a \\u escape is half of a surrogate pair") from None
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+    return data
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -28,23 +76,45 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _check_text(value: str | None, field: str, width: int | None, line: int | None) -> None:
+    if value is None:
+        return
+    if width is not None and len(value) > width:
+        raise QCError("E101", f"{len(value):,} characters; the limit is {width}", field=field,
+                      line=line)
+    if UNSTORABLE.search(value):
+        raise QCError("E101", "contains a NUL character or half of a surrogate pair",
+                      field=field, line=line)
+
+
 def check_limits(transcript: Transcript, settings: Settings, *, line: int | None) -> None:
     if len(transcript.messages) > settings.max_messages:
         raise QCError("E101", f"{len(transcript.messages)} messages; the limit is "
                       f"{settings.max_messages} per transcript", field="messages", line=line)
+    for name, width in _WIDTHS.items():
+        _check_text(getattr(transcript, name), name, width, line)
     for i, message in enumerate(transcript.messages):
         if len(message.text) > settings.max_message_chars:
             raise QCError("E101", f"{len(message.text):,} characters; the limit is "
                           f"{settings.max_message_chars:,} per message",
                           field=f"messages[{i}].text", line=line)
+        _check_text(message.text, f"messages[{i}].text", None, line)
+        _check_text(message.sender, f"messages[{i}].sender", _SENDER_WIDTH, line)
+        if message.ts is not None:
+            try:
+                message.ts.astimezone(UTC)
+            except OverflowError:
+                raise QCError("E101", "the time is out of range once converted to UTC",
+                              field=f"messages[{i}].ts", line=line) from None
 
 
 def parse_one(raw: bytes, settings: Settings) -> Transcript:
     try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = loads(raw)
+    except ValueError as exc:  # also JSONDecodeError and UnicodeDecodeError
         where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(
-            exc, json.JSONDecodeError) else ""
+            exc, json.JSONDecodeError) else "" if isinstance(exc, UnicodeDecodeError) \
+            else f": {exc}"
         raise ApiError(422, "E100", f"the body is not valid JSON{where}") from None
     transcript = transcript_from_dict(data)
     check_limits(transcript, settings, line=None)
@@ -73,10 +143,12 @@ def parse_batch(raw: bytes, settings: Settings) -> list[BatchLine]:
         if not line.strip():
             continue
         try:
-            data: Any = json.loads(line)
-        except json.JSONDecodeError as exc:
+            data: Any = loads(line)
+        except ValueError as exc:
+            reason = (f"{exc.msg} at column {exc.colno}"
+                      if isinstance(exc, json.JSONDecodeError) else str(exc))
             out.append(BatchLine(number, None, QCError(
-                "E100", f"not valid JSON ({exc.msg} at column {exc.colno})", line=number)))
+                "E100", f"not valid JSON ({reason})", line=number)))
             continue
         try:
             transcript = transcript_from_dict(data, line=number)

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import AppState
+from api.guard import RequestGuard
 from api.metrics import MetricsMiddleware
 from api.routes import checklists, health, score, stats, transcripts, work_items
 from api.settings import Settings
@@ -54,7 +55,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     if state is not None:
         app.state.qc = state
     errors.install(app)
-    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestGuard)
+    app.add_middleware(MetricsMiddleware)  # outermost: also counts what the guard refuses
     for module in (health, score, transcripts, work_items, checklists, stats):
         app.include_router(module.router)
     return app

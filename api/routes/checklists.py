@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -47,12 +47,14 @@ def list_checklists(session: SessionDep, state: State, _: Reader) -> dict[str, A
 
 @router.get("/{name}")
 def get_checklist(name: str, session: SessionDep, state: State, _: Reader,
-                  version: int | None = None) -> dict[str, Any]:
+                  version: int | None = Query(None, ge=1, le=2**31 - 1)) -> dict[str, Any]:
     """One checklist (the active version, or `version`), with its items and YAML source."""
     row = service.get_stored(session, name, version)
-    parsed = service.parse_source(row.source, name=row.name,
-                                  normalizer=state.engines.normalizer,
-                                  lexicon_dir=state.engines.lexicon_dir)
+    parsed = state.engines.get().checklists.get(row.name)
+    if parsed is None or parsed.spec.version != row.version:  # an older version: parse it
+        parsed = service.parse_source(row.source, name=row.name,
+                                      normalizer=state.engines.normalizer,
+                                      lexicon_dir=state.engines.lexicon_dir)
     return _summary(row, parsed) | {"source": row.source}
 
 

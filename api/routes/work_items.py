@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Path, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from api.body import UNSTORABLE
 from api.deps import CurrentUser, Reader, Reviewer, SessionDep, State
 from api.errors import ApiError
 from api.schemas import item_json
@@ -14,38 +15,51 @@ from qc_engine.service import workitems as service
 router = APIRouter(prefix="/v1/work-items", tags=["work items"])
 
 
+DB_INT = 2**31 - 1
+ItemId = Annotated[int, Path(ge=1, le=DB_INT)]
+
+
+def _storable(text: str) -> str:
+    if UNSTORABLE.search(text):
+        raise ValueError("contains a NUL character or half of a surrogate pair")
+    return text
+
+
+Note = Annotated[str, Field(max_length=4000), AfterValidator(_storable)]
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = Field(description="the version you last saw; a stale one gets 409")
 
 
 class NoteBody(_Body):
-    note: str | None = Field(default=None, max_length=4000)
+    note: Note | None = None
 
 
 class AppealBody(_Body):
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Annotated[Note, Field(min_length=1)]
 
 
 class DecisionBody(_Body):
     decision: Literal["upheld", "overturned"]
-    note: str | None = Field(default=None, max_length=4000)
+    note: Note | None = None
 
 
 class TeachingBody(_Body):
     value: bool = True
-    note: str | None = Field(default=None, max_length=4000)
+    note: Note | None = None
 
 
 class FindingBody(BaseModel):
-    category: str
-    message_index: int | None = None
-    note: str | None = Field(default=None, max_length=4000)
+    category: str = Field(max_length=40)
+    message_index: int | None = Field(default=None, ge=0, le=DB_INT)
+    note: Note | None = None
 
 
 class SampleBody(_Body):
     findings: list[FindingBody] = []
-    note: str | None = Field(default=None, max_length=4000)
+    note: Note | None = None
 
 
 def _filters(status: str | None, category: str | None, severity: str | None,
@@ -53,9 +67,16 @@ def _filters(status: str | None, category: str | None, severity: str | None,
              created_from: datetime | None, created_to: datetime | None, kind: str | None,
              teaching_case: bool | None, transcript_id: str | None) -> dict[str, Any]:
     for name, value in (("created_from", created_from), ("created_to", created_to)):
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            continue
+        if value.tzinfo is None:
             raise ApiError(422, "E422", "give the time with an offset, e.g. "
                            "2026-11-20T00:00:00+08:00", field=name)
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ApiError(422, "E422", "the time is out of range once converted to UTC",
+                           field=name) from None
     return {k: v for k, v in dict(status=status, category=category, severity=severity,
                                   agent=agent, shop=shop, channel=channel, reviewer=reviewer,
                                   created_from=created_from, created_to=created_to, kind=kind,
@@ -112,7 +133,7 @@ def claim_next(session: SessionDep, principal: Reviewer, state: State,
 
 
 @router.get("/{item_id}")
-def get_work_item(item_id: int, session: SessionDep, principal: Reader) -> dict[str, Any]:
+def get_work_item(item_id: ItemId, session: SessionDep, principal: Reader) -> dict[str, Any]:
     """One work item with its flag."""
     return item_json(service.get_item(session, principal, item_id))
 
@@ -123,7 +144,7 @@ def _done(session: SessionDep, item: Any) -> dict[str, Any]:
 
 
 @router.post("/{item_id}/claim")
-def claim(item_id: int, body: _Body, session: SessionDep, principal: Reviewer,
+def claim(item_id: ItemId, body: _Body, session: SessionDep, principal: Reviewer,
           state: State) -> dict[str, Any]:
     """Take an item for review (others see who holds it until the claim expires)."""
     return _done(session, service.claim(session, principal=principal, item_id=item_id,
@@ -132,7 +153,7 @@ def claim(item_id: int, body: _Body, session: SessionDep, principal: Reviewer,
 
 
 @router.post("/{item_id}/release")
-def release(item_id: int, body: _Body, session: SessionDep,
+def release(item_id: ItemId, body: _Body, session: SessionDep,
             principal: Reviewer) -> dict[str, Any]:
     """Give a claimed item back to the queue."""
     return _done(session, service.release(session, principal=principal, item_id=item_id,
@@ -140,7 +161,7 @@ def release(item_id: int, body: _Body, session: SessionDep,
 
 
 @router.post("/{item_id}/confirm")
-def confirm(item_id: int, body: NoteBody, session: SessionDep,
+def confirm(item_id: ItemId, body: NoteBody, session: SessionDep,
             principal: Reviewer) -> dict[str, Any]:
     """The flag is right: it keeps costing the chat its points."""
     return _done(session, service.confirm(session, principal=principal, item_id=item_id,
@@ -148,7 +169,7 @@ def confirm(item_id: int, body: NoteBody, session: SessionDep,
 
 
 @router.post("/{item_id}/dismiss")
-def dismiss(item_id: int, body: NoteBody, session: SessionDep,
+def dismiss(item_id: ItemId, body: NoteBody, session: SessionDep,
             principal: Reviewer) -> dict[str, Any]:
     """The flag is wrong: the chat's score no longer counts it."""
     return _done(session, service.dismiss(session, principal=principal, item_id=item_id,
@@ -156,7 +177,7 @@ def dismiss(item_id: int, body: NoteBody, session: SessionDep,
 
 
 @router.post("/{item_id}/review-sample")
-def review_sample(item_id: int, body: SampleBody, session: SessionDep,
+def review_sample(item_id: ItemId, body: SampleBody, session: SessionDep,
                   principal: Reviewer) -> dict[str, Any]:
     """Complete a sampled chat, listing any problems the engine missed."""
     findings = [service.Finding(f.category, f.message_index, f.note) for f in body.findings]
@@ -166,7 +187,7 @@ def review_sample(item_id: int, body: SampleBody, session: SessionDep,
 
 
 @router.post("/{item_id}/appeal")
-def appeal(item_id: int, body: AppealBody, session: SessionDep,
+def appeal(item_id: ItemId, body: AppealBody, session: SessionDep,
            principal: CurrentUser) -> dict[str, Any]:
     """The agent concerned contests a confirmed item."""
     return _done(session, service.appeal(session, principal=principal, item_id=item_id,
@@ -174,7 +195,7 @@ def appeal(item_id: int, body: AppealBody, session: SessionDep,
 
 
 @router.post("/{item_id}/decide-appeal")
-def decide_appeal(item_id: int, body: DecisionBody, session: SessionDep,
+def decide_appeal(item_id: ItemId, body: DecisionBody, session: SessionDep,
                   principal: CurrentUser) -> dict[str, Any]:
     """A QC lead upholds the item or overturns it (which gives the chat its points back)."""
     return _done(session, service.decide_appeal(session, principal=principal, item_id=item_id,
@@ -183,7 +204,7 @@ def decide_appeal(item_id: int, body: DecisionBody, session: SessionDep,
 
 
 @router.post("/{item_id}/teaching-case")
-def teaching_case(item_id: int, body: TeachingBody, session: SessionDep,
+def teaching_case(item_id: ItemId, body: TeachingBody, session: SessionDep,
                   principal: Reviewer) -> dict[str, Any]:
     """Mark (or unmark) a confirmed item as a teaching case (案例库)."""
     return _done(session, service.mark_teaching_case(session, principal=principal,

@@ -64,8 +64,15 @@ def _activate(session: Session, *, name: str, version: int, source: str, actor: 
 
 def parse_source(source: str, *, name: str, normalizer: Normalizer,
                  lexicon_dir: Path) -> Checklist:
-    return parse_checklist(source, file=f"{name}.yaml", base_dir=lexicon_dir.parent,
-                           lexicon_dir=lexicon_dir, normalizer=normalizer)
+    try:
+        return parse_checklist(source, file=f"{name}.yaml", base_dir=lexicon_dir.parent,
+                               lexicon_dir=lexicon_dir, normalizer=normalizer)
+    except RecursionError:
+        raise QCError("E200", "the checklist is nested too deeply", file=f"{name}.yaml") \
+            from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits in the YAML
+        raise QCError("E200", f"the checklist cannot be read: {exc}", file=f"{name}.yaml") \
+            from None
 
 
 def put_checklist(
@@ -118,6 +125,9 @@ class EngineHolder:
         self._engine: Engine | None = None
         self._generation: tuple[int, int] | None = None
         self._checked = 0.0
+        self._parsed: dict[int, Checklist] = {}
+        """Parsed checklists by stored row id (a stored version never changes), so a new
+        version of one checklist does not re-parse all the others."""
 
     def _current_generation(self, session: Session) -> tuple[int, int]:
         row = session.execute(select(func.max(StoredChecklist.id),
@@ -142,11 +152,14 @@ class EngineHolder:
         self._generation = None
 
     def _build(self, session: Session) -> Engine:
-        checklists = [
-            parse_source(row.source, name=row.name, normalizer=self.normalizer,
-                         lexicon_dir=self.lexicon_dir)
+        parsed = {
+            row.id: self._parsed.get(row.id) or parse_source(
+                row.source, name=row.name, normalizer=self.normalizer,
+                lexicon_dir=self.lexicon_dir)
             for row in session.scalars(select(StoredChecklist).where(StoredChecklist.active))
-        ]
+        }
+        self._parsed = parsed
+        checklists = list(parsed.values())
         if not checklists:
             raise QCError("E204", "no checklist is stored: run the service once with the "
                           "checklists/ folder present")

@@ -210,8 +210,8 @@ def test_cursor_with_filters_and_changes_between_pages(qc):
 
 @pytest.mark.parametrize("cursor", ["garbage", "W10", "e30", "WzEsMiwzXQ", "!!!", "=",
                                     "WzEuMCwiMjAyNi0wMS0wMVQwMDowMDowMCIsMV0",
-                                    "WzEuMCwiMjAyNi0wMS0wMVQwMDowMDowMCswMDowMCIsOTk5OTk5"
-                                    "OTk5OTk5OTk5OTk5OTk5OTk5XQ"])
+                                    ("WzEuMCwiMjAyNi0wMS0wMVQwMDowMDowMCswMDowMCIsOTk5OTk5"
+                                    "OTk5OTk5OTk5OTk5OTk5OTk5XQ")])
 def test_a_bad_cursor_is_422(qc, cursor):
     _queue(qc)
     response = qc.client.get("/v1/work-items", params={"cursor": cursor},

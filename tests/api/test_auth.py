@@ -1,0 +1,191 @@
+"""API keys and roles: every endpoint without a key is 401, with the wrong role 403; agents
+see and appeal only their own items; keys are stored only as hashes; `qc keys create`."""
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from qc_engine.cli import main as qc_main
+from qc_engine.db.models import ApiKey, User, WorkItem
+from qc_engine.service.auth import create_key
+
+from .support import CHECKLIST, chat, checklist_yaml, prepared
+
+ROLES = ("admin", "lead", "specialist", "agent", "service")
+READERS = {"admin", "lead", "specialist", "agent"}
+REVIEWERS = {"admin", "lead", "specialist"}
+LEADS = {"admin", "lead"}
+
+
+def _endpoints(item: int, sample: int) -> list[tuple[str, str, dict, set[str]]]:
+    """(method, path, request keywords, roles allowed) for every endpoint."""
+    version = {"json": {"version": 1}}
+    return [
+        ("POST", "/v1/score", {"json": chat("AU-x")}, {"admin", "lead", "specialist",
+                                                       "service"}),
+        ("POST", "/v1/transcripts", {"json": chat("AU-y")}, {"admin", "lead", "service"}),
+        ("GET", "/v1/transcripts/AU-1", {}, READERS),
+        ("GET", "/v1/work-items", {}, READERS),
+        ("GET", "/v1/work-items/counts", {}, READERS),
+        ("POST", "/v1/work-items/claim-next", {}, REVIEWERS),
+        ("GET", f"/v1/work-items/{item}", {}, READERS),
+        ("POST", f"/v1/work-items/{item}/claim", version, REVIEWERS),
+        ("POST", f"/v1/work-items/{item}/release", version, REVIEWERS),
+        ("POST", f"/v1/work-items/{item}/confirm", version, REVIEWERS),
+        ("POST", f"/v1/work-items/{item}/dismiss", version, REVIEWERS),
+        ("POST", f"/v1/work-items/{sample}/review-sample", version, REVIEWERS),
+        ("POST", f"/v1/work-items/{item}/appeal", {"json": {"version": 1, "reason": "x"}},
+         {"agent"}),
+        ("POST", f"/v1/work-items/{item}/decide-appeal",
+         {"json": {"version": 1, "decision": "upheld"}}, LEADS),
+        ("POST", f"/v1/work-items/{item}/teaching-case", version, REVIEWERS),
+        ("GET", "/v1/checklists", {}, READERS),
+        ("GET", f"/v1/checklists/{CHECKLIST}", {}, READERS),
+        ("PUT", f"/v1/checklists/{CHECKLIST}",
+         {"content": checklist_yaml(9).encode()}, {"admin"}),
+        ("POST", "/v1/checklists/test",
+         {"json": {"checklist": checklist_yaml(1), "transcripts": [chat("AU-z")]}}, LEADS),
+        ("GET", "/v1/stats/miss-rate", {}, REVIEWERS),
+    ]
+
+
+@pytest.fixture
+def qc(api):
+    return prepared(api)
+
+
+def _setup_items(qc) -> tuple[int, int]:
+    item = qc.flagged_item("AU-1", agent="小美")
+    with qc.db() as session:  # a sample item, written directly: sampling is off here
+        sample = WorkItem(transcript_id="AU-1", kind="sample", status="open", priority=0.0,
+                          agent="小美", created_at=datetime.now(UTC),
+                          updated_at=datetime.now(UTC))
+        session.add(sample)
+        session.flush()
+        sample_id = sample.id
+    return item["id"], sample_id
+
+
+def test_every_endpoint_needs_a_key(qc):
+    item, sample = _setup_items(qc)
+    for method, path, kwargs, _ in _endpoints(item, sample):
+        for headers in ({}, {"Authorization": "Bearer qck_not-a-key"},
+                        {"Authorization": f"Basic {qc.api.keys['admin']}"},
+                        {"Authorization": "Bearer "}):
+            response = qc.client.request(method, path, headers=headers, **kwargs)
+            assert response.status_code == 401, (method, path, headers)
+            assert response.json()["error"]["code"] == "E401"
+            assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_every_endpoint_refuses_the_wrong_roles(qc):
+    item, sample = _setup_items(qc)
+    for method, path, kwargs, allowed in _endpoints(item, sample):
+        for role in ROLES:
+            response = qc.client.request(method, path, headers=qc.auth(role), **kwargs)
+            if role in allowed:
+                assert response.status_code not in (401, 403), (method, path, role,
+                                                                  response.text)
+            else:
+                assert response.status_code == 403, (method, path, role, response.text)
+                error = response.json()["error"]
+                assert error["code"] == "E403" and role in error["message"]
+
+
+def test_health_needs_no_key(qc):
+    response = qc.client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and f"{CHECKLIST}@1" in body["checklists"]
+
+
+def test_a_key_in_a_cookie(qc):
+    qc.client.cookies.set("qc_key", qc.api.keys["lead"])
+    try:
+        assert qc.client.get("/v1/work-items").status_code == 200
+    finally:
+        qc.client.cookies.clear()
+
+
+def test_keys_are_stored_only_as_hashes(qc):
+    key = qc.api.keys["admin"]
+    with qc.db() as session:
+        rows = list(session.execute(select(ApiKey.key_hash, ApiKey.prefix)))
+    assert hashlib.sha256(key.encode()).hexdigest() in {r.key_hash for r in rows}
+    assert all(key not in (r.key_hash, r.prefix) for r in rows)
+    assert key.startswith("qck_") and len(key) > 40
+
+
+def test_revoked_keys_and_disabled_users_are_refused(qc):
+    with qc.db() as session:
+        _, revoked = create_key(session, name="test-revoked", role="lead")
+        _, disabled = create_key(session, name="test-disabled", role="lead")
+    with qc.db() as session:
+        session.execute(update(ApiKey).where(ApiKey.key_hash == hashlib.sha256(
+            revoked.encode()).hexdigest()).values(revoked_at=datetime.now(UTC)))
+        session.execute(update(User).where(User.name == "test-disabled").values(disabled=True))
+    for key in (revoked, disabled):
+        response = qc.client.get("/v1/work-items", headers={"Authorization": f"Bearer {key}"})
+        assert response.status_code == 401
+        assert "not valid or was revoked" in response.json()["error"]["message"]
+
+
+def test_agents_see_only_their_own_items(qc):
+    mine = qc.flagged_item("AG-1", agent="小美")
+    theirs = qc.flagged_item("AG-2", agent="阿杰")
+    qc.flagged_item("AG-3", agent="小美", shop="暖居家纺旗舰店")
+    assert {i["transcript_id"] for i in qc.items(role="agent")} == {"AG-1", "AG-3"}
+    assert {i["transcript_id"] for i in qc.items(role="other_agent")} == {"AG-2"}
+    # Asking for someone else's items by filter does not widen the view.
+    assert qc.items(role="agent", agent="阿杰") == []
+    assert qc.item(mine["id"], role="agent")["id"] == mine["id"]
+    response = qc.client.get(f"/v1/work-items/{theirs['id']}", headers=qc.auth("agent"))
+    assert response.status_code == 404
+    counts = qc.client.get("/v1/work-items/counts", params={"by": "agent"},
+                           headers=qc.auth("other_agent")).json()["counts"]
+    assert counts == {"阿杰": 1}
+
+
+def test_agents_appeal_only_their_own_items(qc):
+    mine = qc.confirmed_item("AG-4", agent="小美")
+    theirs = qc.confirmed_item("AG-5", agent="阿杰")
+    refused = qc.act(theirs["id"], "appeal", role="agent", reason="不是我")
+    assert refused.status_code == 404
+    assert qc.item(theirs["id"])["status"] == "confirmed"
+    assert qc.done(mine["id"], "appeal", role="agent", reason="买家先发的")["status"] == \
+        "appealed"
+    # The agent cannot decide its own appeal, nor review anything.
+    assert qc.act(mine["id"], "decide-appeal", role="agent",
+                  decision="overturned").status_code == 403
+    assert qc.act(theirs["id"], "confirm", role="agent").status_code == 403
+    # Nobody but the agent concerned appeals.
+    for role in ("admin", "lead", "specialist"):
+        assert qc.act(theirs["id"], "appeal", role=role, reason="x").status_code == 403
+
+
+def test_keys_create_command(qc, database_url, monkeypatch, capsys):
+    monkeypatch.setenv("QC_DATABASE_URL", database_url)
+    assert qc_main(["keys", "create", "--role", "lead", "--name", "王组长"]) == 0
+    out, err = capsys.readouterr()
+    key = out.strip()
+    assert key.startswith("qck_") and "shown only this once" in err
+    response = qc.client.get("/v1/work-items", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200
+
+    assert qc_main(["keys", "create", "--role", "agent", "--name", "小美-key2",
+                    "--agent-name", "小美"]) == 0
+    agent_key = capsys.readouterr().out.strip()
+    qc.flagged_item("KC-1", agent="小美")
+    listed = qc.client.get("/v1/work-items", headers={"Authorization": f"Bearer {agent_key}"})
+    assert [i["transcript_id"] for i in listed.json()["items"]] == ["KC-1"]
+
+    # The same name with another role is refused; an unknown role never reaches the store.
+    assert qc_main(["keys", "create", "--role", "admin", "--name", "王组长"]) == 2
+    assert "exists with role 'lead'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        qc_main(["keys", "create", "--role", "boss", "--name", "x"])
+    with qc.db() as session:
+        assert session.scalar(select(User.role).where(User.name == "王组长")) == "lead"
