@@ -22,11 +22,13 @@ TARGET_PRECISION = 0.90
 # Thresholds are chosen on validation sets of ~50 examples per class, where one error moves
 # precision by 2 points: aim above the target so it holds on new data.
 VALIDATION_PRECISION = 0.93
+CHAT_TURN_WEIGHT = 30.0
 GRID = [round(x, 2) for x in np.arange(0.30, 0.995, 0.01)]
 
 
 def fit(features: Sequence[list[str]], labels: Sequence[int], classes: list[str], *,
-        C: float, max_features: int, min_df: int = 2, meta: dict[str, Any]) -> LinearTextModel:
+        C: float, max_features: int, min_df: int = 2, meta: dict[str, Any],
+        weights: Sequence[float] | None = None) -> LinearTextModel:
     """TF-IDF (sublinear, L2) over given feature lists, then logistic regression."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -37,7 +39,8 @@ def fit(features: Sequence[list[str]], labels: Sequence[int], classes: list[str]
                                   max_features=max_features, dtype=np.float64)),
         ("clf", LogisticRegression(C=C, max_iter=5000, random_state=0)),
     ])
-    pipeline.fit(list(features), np.asarray(labels))
+    extra = {"clf__sample_weight": np.asarray(weights)} if weights is not None else {}
+    pipeline.fit(list(features), np.asarray(labels), **extra)
     vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
     assert list(classifier.classes_) == list(range(len(classes)))
     return LinearTextModel(classes=classes,
@@ -155,6 +158,7 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
     metrics.confusion = [[sum(1 for t, p in zip(truth, predicted, strict=True)
                               if t == a and p == b) for b in classes] for a in classes]
     macro_f1 = float(np.mean([m["f1"] for m in metrics.per_class.values()]))
+    model.meta["test_macro_f1"] = round(macro_f1, 4)
     model.save(out_dir)
     summary = {
         "examples": len(examples), "dropped_ecd": len(dropped),
@@ -217,7 +221,8 @@ features. Stored as plain arrays (`model.npz`, no pickle) and JSON (`model.json`
          for name in classes], ['label', 'train', 'validation', 'test'])}
 
 ## Thresholds (chosen on the validation split, precision first)
-The lowest threshold at which the class reaches precision 0.90 on validation.
+The lowest threshold at which the class reaches precision {VALIDATION_PRECISION} on validation
+(above the 0.90 target, since one error moves a class's validation precision by ~2 points).
 
 {_table([[n, v['threshold'], v['validation_precision'], v['validation_recall']]
          for n, v in s['thresholds'].items()],
@@ -272,10 +277,15 @@ def train_customer(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str]
     emotion_rows = ([(t, 1 - y) for t, y in shop_train] + [(t, 1 - y) for t, y in augmented]
                     + [(t, 1 - y) for t, y in waimai]
                     + [(t.text, t.negative) for t in parts["train"]])
+    # Chat turns are the text the model meets in production but a small share of the data:
+    # weighted up (chosen on the validation split: recall at precision 0.93).
+    weights = [1.0] * (len(emotion_rows) - len(parts["train"])) + \
+        [CHAT_TURN_WEIGHT] * len(parts["train"])
     log(f"customer emotion: {len(emotion_rows)} training texts")
     emotion = fit(feats([t for t, _ in emotion_rows]), [y for _, y in emotion_rows],
                   ["not_negative", "negative"], C=4.0, max_features=300000,
-                  meta={"name": "customer_emotion", "features": "customer_features"})
+                  meta={"name": "customer_emotion", "features": "customer_features"},
+                  weights=weights)
     # Complaint risk: written chat turns only (reviews carry no threat labels).
     complaint = fit(feats([t.text for t in parts["train"]]),
                     [t.complaint or 0 for t in parts["train"]],
@@ -303,7 +313,8 @@ def train_customer(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str]
         "reviews": {"online_shopping_train": len(shop_train), "online_shopping_test":
                     len(shop_test), "waimai": len(waimai), "clause_cut_augmented":
                     len(augmented)},
-        "turns": {k: dict(Counter((t.negative, t.complaint) for t in v))
+        "turns": {k: {f"{n},{c}": count for (n, c), count in
+                      Counter((t.negative, t.complaint) for t in v).items()}
                   for k, v in parts.items()},
         "accuracy_reviews": accuracy(emotion, shop_test),
         "accuracy_clause_cuts": accuracy(emotion, clause_rows),
@@ -321,12 +332,16 @@ def train_customer(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str]
     return summary
 
 
+def _met(value: float, target: float) -> str:
+    return "met" if value >= target else "**NOT met**"
+
+
 def _write_customer_card(out_dir: Path, s: dict) -> None:
     size = sum(p.stat().st_size for p in out_dir.glob("*/model.*")) / 1e6
     turns = s["turns"]
 
     def count(part: str, negative: int, complaint: int) -> int:
-        return turns[part].get((negative, complaint), 0)
+        return turns[part].get(f"{negative},{complaint}", 0)
 
     rows = [[f"negative={n}, complaint_risk={c}"] + [count(p, n, c) for p in
                                                        ("train", "validation", "test")]
@@ -352,6 +367,7 @@ then logistic regression (emotion C=4, {s['vocabulary']['emotion']:,} features; 
   random_state=42): {s['reviews']['online_shopping_train']:,} train,
   {s['reviews']['online_shopping_test']:,} test. Training also sees one chat-length piece of
   every training review ({s['reviews']['clause_cut_augmented']:,}), so short text is not new.
+  Chat turns weigh 30 times a review in training (the production text, but few of them).
 - `../shared/data/sentiment/waimai_10k.csv` ({s['reviews']['waimai']:,} food-delivery reviews):
   training only.
 - Hand-written customer chat turns, `models/data/customer/written.jsonl`, split by a seeded
@@ -364,14 +380,15 @@ Emotion model, accuracy at probability 0.5 on the held-out 20 % of online_shoppi
 
 | test text | accuracy | target |
 |---|---|---|
-| whole reviews | **{s['accuracy_reviews']}** | 0.94 (the TF-IDF char n-gram baseline here: 0.937) |
-| chat-length pieces: whole clauses of 6-25 characters | **{s['accuracy_clause_cuts']}** | 0.88 |
+| whole reviews | **{s['accuracy_reviews']}** | 0.94: {_met(s['accuracy_reviews'], 0.94)} (a plain TF-IDF char n-gram baseline: 0.937) |
+| chat-length pieces: whole clauses of 6-25 characters | **{s['accuracy_clause_cuts']}** | 0.88: {_met(s['accuracy_clause_cuts'], 0.88)} |
 | chat-length pieces: 6-25 characters at a random offset | {s['accuracy_random_cuts']} | (reported) |
 
 Chat-length pieces of a review are often sentiment-free ("这本书是我在"), but keep the
 review's label: these accuracies have a ceiling below 1.
 
-On the held-out chat turns, at the thresholds chosen on validation (precision first, 0.90):
+On the held-out chat turns, at the thresholds chosen on validation (precision first: the
+lowest threshold reaching {VALIDATION_PRECISION} on validation):
 
 | signal | threshold | validation precision / recall | test precision | test recall | test F1 |
 |---|---|---|---|---|---|

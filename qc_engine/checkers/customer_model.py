@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from qc_engine.checkers.base import Checker, Example, Hit, Params
+from qc_engine.checkers.registry import register
+
+if TYPE_CHECKING:
+    from qc_engine.chat import Chat
+    from qc_engine.resources import Resources
+
+
+class CustomerModelParams(Params):
+    emotion_model: str = "customer/emotion"
+    complaint_model: str = "customer/complaint"
+    negative_threshold: float | None = None
+    """Probability a customer_negative flag needs; default: the model's (card.md)."""
+    complaint_threshold: float | None = None
+    """Probability a complaint_risk flag needs; default: the model's (card.md)."""
+
+
+@register
+class CustomerModel(Checker):
+    """The trained customer classifiers (模型: 买家负面情绪/投诉风险).
+
+    What it does:
+        Gives every customer message the probability that the customer is angry or upset
+        (`customer_negative`) and that they threaten a complaint, a bad review, 12315,
+        exposure or a lawsuit (`complaint_risk`), and flags those above their thresholds,
+        pointing at the words that weighed most. The rules catch explicit threats; the
+        model catches the rest.
+
+    Why is this bad?
+        It is not the agent's fault: it is a risk signal (0 points) that raises the chat's
+        review priority, so a specialist sees angry customers first.
+
+    Example:
+        c: 等了一个礼拜了还没发货，你们就是这么做生意的？
+
+    Use instead:
+        (Nothing to fix: a calm question such as "怎么申请退款呀" is not flagged.)
+    """
+
+    code = "QC141"
+    slug = "model.customer"
+    category = "customer_negative"
+    source = "model"
+    Params = CustomerModelParams
+    must_flag = [
+        Example("c: 等了一个礼拜了还没发货，你们就是这么做生意的？", at=0),
+        Example("c: 东西是坏的，客服也不理人，太让人失望了", at=0),
+        Example("c: 再不处理我就去12315投诉你们", at=0),
+    ]
+    must_pass = [
+        "c: 怎么申请退款呀",
+        "c: 收到了，很喜欢，谢谢",
+        "c: 这款有M码吗",
+        "a: 垃圾，你去投诉吧",
+    ]
+
+    def __init__(self, params: CustomerModelParams, resources: Resources) -> None:  # type: ignore[override]
+        super().__init__(params, resources)
+        from qc_engine.ml.runtime import load_model
+
+        self.emotion = load_model(params.emotion_model)
+        self.complaint = load_model(params.complaint_model)
+        self.negative_at = (params.negative_threshold
+                            if params.negative_threshold is not None
+                            else float(self.emotion.meta.get("threshold", 0.5)))
+        self.complaint_at = (params.complaint_threshold
+                             if params.complaint_threshold is not None
+                             else float(self.complaint.meta.get("threshold", 0.5)))
+
+    def check(self, chat: Chat) -> Iterator[Hit]:
+        from qc_engine.ml.features import customer_features
+        from qc_engine.ml.runtime import evidence_span
+
+        indices = [i for i, role in enumerate(chat.roles) if role == "customer"]
+        if not indices:
+            return
+        batch = [customer_features(chat.norm[i]) for i in indices]
+        negative = self.emotion.predict_proba(batch)[:, 1]
+        complaint = self.complaint.predict_proba(batch)[:, 1]
+        for row, index in enumerate(indices):
+            for model, p, at, category, name in (
+                (self.complaint, complaint[row], self.complaint_at, "complaint_risk", "投诉风险"),
+                (self.emotion, negative[row], self.negative_at, "customer_negative", "负面情绪"),
+            ):
+                if p < at:
+                    continue
+                reasons = [c.feature for c in model.explain(batch[row], model.classes[1], top=5)
+                           if not c.feature.startswith("e:")]
+                words = "「" + "」「".join(reasons[:3]) + "」" if reasons else "整体语气"
+                yield Hit(index, evidence_span(chat, index, reasons),
+                          f"模型判定买家{name} (概率 {p:.2f})，依据：{words}",
+                          confidence=float(p), category=category)
