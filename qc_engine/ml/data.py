@@ -62,10 +62,8 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
 
 
 def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:
-    """The hand-labelled agent replies plus real ECD agent replies as `none`.
-
-    ECD replies that the rule checkers flag in one of the five problem categories are left
-    out of `none` (they are not clean); their count is reported in the card."""
+    """The hand-labelled agent replies plus real ECD agent replies as `none` (the trainer
+    leaves out those listed in ecd_not_none.tsv)."""
     examples: list[AgentExample] = []
     folder = MODELS_DIR / "data" / "agent_speech"
     for path in sorted(folder.glob("*.jsonl")):
@@ -106,6 +104,16 @@ def ecd_agent_examples() -> list[AgentExample]:
         for reply in row.get("other_agent_replies", []):
             out.append(AgentExample("", reply, "none", "ecd:other_agent_replies", ""))
     return out
+
+
+def ecd_not_none() -> set[str]:
+    """Texts of real ECD agent replies reviewed as problems: never `none` examples."""
+    path = MODELS_DIR / "data" / "agent_speech" / "ecd_not_none.tsv"
+    texts = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            texts.add(line.split("\t", 3)[3])
+    return texts
 
 
 @dataclass

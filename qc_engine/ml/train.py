@@ -105,21 +105,10 @@ def decide(probabilities: np.ndarray, classes: list[str],
 # -- the agent-speech model -----------------------------------------------------------------
 
 def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], None]) -> dict:
-    from qc_engine.engine import Engine
-    from qc_engine.transcript import load_path
-
     started = time.perf_counter()
     examples = data.agent_examples()
-    # ECD replies the rules flag in a problem category are not clean `none` examples.
-    engine = Engine.from_dir()
-    flagged: set[str] = set()
-    ecd = data.shared_data_dir() / "ecd" / "ecd_sample_dialogues.jsonl"
-    for item in load_path(ecd):
-        if item.transcript is None:
-            continue
-        for flag in engine.score(item.transcript).flags:
-            if flag.category in data.PROBLEM_LABELS:
-                flagged.add(item.transcript.messages[flag.message_index].text)
+    # ECD replies reviewed as problems (docs/quality.md) are not clean `none` examples.
+    flagged = data.ecd_not_none()
     dropped = [e for e in examples if e.source.startswith("ecd") and e.text in flagged]
     examples = [e for e in examples if not (e.source.startswith("ecd") and e.text in flagged)]
     classes = list(data.AGENT_LABELS)
@@ -212,7 +201,8 @@ features. Stored as plain arrays (`model.npz`, no pickle) and JSON (`model.json`
 - Real agent replies from the E-commerce Dialogue Corpus sample
   (`../shared/data/ecd/`, Zhang et al., COLING 2018) as `none`: {s['sources'].get('ecd', 0)}
   replies in context and {s['sources'].get('ecd:other_agent_replies', 0)} without. {s['dropped_ecd']}
-  ECD replies that the rule checkers flag in a problem category were left out.
+  ECD replies reviewed as problems (`models/data/agent_speech/ecd_not_none.tsv`, see
+  docs/quality.md) were left out.
 - Splits are fixed by a hash of each example (seeded; stable when examples are added):
   test 20 %, validation 15 %, train the rest. The test split is never used for training or
   for choosing thresholds.
