@@ -6,10 +6,12 @@ from typing import Any
 
 from qc_engine.db.models import StoredFlag, StoredTranscript, WorkItem
 from qc_engine.taxonomy import CATEGORIES
+from qc_engine.transcript import SHANGHAI
 
 
 def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """Always in Asia/Shanghai (+08:00), whether the value was just set (UTC) or loaded."""
+    return value.astimezone(SHANGHAI).isoformat() if value is not None else None
 
 
 def flag_json(flag: StoredFlag) -> dict[str, Any]:

@@ -252,6 +252,9 @@ def test_claim_and_release(qc):
     expires = datetime.fromisoformat(claimed["claim_expires_at"])
     claimed_at = datetime.fromisoformat(claimed["claimed_at"])
     assert expires - claimed_at == timedelta(minutes=Settings().claim_minutes)
+    # Times are answered in +08:00 like everywhere else, also just after they were set.
+    assert claimed["claimed_at"].endswith("+08:00") and claimed["updated_at"].endswith("+08:00")
+    assert qc.item(item["id"])["claim_expires_at"] == claimed["claim_expires_at"]
     released = qc.done(item["id"], "release")
     assert released["status"] == "open" and released["reviewer"] is None
     assert released["claim_expires_at"] is None
