@@ -1,5 +1,6 @@
 """The stored model: transcripts, inspection results, flags, work items, reviews, appeals,
-users and API keys, stored checklist versions, and the audit log (SQLAlchemy 2.0)."""
+users and API keys, stored checklist versions, the audit log, stored reports with their
+scheduled runs, and the webhook queue (SQLAlchemy 2.0)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -71,6 +72,11 @@ class StoredTranscript(Base):
     customer_risk: Mapped[int] = mapped_column(Integer, default=0)
     """Customer signals (negative emotion, complaint risk) in the chat: raise review priority."""
     inspected_at: Mapped[datetime]
+    # Response times, computed at ingest (qc_engine/reports/response.py) for the reports.
+    first_response_seconds: Mapped[float | None] = mapped_column(Float)
+    reply_waits: Mapped[int] = mapped_column(Integer, default=0)
+    reply_wait_total_seconds: Mapped[float | None] = mapped_column(Float)
+    reply_wait_max_seconds: Mapped[float | None] = mapped_column(Float)
 
     messages: Mapped[list[StoredMessage]] = relationship(
         back_populates="transcript", cascade="all, delete-orphan", order_by="StoredMessage.idx")
@@ -239,3 +245,78 @@ class AuditEntry(Base):
     from_state: Mapped[str | None] = mapped_column(String(40))
     to_state: Mapped[str | None] = mapped_column(String(40))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class StoredReport(Base):
+    """A generated report (its JSON form); the HTML and Excel forms are rendered from it.
+    One per kind, period and shop ("" = all shops): regenerating replaces it."""
+
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("kind", "period", "shop"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(20), index=True)
+    shop: Mapped[str] = mapped_column(String(200), default="")
+    generated_at: Mapped[datetime] = mapped_column(index=True)
+    generated_by: Mapped[str] = mapped_column(String(120))
+    empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ReportRun(Base):
+    """The claim of one scheduled report run: the unique row makes a run happen once however
+    many service processes try; status running | done | failed."""
+
+    __tablename__ = "report_runs"
+    __table_args__ = (UniqueConstraint("kind", "period", "shop"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    period: Mapped[str] = mapped_column(String(20))
+    shop: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(12))
+    claimed_by: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookEvent(Base):
+    """Something to push (a new red-line work item, a weekly report), written in the same
+    transaction that caused it and fanned out to the configured webhooks later."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))  # red_line | weekly_report
+    key: Mapped[str] = mapped_column(String(300))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    dispatched_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class WebhookDelivery(Base):
+    """One event to one configured webhook: pending -> sending -> delivered, or back to
+    pending with a later next_attempt_at, and failed after the last attempt."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
+    target: Mapped[str] = mapped_column(String(120))
+    format: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    delivered_at: Mapped[datetime | None]
+
+    event: Mapped[WebhookEvent] = relationship()

@@ -18,10 +18,18 @@ from sqlalchemy import JSON, delete, insert, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from qc_engine.checklist import Checklist, ReviewPolicy
-from qc_engine.db.models import StoredFlag, StoredMessage, StoredTranscript, WorkItem
+from qc_engine.db.models import (
+    StoredFlag,
+    StoredMessage,
+    StoredTranscript,
+    WebhookEvent,
+    WorkItem,
+)
 from qc_engine.engine import Engine
+from qc_engine.reports.response import response_times
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.service.common import audit, utcnow
+from qc_engine.service.webhooks import red_line_event
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import Transcript
 
@@ -289,7 +297,8 @@ def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checkli
             "checklist_version": checklist.spec.version,
             "pass_score": checklist.spec.pass_score, "engine_score": result.score,
             "score": result.score, "passed": result.passed, "flag_count": len(result.flags),
-            "customer_risk": _customer_risk(result.flags), "inspected_at": now})
+            "customer_risk": _customer_risk(result.flags), "inspected_at": now}
+            | response_times(transcript))
         message_rows.extend(
             {"transcript_id": transcript.id, "idx": i, "role": m.role, "sender": m.sender,
              "ts": m.ts, "text": m.text, "extra": m.extra}
@@ -346,6 +355,10 @@ def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checkli
         if not result.flags and sampling.picks(transcript.id):
             item_rows.append(item(position, None, None))
     _insert_rows(connection, WorkItem.__table__, item_rows)
+    # Red lines are pushed to the webhooks by the service's background task, not here.
+    _insert_rows(connection, WebhookEvent.__table__, [
+        red_line_event(transcript_rows[position], flag_rows[k], now=now)
+        for k, (position, flag) in enumerate(flag_owner) if flag.severity == "red_line"])
     return created
 
 
@@ -368,6 +381,8 @@ def _update(session: Session, row: StoredTranscript, transcript: Transcript, res
     row.pass_score = checklist.spec.pass_score
     row.engine_score, row.flag_count = result.score, len(result.flags)
     row.customer_risk = _customer_risk(result.flags)
+    for column, value in response_times(transcript).items():
+        setattr(row, column, value)
 
     old = {f.fingerprint: f for f in row.flags}
     kept: set[str] = set()
@@ -386,6 +401,8 @@ def _update(session: Session, row: StoredTranscript, transcript: Transcript, res
         if needs_review(flag, checklist.spec.review):
             session.add(_work_item(row, fresh, now=now))
             created += 1
+            if flag.severity == "red_line":
+                session.add(WebhookEvent(**red_line_event(row, fresh, now=now)))
     gone = [f for fp, f in old.items() if fp not in kept]
     if gone:
         gone_ids = [f.id for f in gone]
