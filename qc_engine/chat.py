@@ -1,7 +1,8 @@
 """A transcript being inspected: what every checker reads, computed once and shared."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
 from qc_engine.lexicon import Lexicon, PhraseHit
 from qc_engine.normalize import NormalizedText
@@ -12,11 +13,17 @@ if TYPE_CHECKING:
 
     from qc_engine.resources import Resources
 
-
 class Chat:
-    """Normalised texts, one phrase scan per message, segmentation on demand."""
+    """Normalised texts, one phrase scan per chat, segmentation on demand.
 
-    __slots__ = ("transcript", "messages", "roles", "norm", "resources", "_scans", "_docs")
+    The phrase scan runs once, on first use, over every message with the checklist's shared
+    automaton, and is indexed by lexicon: `hit_indices` gives the few messages where a
+    lexicon has a phrase, so a checker visits those instead of asking every message.
+    `memo` holds what several checkers compute alike (keyed by whoever computes it).
+    """
+
+    __slots__ = ("transcript", "messages", "roles", "norm", "resources", "memo", "_hits",
+                 "_private", "_docs")
 
     def __init__(self, transcript: Transcript, resources: Resources) -> None:
         self.transcript = transcript
@@ -25,18 +32,54 @@ class Chat:
         normalize = resources.normalizer.normalize
         self.norm: list[NormalizedText] = [normalize(m.text) for m in transcript.messages]
         self.resources = resources
-        self._scans: list[dict[int, list[PhraseHit]] | None] = [None] * len(self.messages)
+        self.memo: dict[Any, Any] = {}
+        self._hits: dict[int, dict[int, list[PhraseHit]]] | None = None
+        self._private: dict[tuple[int, int], list[PhraseHit]] = {}
         self._docs: dict[int, Doc] = {}
 
     def __len__(self) -> int:
         return len(self.messages)
 
+    def _raw_hits(self, index: int, key: int) -> list[PhraseHit]:
+        """A lexicon's hits in one message before the entries' conditions."""
+        found = self._hits
+        if found is None:
+            found = self._hits = self.resources.phrase_index.scan_texts(
+                [n.text for n in self.norm])
+        by_message = found.get(key)
+        if by_message is not None:
+            return by_message.get(index) or []
+        if key in self.resources.phrase_index.private:
+            cached = self._private.get((key, index))
+            if cached is None:
+                cached = self._private[(key, index)] = self.resources.phrase_index.scan_private(
+                    key, self.norm[index].text)
+            return cached
+        return []
+
+    def hit_indices(self, lexicon: Lexicon, roles: Collection[str] | None = None) -> list[int]:
+        """The messages (of these roles), in order, where the lexicon may have hits: every
+        message `phrase_hits` would give hits for is among them."""
+        key = id(lexicon)
+        found = self._hits
+        if found is None:
+            found = self._hits = self.resources.phrase_index.scan_texts(
+                [n.text for n in self.norm])
+        by_message = found.get(key)
+        if by_message is None:
+            if key not in self.resources.phrase_index.private:
+                return []
+            indices = range(len(self.roles)) if roles is None else [
+                i for i, role in enumerate(self.roles) if role in roles]
+            return [i for i in indices if self._raw_hits(i, key)]
+        if roles is None:
+            return list(by_message)
+        role_of = self.roles
+        return [i for i in by_message if role_of[i] in roles]
+
     def phrase_hits(self, index: int, lexicon: Lexicon) -> list[PhraseHit]:
         """Hits of one lexicon in one message whose conditions hold, in text order."""
-        scan = self._scans[index]
-        if scan is None:
-            scan = self._scans[index] = self.resources.phrase_index.scan(self.norm[index].text)
-        hits = scan.get(id(lexicon))
+        hits = self._raw_hits(index, id(lexicon))
         if not hits:
             return []
         return [h for h in hits if h.entry.accepts(self, index, h.start, h.end)]

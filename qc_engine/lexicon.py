@@ -55,13 +55,7 @@ class Entry:
     alone: bool = False
 
     def accepts(self, chat: Chat, index: int, start: int, end: int) -> bool:
-        norm = chat.norm[index]
-        if self.exclude:
-            clause = norm.clause(start, end)
-            if any(word in clause for word in self.exclude):
-                return False
-        if self.exclude_message and any(w in norm.text for w in self.exclude_message):
-            return False
+        # Every condition must hold; the cheap ones are tested first.
         status = chat.transcript.order_status
         if self.status is not None and status not in self.status:
             return False
@@ -69,16 +63,23 @@ class Entry:
             return False
         if self.channel is not None and chat.transcript.channel not in self.channel:
             return False
+        norm = chat.norm[index]
+        if self.alone:
+            text = norm.text
+            rest = text[:start] + text[end:]
+            if any(ch not in FILLERS for ch in rest):
+                return False
+        if self.exclude_message and any(w in norm.text for w in self.exclude_message):
+            return False
+        if self.exclude:
+            clause = norm.clause(start, end)
+            if any(word in clause for word in self.exclude):
+                return False
         if self.prev or self.not_prev:
             before = chat.previous_text(index, "customer")
             if self.prev and not any(word in before for word in self.prev):
                 return False
             if self.not_prev and any(word in before for word in self.not_prev):
-                return False
-        if self.alone:
-            text = norm.text
-            rest = text[:start] + text[end:]
-            if any(ch not in FILLERS for ch in rest):
                 return False
         return True
 
@@ -187,6 +188,15 @@ def _is_word(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+_FILLER_CHARS = "".join(sorted(FILLERS))
+
+
+def _core_length(text: str) -> int:
+    """Length of a text from its first to its last character outside FILLERS: what an
+    `alone` phrase must cover, so no `alone` phrase shorter than this can hold."""
+    return len(text.strip(_FILLER_CHARS))
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseHit:
     start: int
@@ -194,42 +204,111 @@ class PhraseHit:
     entry: Entry
 
 
-class PhraseIndex:
-    """All phrases of all lexicons of a checklist in one Aho-Corasick automaton.
-
-    Each message is scanned once, whatever the number of lexicons; hits are then sorted out
-    per lexicon.
-    """
+class _Automaton:
+    """One Aho-Corasick automaton over the phrases of some lexicons. A hit is kept per
+    lexicon listing the phrase; hits of `alone` entries only where the phrase is at least
+    as long as the message's core (anywhere else their condition fails anyway)."""
 
     def __init__(self, lexicons: Iterable[Lexicon]) -> None:
-        self.lexicons: dict[int, Lexicon] = {}
         table: dict[str, list[tuple[int, Entry]]] = {}
+        self.all_alone = True
         for lexicon in lexicons:
             key = id(lexicon)
-            self.lexicons[key] = lexicon
             for entry in lexicon.entries:
                 table.setdefault(entry.phrase, []).append((key, entry))
-        self._automaton = ahocorasick.Automaton()
+                self.all_alone = self.all_alone and entry.alone
+        self.longest = max(map(len, table), default=0)
+        self.automaton = ahocorasick.Automaton()
         for phrase, targets in table.items():
-            self._automaton.add_word(phrase, (len(phrase), _is_word(phrase[0]),
-                                              _is_word(phrase[-1]), tuple(targets)))
-        self._empty = not table
-        if not self._empty:
-            self._automaton.make_automaton()
-
-    def scan(self, text: str) -> dict[int, list[PhraseHit]]:
-        if self._empty or not text:
-            return {}
-        found: dict[int, list[PhraseHit]] = {}
-        last = len(text) - 1
-        for end, (length, word_start, word_end, targets) in self._automaton.iter(text):
-            start = end + 1 - length
             # Latin and digit phrases match whole tokens only: "12315" is not inside the
             # order number 2023123156789, "qq号" not inside "aqq号".
+            self.automaton.add_word(phrase, (len(phrase), _is_word(phrase[0]),
+                                             _is_word(phrase[-1]), tuple(targets),
+                                             any(entry.alone for _, entry in targets)))
+        self.empty = not table
+        if not self.empty:
+            self.automaton.make_automaton()
+
+    def hits(self, text: str) -> list[tuple[int, int, int, Entry]]:
+        """(lexicon key, start, end, entry) of every hit in text order."""
+        if self.empty or not text:
+            return []
+        core = -1
+        if self.all_alone:
+            core = _core_length(text)
+            if core > self.longest:
+                return []
+        found = []
+        last = len(text) - 1
+        for end, (length, word_start, word_end, targets, alone) in self.automaton.iter(text):
+            start = end + 1 - length
             if word_start and start > 0 and _is_word(text[start - 1]):
                 continue
             if word_end and end < last and _is_word(text[end + 1]):
                 continue
-            for key, entry in targets:
-                found.setdefault(key, []).append(PhraseHit(start, end + 1, entry))
+            stop = end + 1
+            if alone:
+                if core < 0:
+                    core = _core_length(text)
+                for key, entry in targets:
+                    if core <= length or not entry.alone:
+                        found.append((key, start, stop, entry))
+            else:
+                for key, entry in targets:
+                    found.append((key, start, stop, entry))
         return found
+
+
+class PhraseIndex:
+    """The phrases of a checklist's lexicons, for finding hits once per message.
+
+    Shared lexicons are all in one Aho-Corasick automaton: one scan of each message serves
+    every lexicon, and a chat's scan is indexed by lexicon and message, so a checker visits
+    only the messages that hold one of its phrases. Word lists with very common entries
+    ("亲", "您", "好", used to tell filler from substance) would make most of the hits of
+    that scan; they are kept out of it, each in an automaton of its own, scanned only for
+    the messages a checker asks about.
+    """
+
+    def __init__(self, lexicons: Iterable[Lexicon], private: Iterable[Lexicon] = ()) -> None:
+        self.lexicons: dict[int, Lexicon] = {}
+        shared = []
+        for lexicon in lexicons:
+            self.lexicons[id(lexicon)] = lexicon
+            shared.append(lexicon)
+        self._shared = _Automaton(shared)
+        self.private: dict[int, _Automaton] = {}
+        for lexicon in private:
+            if id(lexicon) not in self.lexicons:
+                self.lexicons[id(lexicon)] = lexicon
+                self.private[id(lexicon)] = _Automaton([lexicon])
+
+    def scan(self, text: str) -> dict[int, list[PhraseHit]]:
+        """Hits of the shared lexicons in one text, by lexicon key, in text order (before
+        the entries' conditions)."""
+        found: dict[int, list[PhraseHit]] = {}
+        for key, start, end, entry in self._shared.hits(text):
+            found.setdefault(key, []).append(PhraseHit(start, end, entry))
+        return found
+
+    def scan_texts(self, texts: Iterable[str]) -> dict[int, dict[int, list[PhraseHit]]]:
+        """Hits of the shared lexicons in a chat's texts: lexicon key -> message index ->
+        hits in text order, only for messages with hits, by increasing index."""
+        found: dict[int, dict[int, list[PhraseHit]]] = {}
+        hits = self._shared.hits
+        for index, text in enumerate(texts):
+            for key, start, end, entry in hits(text):
+                by_message = found.get(key)
+                if by_message is None:
+                    by_message = found[key] = {}
+                listed = by_message.get(index)
+                if listed is None:
+                    by_message[index] = [PhraseHit(start, end, entry)]
+                else:
+                    listed.append(PhraseHit(start, end, entry))
+        return found
+
+    def scan_private(self, key: int, text: str) -> list[PhraseHit]:
+        """Hits of one word list kept out of the shared automaton, in text order."""
+        return [PhraseHit(start, end, entry)
+                for _, start, end, entry in self.private[key].hits(text)]

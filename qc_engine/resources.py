@@ -30,6 +30,7 @@ class Resources:
         self._segmenter: Segmenter | None = None
         self._lexicons: dict[Path, Lexicon] = {}
         self._inline: list[Lexicon] = []
+        self._shared: set[int] = set()  # ids of lexicons some checker reads as shared
         self.phrase_index = PhraseIndex(())
 
     def resolve(self, name: str) -> Path:
@@ -44,7 +45,10 @@ class Resources:
                 return candidate
         return self.base_dir / path
 
-    def lexicon(self, name: str) -> Lexicon:
+    def lexicon(self, name: str, *, shared: bool = True) -> Lexicon:
+        """A lexicon file. `shared=False` is for word lists with very common entries (亲,
+        好, 您…) that a checker reads on a few messages: they stay out of the phrase scan
+        every message gets, unless another checker reads the same file as shared."""
         path = self.resolve(name)
         found = self._lexicons.get(path)
         if found is None:
@@ -52,19 +56,25 @@ class Resources:
                 raise QCError("E202", f"lexicon file not found: {name} (looked in "
                               f"{self.base_dir} and {self.lexicon_dir})", file=str(path))
             found = self._lexicons[path] = load_lexicon(path, normalizer=self.normalizer)
+        if shared:
+            self._shared.add(id(found))
         return found
 
-    def inline_lexicon(self, name: str, phrases: list[str]) -> Lexicon:
+    def inline_lexicon(self, name: str, phrases: list[str], *, shared: bool = True) -> Lexicon:
         """A lexicon written inside a checklist item (keyword conditions, extra phrases)."""
         from qc_engine.lexicon import parse_lexicon_lines
 
         entries = parse_lexicon_lines(phrases, source=name, normalizer=self.normalizer)
         lexicon = Lexicon(name=name, path=name, entries=tuple(entries))
         self._inline.append(lexicon)
+        if shared:
+            self._shared.add(id(lexicon))
         return lexicon
 
     def freeze(self) -> None:
-        self.phrase_index = PhraseIndex([*self._lexicons.values(), *self._inline])
+        every = [*self._lexicons.values(), *self._inline]
+        self.phrase_index = PhraseIndex([x for x in every if id(x) in self._shared],
+                                        private=[x for x in every if id(x) not in self._shared])
 
     def segmenter(self, text: str) -> Any:
         if self._segmenter is None:

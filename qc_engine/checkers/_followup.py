@@ -9,6 +9,7 @@ particles, punctuation and emoji are set aside, is the message's substance.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -46,23 +47,42 @@ class Reply:
 
 
 class ReplyReader:
-    """Classifies agent and bot messages; one per checker, built in its __init__."""
+    """Classifies agent and bot messages; one per checker, built in its __init__. Readings
+    are kept on the chat, so checkers reading with the same lexicons share them."""
 
     def __init__(self, resources: Resources, *, extra_promises: list[str] | None = None) -> None:
         self.promises: list[Lexicon] = [resources.lexicon(PROMISE_LEXICON)]
         if extra_promises:
             self.promises.append(
                 resources.inline_lexicon("follow_up_promise.extra", extra_promises))
-        self.filler = resources.lexicon(FILLER_LEXICON)
+        # A word list of very common words (亲, 您, 好): out of the shared phrase scan.
+        self.filler = resources.lexicon(FILLER_LEXICON, shared=False)
+        self.key = ("reply", *(id(lexicon) for lexicon in self.promises), id(self.filler))
+        # A character neither a filler phrase nor FILLER_CHARS can cover: where a message
+        # without a promise holds one, it says something.
+        coverable = set(FILLER_CHARS)
+        for entry in self.filler.entries:
+            coverable.update(entry.phrase)
+        self._uncoverable = re.compile(f"[^{re.escape(''.join(sorted(coverable)))}]")
 
     def read(self, chat: Chat, index: int) -> Reply:
+        key = (self.key, index)
+        reply = chat.memo.get(key)
+        if reply is None:
+            reply = chat.memo[key] = self._read(chat, index)
+        return reply
+
+    def _read(self, chat: Chat, index: int) -> Reply:
         text = chat.norm[index].text
+        promised = [chat.phrase_hits(index, lexicon) for lexicon in self.promises]
+        if not any(promised) and self._uncoverable.search(text):
+            return _SUBSTANTIVE
         n = len(text)
         covered = bytearray(n)
         first: PhraseHit | None = None
         last: PhraseHit | None = None
-        for lexicon in self.promises:
-            for hit in chat.phrase_hits(index, lexicon):
+        for hits in promised:
+            for hit in hits:
                 covered[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
                 if first is None or hit.start < first.start:
                     first = hit
@@ -75,6 +95,9 @@ class ReplyReader:
         if last is not None and (not substance or substance[-1] < last.start):
             open_promise = last
         return Reply(substantive=bool(substance), promise=first, open_promise=open_promise)
+
+
+_SUBSTANTIVE = Reply(substantive=True, promise=None, open_promise=None)
 
 
 def releases(chat: Chat, index: int) -> bool:

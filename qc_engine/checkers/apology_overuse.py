@@ -84,9 +84,7 @@ class ApologyOveruse(Checker):
     def check(self, chat: Chat) -> Iterator[Hit]:
         limit = self.params.max_apologies
         count = 0
-        for index, role in enumerate(chat.roles):
-            if role != "agent":
-                continue
+        for index in chat.hit_indices(self.lexicon, ("agent",)):
             hit = first_word_hit(chat, index, self.lexicon)
             if hit is None:
                 continue

@@ -88,8 +88,9 @@ class Greeting(Checker):
 
     def __init__(self, params: GreetingParams, resources: Resources) -> None:
         super().__init__(params, resources)
-        self.lexicon = resources.lexicon(self.lexicon_file)
-        self.mid_start = resources.lexicon(self.mid_start_file)
+        # Word lists read on one message per chat: kept out of the shared phrase scan.
+        self.lexicon = resources.lexicon(self.lexicon_file, shared=False)
+        self.mid_start = resources.lexicon(self.mid_start_file, shared=False)
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         if not self.params.required:

@@ -64,6 +64,7 @@ class Perfunctory(PhraseChecker):
     category = "perfunctory"
     Params = PerfunctoryParams
     lexicon_files = ("perfunctory.txt",)
+    shared_lexicons = False  # one-word replies (哦, 嗯, 好的): only short messages can hold them
     must_flag = [
         Example("c: 发货了吗\na: 不知道", at=1),
         Example("c: 这个会掉色吗？\na: 不清楚哦亲", at=1),
@@ -96,11 +97,8 @@ class Perfunctory(PhraseChecker):
         self.holding = _longest_first(normalize(w) or w for w in params.holding)
 
     def check(self, chat: Chat) -> Iterator[Hit]:
-        roles = self.inspect_roles
         flagged_turns: set[int] = set()
-        for index, role in enumerate(chat.roles):
-            if role not in roles:
-                continue
+        for index in self.candidates(chat):
             hit = self._brush_off(chat, index)
             if hit is None:
                 continue

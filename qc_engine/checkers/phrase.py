@@ -32,20 +32,31 @@ class PhraseChecker(Checker):
     roles: ClassVar[tuple[str, ...]] = ("agent", "bot")
     reason: ClassVar[str] = ""
     """Why the hit matters, in Chinese, appended to the evidence ("客服主动提及监管渠道")."""
+    shared_lexicons: ClassVar[bool] = True
+    """False for word lists with very common entries (see `Resources.lexicon`)."""
 
     def __init__(self, params: PhraseParams, resources: Resources) -> None:  # type: ignore[override]
         super().__init__(params, resources)
         files = params.lexicons if params.lexicons is not None else list(self.lexicon_files)
-        self.lexicons = [resources.lexicon(name) for name in files]
+        shared = self.shared_lexicons
+        self.lexicons = [resources.lexicon(name, shared=shared) for name in files]
         if params.extra:
-            self.lexicons.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra))
+            self.lexicons.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra,
+                                                          shared=shared))
         self.inspect_roles = frozenset(params.roles or self.roles)
 
-    def check(self, chat: Chat) -> Iterator[Hit]:
+    def candidates(self, chat: Chat) -> list[int]:
+        """The messages of the inspected roles where one of the lexicons may hit, in order."""
         roles = self.inspect_roles
-        for index, role in enumerate(chat.roles):
-            if role not in roles:
-                continue
+        if len(self.lexicons) == 1:
+            return chat.hit_indices(self.lexicons[0], roles)
+        found: set[int] = set()
+        for lexicon in self.lexicons:
+            found.update(chat.hit_indices(lexicon, roles))
+        return sorted(found)
+
+    def check(self, chat: Chat) -> Iterator[Hit]:
+        for index in self.candidates(chat):
             for lexicon in self.lexicons:
                 hit = chat.first_hit(index, lexicon)
                 if hit is None:

@@ -103,9 +103,12 @@ class ReviewInducement(PhraseChecker):
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         phrase_hits = {hit.message_index: hit for hit in super().check(chat)}
-        for index, role in enumerate(chat.roles):
-            if role not in self.inspect_roles:
-                continue
+        indices = set(phrase_hits)
+        if self.pair_window:
+            assert self.review_words is not None
+            # A pair needs a review word: only those messages can hold one.
+            indices.update(chat.hit_indices(self.review_words, self.inspect_roles))
+        for index in sorted(indices):
             hit = phrase_hits.get(index)
             if hit is None and self.pair_window:
                 hit = self._pair(chat, index)
