@@ -413,6 +413,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", type=Path, default=None, metavar="PATH",
                        help="also write the figures to this file as JSON")
     bench.set_defaults(func=cmd_bench)
+
+    from qc_engine.reports.cli import add_parser as add_report_parser
+
+    add_report_parser(sub)  # qc report weekly
     return parser
 
 
