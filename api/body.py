@@ -9,6 +9,7 @@ from datetime import UTC
 from typing import Any
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from api.errors import ApiError
 from api.settings import Settings
@@ -68,11 +69,16 @@ async def read_body(request: Request, limit: int) -> bytes:
         raise ApiError(413, "E413", f"the body is {int(declared):,} bytes; the limit is "
                        f"{limit:,}")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "E413", f"the body is over the limit of {limit:,} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise ApiError(413, "E413", f"the body is over the limit of {limit:,} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Nobody is left to read an answer; without this uvicorn logs a traceback.
+        raise ApiError(400, "E400", "the client disconnected before the whole body "
+                       "arrived") from None
     return b"".join(chunks)
 
 
@@ -87,7 +93,38 @@ def _check_text(value: str | None, field: str, width: int | None, line: int | No
                       field=field, line=line)
 
 
+def _plainly_within_limits(transcript: Transcript, settings: Settings) -> bool:
+    """The common case in one pass and one regex search over every text at once; False
+    sends the transcript through the field-by-field checks below, which name the fault."""
+    messages = transcript.messages
+    if len(messages) > settings.max_messages:
+        return False
+    texts = []
+    for name, width in _WIDTHS.items():
+        value = getattr(transcript, name)
+        if value is not None:
+            if width is not None and len(value) > width:
+                return False
+            texts.append(value)
+    max_chars, sender_width = settings.max_message_chars, _SENDER_WIDTH
+    for message in messages:
+        text, sender, ts = message.text, message.sender, message.ts
+        if len(text) > max_chars:
+            return False
+        texts.append(text)
+        if sender is not None:
+            if sender_width is not None and len(sender) > sender_width:
+                return False
+            texts.append(sender)
+        # an offset is under a day, so only the first and last years can overflow
+        if ts is not None and not 1 < ts.year < 9999:
+            return False
+    return UNSTORABLE.search("\n".join(texts)) is None
+
+
 def check_limits(transcript: Transcript, settings: Settings, *, line: int | None) -> None:
+    if _plainly_within_limits(transcript, settings):
+        return
     if len(transcript.messages) > settings.max_messages:
         raise QCError("E101", f"{len(transcript.messages)} messages; the limit is "
                       f"{settings.max_messages} per transcript", field="messages", line=line)

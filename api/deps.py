@@ -1,11 +1,12 @@
 """Dependencies as Annotated aliases: the database session, the caller, role checks."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
@@ -24,7 +25,10 @@ class AppState:
     sampling: Sampling
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies that do no blocking work are `async def`: FastAPI runs a plain `def`
+# dependency in a worker thread, and on a hot endpoint those hand-offs (and the GIL
+# contention they cause) cost more than the work itself.
+async def get_state(request: Request) -> AppState:
     return request.app.state.qc  # type: ignore[no-any-return]
 
 
@@ -39,7 +43,7 @@ def get_session(state: State) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_principal(request: Request, state: State) -> Principal:
+def _presented_key(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
@@ -47,29 +51,59 @@ def get_principal(request: Request, state: State) -> Principal:
         if not key:
             raise ApiError(401, "E401", "an API key is required: send 'Authorization: Bearer "
                            "<key>'", headers={"WWW-Authenticate": "Bearer"})
-    principal = state.keys.authenticate(state.sessions, key.strip())
+    return key.strip()
+
+
+def _known(principal: Principal | None) -> Principal:
     if principal is None:
         raise ApiError(401, "E401", "the API key is not valid or was revoked",
                        headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
-CurrentUser = Annotated[Principal, Depends(get_principal)]
+def get_principal(request: Request, state: State) -> Principal:
+    """The caller, for code that calls it directly (may query the database)."""
+    return _known(state.keys.authenticate(state.sessions, _presented_key(request)))
+
+
+async def current_principal(request: Request, state: State) -> Principal:
+    """The caller: from the key cache, or from the database in a worker thread."""
+    key = _presented_key(request)
+    fresh, principal = state.keys.cached(key)
+    if not fresh:
+        principal = await run_in_threadpool(state.keys.authenticate, state.sessions, key)
+    return _known(principal)
+
+
+CurrentUser = Annotated[Principal, Depends(current_principal)]
+
+
+def _check_role(principal: Principal, roles: tuple[str, ...]) -> Principal:
+    if principal.role not in roles:
+        raise ApiError(403, "E403", f"role {principal.role!r} may not do this; allowed: "
+                       f"{', '.join(roles)}")
+    return principal
 
 
 def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A role check to call directly (or as a dependency, run in a worker thread)."""
     def check(principal: CurrentUser) -> Principal:
-        if principal.role not in roles:
-            raise ApiError(403, "E403", f"role {principal.role!r} may not do this; allowed: "
-                           f"{', '.join(roles)}")
-        return principal
+        return _check_role(principal, roles)
 
     return check
 
 
-Reviewer = Annotated[Principal, Depends(require("admin", "lead", "specialist"))]
-Lead = Annotated[Principal, Depends(require("admin", "lead"))]
-Admin = Annotated[Principal, Depends(require("admin"))]
-Scorer = Annotated[Principal, Depends(require("admin", "lead", "specialist", "service"))]
-Ingester = Annotated[Principal, Depends(require("admin", "lead", "service"))]
-Reader = Annotated[Principal, Depends(require("admin", "lead", "specialist", "agent"))]
+def allowed(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """The same role check as an async dependency."""
+    async def check(principal: CurrentUser) -> Principal:
+        return _check_role(principal, roles)
+
+    return check
+
+
+Reviewer = Annotated[Principal, Depends(allowed("admin", "lead", "specialist"))]
+Lead = Annotated[Principal, Depends(allowed("admin", "lead"))]
+Admin = Annotated[Principal, Depends(allowed("admin"))]
+Scorer = Annotated[Principal, Depends(allowed("admin", "lead", "specialist", "service"))]
+Ingester = Annotated[Principal, Depends(allowed("admin", "lead", "service"))]
+Reader = Annotated[Principal, Depends(allowed("admin", "lead", "specialist", "agent"))]

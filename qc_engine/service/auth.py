@@ -65,6 +65,14 @@ class KeyCache:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, Principal | None]] = {}
 
+    def cached(self, key: str) -> tuple[bool, Principal | None]:
+        """(True, the principal or None for a refused key) when the key was checked less
+        than `ttl` seconds ago, else (False, None). Never touches the database."""
+        found = self._entries.get(hash_key(key))
+        if found is not None and time.monotonic() - found[0] < self.ttl:
+            return True, found[1]
+        return False, None
+
     def authenticate(self, session_factory, key: str) -> Principal | None:  # type: ignore[no-untyped-def]
         digest = hash_key(key)
         now = time.monotonic()
