@@ -13,6 +13,7 @@ from api.guard import RequestGuard
 from api.metrics import MetricsMiddleware
 from api.routes import checklists, health, score, stats, transcripts, work_items
 from api.settings import Settings
+from api.ui import install as install_ui
 from qc_engine.db.session import make_engine, session_factory, upgrade
 from qc_engine.service.auth import KeyCache
 from qc_engine.service.checklists import EngineHolder, sync_from_files
@@ -59,4 +60,5 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     app.add_middleware(MetricsMiddleware)  # outermost: also counts what the guard refuses
     for module in (health, score, transcripts, work_items, checklists, stats):
         app.include_router(module.router)
+    install_ui(app)
     return app

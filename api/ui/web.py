@@ -1,0 +1,254 @@
+"""What every desk page shares: templates, Chinese labels, the signed-in user (from the
+http-only `qc_key` cookie), the same-origin check on every POST, one-shot notices, and the
+Chinese wording of the service's refusals (403, 404, 409, 422)."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.deps import AppState
+from qc_engine.db.models import User, WorkItem
+from qc_engine.service.auth import Principal
+from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from qc_engine.taxonomy import CATEGORIES
+from qc_engine.transcript import SHANGHAI
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+COOKIE = "qc_key"
+FLASH_COOKIE = "qc_flash"
+SESSION_SECONDS = 12 * 3600  # a working day; signing out ends it sooner
+
+STATUS_ZH = {
+    "open": "待复核", "in_review": "复核中", "confirmed": "已确认", "dismissed": "已驳回",
+    "appealed": "申诉中", "upheld": "维持原判", "overturned": "已改判", "withdrawn": "已撤回",
+    "reviewed": "已抽检",
+}
+SEVERITY_ZH = {"red_line": "红线", "deduct": "扣分"}
+CHANNEL_ZH = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "douyin": "抖音", "pdd": "拼多多"}
+SPEAKER_ZH = {"customer": "买家", "agent": "客服", "bot": "机器人", "system": "系统"}
+ROLE_ZH = {"admin": "管理员", "lead": "质检组长", "specialist": "质检专员", "agent": "客服",
+           "service": "服务账号"}
+ORDER_ZH = {"none": "无订单", "unpaid": "未付款", "paid": "已付款", "shipped": "已发货",
+            "delivered": "已签收", "refunding": "退款中", "refunded": "已退款",
+            "closed": "已关闭"}
+SOURCE_ZH = {"rule": "规则", "model": "模型"}
+REVIEWERS = ("admin", "lead", "specialist")
+LEADS = ("admin", "lead")
+FILTER_KEYS = ("category", "severity", "agent", "shop", "channel", "date_from", "date_to")
+
+
+def category_zh(code: str | None) -> str:
+    if code is None or code == "sample":
+        return "抽检"
+    category = CATEGORIES.get(code)
+    return category.name_zh if category is not None else code
+
+
+def local(moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+    return moment.astimezone(SHANGHAI).strftime(fmt) if moment is not None else ""
+
+
+def duration_zh(value: float) -> str:
+    seconds = round(value)
+    if seconds < 60:
+        return f"{seconds} 秒"
+    if seconds < 3600:
+        minutes, rest = divmod(seconds, 60)
+        return f"{minutes} 分 {rest} 秒" if rest else f"{minutes} 分"
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours} 小时 {rest // 60} 分"
+
+
+def _env() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(category_zh=category_zh, local=local, duration_zh=duration_zh,
+                       status_zh=lambda s: STATUS_ZH.get(s, s),
+                       severity_zh=lambda s: SEVERITY_ZH.get(s, s or ""),
+                       channel_zh=lambda s: CHANNEL_ZH.get(s, s or "—"),
+                       speaker_zh=lambda s: SPEAKER_ZH.get(s, s),
+                       role_zh=lambda s: ROLE_ZH.get(s, s),
+                       order_zh=lambda s: ORDER_ZH.get(s, s or "—"),
+                       source_zh=lambda s: SOURCE_ZH.get(s, s))
+    env.globals.update(FILTER_KEYS=FILTER_KEYS, REVIEWERS=REVIEWERS, LEADS=LEADS,
+                       CATEGORIES=CATEGORIES)
+    return env
+
+
+TEMPLATES = _env()
+
+
+def state_of(request: Request) -> AppState:
+    return request.app.state.qc  # type: ignore[no-any-return]
+
+
+# Who is signed in ------------------------------------------------------------------------
+
+def principal_of(request: Request) -> Principal | None:
+    """The user of the `qc_key` cookie; None when there is none or it no longer works."""
+    key = request.cookies.get(COOKIE, "").strip()
+    if not key:
+        return None
+    state = state_of(request)
+    return state.keys.authenticate(state.sessions, key)
+
+
+def set_key_cookie(response: Response, request: Request, key: str) -> None:
+    response.set_cookie(COOKIE, key, max_age=SESSION_SECONDS, path="/", httponly=True,
+                        samesite="strict", secure=request.url.scheme == "https")
+
+
+def clear_key_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=request.url.scheme == "https")
+
+
+def same_origin(request: Request) -> bool:
+    """CSRF defence on top of SameSite=Strict: a POST must come from a page of this host
+    (browsers send Origin on every POST; Referer is the fallback)."""
+    host = request.headers.get("host", "")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin != "null" and urlsplit(origin).netloc == host
+    referer = request.headers.get("referer")
+    return bool(referer) and urlsplit(referer).netloc == host
+
+
+# Pages, redirects and one-shot notices ---------------------------------------------------
+
+def redirect(url: str, *, notice: str | None = None) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if notice:
+        response.set_cookie(FLASH_COOKIE, quote(notice), max_age=60, path="/ui",
+                            httponly=True, samesite="strict")
+    return response
+
+
+def render(request: Request, template: str, *, principal: Principal | None,
+           status_code: int = 200, error: str | None = None, **context: Any) -> HTMLResponse:
+    notice = unquote(request.cookies.get(FLASH_COOKIE, ""))[:500] or None
+    html = TEMPLATES.get_template(template).render(
+        request=request, me=principal, error=error, notice=notice, path=request.url.path,
+        **context)
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    if notice:
+        response.delete_cookie(FLASH_COOKIE, path="/ui", httponly=True, samesite="strict")
+    return response
+
+
+# Queue filters, carried from the queue into the chat view and back -----------------------
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def clean_filters(source: Any) -> dict[str, str]:
+    """The queue filters of a query string or form, only known keys, short values."""
+    out: dict[str, str] = {}
+    for key in FILTER_KEYS:
+        value = str(source.get(key) or "").strip()
+        if not value or len(value) > 200 or "\x00" in value:
+            continue
+        if key == "severity" and value not in SEVERITY_ZH:
+            continue
+        if key.startswith("date_") and _day(value) is None:
+            continue
+        out[key] = value
+    return out
+
+
+def query_string(filters: dict[str, str], **extra: Any) -> str:
+    pairs = {**filters, **{k: v for k, v in extra.items() if v not in (None, "")}}
+    return ("?" + urlencode(pairs)) if pairs else ""
+
+
+def service_filters(filters: dict[str, str]) -> dict[str, Any]:
+    """Queue filters as the service's work-item filters (days are Asia/Shanghai days)."""
+    out: dict[str, Any] = {}
+    for key in ("severity", "agent", "shop", "channel"):
+        if key in filters:
+            out[key] = filters[key]
+    if "category" in filters:
+        if filters["category"] == "sample":
+            out["kind"] = "sample"
+        else:
+            out["category"] = filters["category"]
+    start = _day(filters.get("date_from", ""))
+    end = _day(filters.get("date_to", ""))
+    if start is not None:
+        out["created_from"] = datetime.combine(start, datetime.min.time(), SHANGHAI)
+    if end is not None:
+        out["created_to"] = datetime.combine(end + timedelta(days=1), datetime.min.time(),
+                                             SHANGHAI)
+    return out
+
+
+def today() -> date:
+    return datetime.now(UTC).astimezone(SHANGHAI).date()
+
+
+# The service's refusals, in Chinese -------------------------------------------------------
+
+def explain(error: ServiceError, *, session: Session, principal: Principal,
+            item_id: int | None = None, sent_version: int | None = None,
+            action: str = "") -> str:
+    """What went wrong, for the person at the desk; reads the item again to say who holds
+    it or what it became."""
+    if isinstance(error, Forbidden):
+        if action == "appeal":
+            return "只有被质检的客服本人可以对自己的条目提出申诉。"
+        if action == "decide-appeal":
+            return "只有质检组长可以裁决申诉。"
+        if action == "release":
+            return "只有领取人或质检组长可以把条目放回队列。"
+        return f"您的角色（{ROLE_ZH.get(principal.role, principal.role)}）不能执行此操作。"
+    if isinstance(error, NotFound):
+        return "找不到该条目，或您无权查看。"
+    if isinstance(error, Invalid):
+        if error.field == "reason":
+            return "申诉需要填写理由。"
+        if error.field == "kind":
+            return "抽检条目请用「完成抽检」提交；问题条目请确认或驳回。"
+        if error.field and error.field.startswith("findings"):
+            return "漏检问题的类别无效，请重新选择。"
+        return "提交的内容无效，请检查后重试。"
+    if isinstance(error, Conflict) and item_id is not None:
+        session.rollback()
+        item = session.get(WorkItem, item_id, populate_existing=True)
+        if item is not None:
+            now = datetime.now(UTC)
+            if (item.status == "in_review" and item.claim_expires_at is not None
+                    and item.claim_expires_at > now and item.reviewer_id != principal.user_id):
+                name = session.scalar(select(User.name).where(User.id == item.reviewer_id))
+                return (f"该条目正由 {name} 复核（领取至 {local(item.claim_expires_at, '%H:%M')}）"
+                        "，您的操作未生效。请处理其他条目。")
+            status = STATUS_ZH.get(item.status, item.status)
+            if sent_version is not None and item.version != sent_version:
+                who = session.scalar(select(User.name).where(User.id == item.reviewer_id)) \
+                    if item.reviewer_id else None
+                by = f"已被 {who} " if who else "已被他人"
+                return (f"该条目{by}更新（当前状态：{status}），您的操作未生效。"
+                        "页面已显示最新内容，请核对后再操作。")
+            return f"该条目当前为「{status}」，不能执行此操作。"
+    if isinstance(error, Conflict):
+        return "该条目已被他人更改，您的操作未生效。请刷新后重试。"
+    return "操作未完成，请重试。"
