@@ -53,6 +53,7 @@ class TokenPatternChecker(Checker):
                               field=f"patterns[{number}]") from None
         self.triggers = tuple(resources.normalizer.normalize_phrase(t) or t
                               for t in (params.triggers or self.default_triggers))
+        self.required = [_required_words(pattern) for pattern in patterns]
         self.roles = frozenset(params.roles)
         self.evidence_text = params.evidence or self.default_evidence
 
@@ -64,6 +65,8 @@ class TokenPatternChecker(Checker):
             norm = chat.norm[index]
             if triggers and not any(t in norm.text for t in triggers):
                 continue
+            if not self._possible(norm.text):
+                continue
             doc = chat.doc(index)
             matches = self.matcher(doc, as_spans=True)
             if not matches:
@@ -74,6 +77,32 @@ class TokenPatternChecker(Checker):
             quote = chat.quote(index, span)
             lead = f"{self.evidence_text}：" if self.evidence_text else ""
             yield Hit(index, span, f"{lead}「{quote}」(分词: {words})")
+
+
+    def _possible(self, text: str) -> bool:
+        """Whether some pattern can match: each of its required tokens' words occurs in
+        the text (a token's text is a piece of the message), so segmenting can be skipped."""
+        return any(all(any(word in text for word in words) for words in required)
+                   for required in self.required)
+
+
+def _required_words(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """For each token a pattern cannot match without (no OP, or OP "1" or "+") and that
+    names its words (ORTH or TEXT, a word or {IN: [...]}): the words it can be."""
+    required = []
+    for token in pattern:
+        if token.get("OP") not in (None, "1", "+"):
+            continue
+        for attr in ("ORTH", "TEXT"):
+            value = token.get(attr)
+            if isinstance(value, dict):
+                value = value.get("IN")
+            if isinstance(value, str):
+                value = [value]
+            if isinstance(value, list) and value and all(isinstance(w, str) for w in value):
+                required.append(tuple(value))
+                break
+    return required
 
 
 @register
