@@ -7,11 +7,20 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import errors
+from api import background, errors
 from api.deps import AppState
 from api.guard import RequestGuard
 from api.metrics import MetricsMiddleware
-from api.routes import checklists, health, score, stats, transcripts, work_items
+from api.routes import (
+    checklists,
+    health,
+    reports,
+    score,
+    stats,
+    transcripts,
+    webhooks,
+    work_items,
+)
 from api.settings import Settings
 from api.ui import install as install_ui
 from qc_engine.db.session import make_engine, session_factory, upgrade
@@ -43,7 +52,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     async def lifespan(app: FastAPI) -> Any:
         if not hasattr(app.state, "qc"):
             app.state.qc = build_state(settings)
-        yield
+        async with background.running(app.state.qc):  # scheduled reports, webhooks
+            yield
 
     app = FastAPI(
         title="qc-engine",
@@ -58,7 +68,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     errors.install(app)
     app.add_middleware(RequestGuard)
     app.add_middleware(MetricsMiddleware)  # outermost: also counts what the guard refuses
-    for module in (health, score, transcripts, work_items, checklists, stats):
+    for module in (health, score, transcripts, work_items, checklists, stats, reports,
+                   webhooks):
         app.include_router(module.router)
     install_ui(app)
     return app

@@ -16,6 +16,13 @@ def _env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
 @dataclass
 class Settings:
     database_url: str | None = field(default_factory=lambda: os.environ.get("QC_DATABASE_URL"))
@@ -29,3 +36,29 @@ class Settings:
     max_message_chars: int = field(default_factory=lambda: _env_int("QC_MAX_MESSAGE_CHARS",
                                                                     10000))
     max_batch_lines: int = field(default_factory=lambda: _env_int("QC_MAX_BATCH_LINES", 10000))
+    # Reports and webhooks (docs/reports.md).
+    public_url: str = field(default_factory=lambda: os.environ.get(
+        "QC_PUBLIC_URL", "http://127.0.0.1:8000"))
+    """Where people reach this service: the base of links in reports and pushed messages."""
+    background: bool = field(default_factory=lambda: _env_bool("QC_BACKGROUND", True))
+    """Run the background task (scheduled reports, webhook delivery) in this process."""
+    background_interval: float = field(default_factory=lambda: _env_float(
+        "QC_BACKGROUND_INTERVAL", 5.0))
+    report_schedule: bool = field(default_factory=lambda: _env_bool("QC_REPORT_SCHEDULE", True))
+    report_weekday: int = field(default_factory=lambda: _env_int("QC_REPORT_WEEKDAY", 1))
+    """ISO weekday of the weekly report: 1 = Monday."""
+    report_time: str = field(default_factory=lambda: os.environ.get("QC_REPORT_TIME", "08:00"))
+    """HH:MM, Asia/Shanghai."""
+    report_shops: str = field(default_factory=lambda: os.environ.get("QC_REPORT_SHOPS", ""))
+    """Comma-separated shops that also get a report of their own each week."""
+    report_link_secret: str | None = field(default_factory=lambda: os.environ.get(
+        "QC_REPORT_LINK_SECRET") or None)
+    """Signs report links so they open without an API key (from a group chat)."""
+    webhooks: str = field(default_factory=lambda: os.environ.get("QC_WEBHOOKS", ""))
+    """JSON list of {"name", "format", "url", "secret", "events"} or `format=url ...`."""
+    webhook_max_attempts: int = field(default_factory=lambda: _env_int(
+        "QC_WEBHOOK_MAX_ATTEMPTS", 8))
+    webhook_backoff_seconds: float = field(default_factory=lambda: _env_float(
+        "QC_WEBHOOK_BACKOFF", 30.0))
+    webhook_timeout_seconds: float = field(default_factory=lambda: _env_float(
+        "QC_WEBHOOK_TIMEOUT", 10.0))

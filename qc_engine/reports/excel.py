@@ -222,12 +222,14 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
 
     cu = report["customers"]
     _table(sheets["客户侧"], [
-        Column("会话类型", lambda r: r[0], width=16), Column("会话", lambda r: r[1]["chats"], INTEGER),
-        Column("占比", lambda r: r[1]["share"], PERCENT),
-        Column("平均分", lambda r: r[1]["mean_score"], DECIMAL),
-        Column("合格率", lambda r: r[1]["pass_rate"], PERCENT),
-    ], [("买家负面情绪", cu["negative_emotion"]), ("投诉风险", cu["complaint_risk"]),  # type: ignore[list-item]
-        ("有任一客户信号", cu["any_signal"]), ("无客户信号", cu["no_signal"])])
+        Column("会话类型", lambda r: r["label"], width=16),
+        Column("会话", lambda r: r["chats"], INTEGER),
+        Column("占比", lambda r: r["share"], PERCENT),
+        Column("平均分", lambda r: r["mean_score"], DECIMAL),
+        Column("合格率", lambda r: r["pass_rate"], PERCENT),
+    ], [{"label": label} | cu[key] for label, key in (
+        ("买家负面情绪", "negative_emotion"), ("投诉风险", "complaint_risk"),
+        ("有任一客户信号", "any_signal"), ("无客户信号", "no_signal"))])
     _mark(sheets["客户侧"], 4, 2, 5, "lessThan", o["target_mean_score"])
 
     sheet = sheets["响应时效"]

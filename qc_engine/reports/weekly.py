@@ -147,7 +147,7 @@ class _Query:
                            .label("rn"),
                            func.count().over(partition_by=partition).label("n")) \
                 .select_from(select_from).where(where).subquery()
-            columns = [func.min(case((inner.c.rn * 100 >= p * inner.c.n, inner.c.v)))
+            columns = [func.min(case((inner.c.rn * 100 >= p * inner.c.n, inner.c.v)))  # type: ignore[misc]
                        for p in ps]
             query = select(inner.c.g, func.max(inner.c.n), *columns).group_by(inner.c.g)
         out: dict[Any, tuple[int, list[float | None]]] = {}
@@ -198,7 +198,7 @@ def _category_rows(q: _Query, start: datetime, end: datetime) -> dict[str, dict[
 def _categories(current: dict[str, dict[str, Any]], previous: dict[str, dict[str, Any]],
                 chats: int, previous_chats: int) -> list[dict[str, Any]]:
     total = sum(current.get(code, {}).get("flags", 0) for code in AGENT_CATEGORIES)
-    out = []
+    out: list[dict[str, Any]] = []
     for code in AGENT_CATEGORIES:
         now, before = current.get(code), previous.get(code)
         flags = now["flags"] if now else 0
@@ -276,7 +276,7 @@ def _trend(q: _Query, week: IsoWeek, weeks: int) -> list[dict[str, Any]]:
         .where(where, F.c.counts.is_(True), F.c.category.in_(AGENT_CATEGORIES)).subquery()
     problems = {_int(w): _int(n) for w, n in q.rows(
         select(flags_inner.c.w, func.count()).group_by(flags_inner.c.w))}
-    out = []
+    out: list[dict[str, Any]] = []
     for i, w in enumerate(span):
         row = per_week.get(i)
         chats = _int(row[1]) if row else 0
@@ -310,7 +310,7 @@ def _agents(q: _Query, week: IsoWeek, options: ReportOptions,
     ):
         problems.setdefault(agent, {})[category] = _int(count)
         red_lines[agent] = red_lines.get(agent, 0) + _int(reds)
-    agents = []
+    agents: list[dict[str, Any]] = []
     for agent, row in now.items():
         chats = _int(row[1])
         prior = before.get(agent)
@@ -438,8 +438,9 @@ def _response(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, Any
         }
 
     overall = figures(OVERALL, counts(None)[OVERALL])
-    agents = [{"agent": agent if agent is not None else UNKNOWN_AGENT} | figures(agent, row)
-              for agent, row in counts(T.c.agent).items()]
+    agents: list[dict[str, Any]] = [
+        {"agent": agent if agent is not None else UNKNOWN_AGENT} | figures(agent, row)
+        for agent, row in counts(T.c.agent).items()]
     agents.sort(key=lambda a: (a["first_response"]["median"] is None,
                                -(a["first_response"]["median"] or 0), a["agent"]))
     return {"standards": {"first_response_seconds": fr_std, "reply_wait_seconds": rw_std},
@@ -454,7 +455,7 @@ def _qc_system(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, An
         _count_if(W.c.status.in_(OPEN)),
     ).select_from(_flag_join()).where(_in_period(week.start, week.end, q.shop))
         .group_by(F.c.source, F.c.rule, F.c.category))
-    rules = []
+    rules: list[dict[str, Any]] = []
     for source, rule, category, raised, standing, items, confirmed, dismissed, overturned, \
             pending in rows:
         decided = _int(confirmed) + _int(dismissed) + _int(overturned)
@@ -518,7 +519,8 @@ def _red_lines(q: _Query, week: IsoWeek, options: ReportOptions, base_url: str |
     ).select_from(_flag_join()).where(
         _in_period(week.start, week.end, q.shop), F.c.severity == "red_line",
         F.c.counts.is_(True),
-    ).order_by(T.c.started_at, T.c.id, F.c.id).limit(options.red_line_limit))
+    ).order_by(T.c.started_at.asc().nulls_last(), T.c.id, F.c.id)
+        .limit(options.red_line_limit))
     items = [{
         "transcript_id": r[0], "started_at": _time(r[1]), "shop": r[2], "agent": r[3],
         "channel": r[4], "category": r[5],

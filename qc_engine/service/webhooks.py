@@ -77,14 +77,14 @@ def parse_targets(text: str | None) -> list[WebhookTarget]:
     else:
         entries = []
         for part in text.replace(";", " ").split():
-            kind, sep, url = part.partition("=")
+            kind, sep, address = part.partition("=")
             if not sep:
                 raise QCError("E610", f"a webhook is written format=url, not {part!r}")
-            entries.append({"format": kind, "url": url})
+            entries.append({"format": kind, "url": address})
     targets: list[WebhookTarget] = []
     for number, entry in enumerate(entries, 1):
         kind = str(entry.get("format", "generic")).lower()
-        url = entry.get("url")
+        url: Any = entry.get("url")
         if kind not in FORMATS:
             raise QCError("E610", f"webhook {number}: format must be one of "
                           f"{', '.join(FORMATS)}, not {kind!r}")
@@ -96,8 +96,9 @@ def parse_targets(text: str | None) -> list[WebhookTarget]:
             raise QCError("E610", f"webhook {number}: unknown events {unknown}; known: "
                           f"{', '.join(EVENT_KINDS)}")
         name = str(entry.get("name") or f"{kind}-{number}")
+        secret = entry.get("secret")
         targets.append(WebhookTarget(name=name, format=kind, url=url,
-                                     secret=entry.get("secret") or None, events=events))
+                                     secret=str(secret) if secret else None, events=events))
     names = [t.name for t in targets]
     if len(set(names)) != len(names):
         raise QCError("E610", "webhook names must be unique")

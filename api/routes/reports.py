@@ -1,0 +1,144 @@
+"""Weekly QC reports: stored ones listed, one read as JSON, HTML or Excel, one regenerated."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import Lead, SessionDep, State, get_principal
+from api.errors import ApiError
+from qc_engine.errors import QCError
+from qc_engine.reports.links import valid_signature
+from qc_engine.reports.schedule import runs
+from qc_engine.reports.store import (
+    generate_weekly,
+    list_reports,
+    stored_json,
+    stored_report,
+)
+from qc_engine.reports.weekly import build_weekly
+from qc_engine.reports.weeks import IsoWeek, last_week
+from qc_engine.service.common import utcnow
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+READERS = ("admin", "lead", "specialist")
+
+WeekParam = Annotated[str | None, Query(max_length=10, description="ISO week, e.g. 2026-W47; "
+                                         "default: last week (Asia/Shanghai)")]
+ShopParam = Annotated[str | None, Query(max_length=200, description="one shop; default: all")]
+SigParam = Annotated[str | None, Query(max_length=64, description="the signature of a "
+                                        "shared report link (QC_REPORT_LINK_SECRET)")]
+
+
+def _week(value: str | None) -> IsoWeek:
+    if not value:
+        return last_week(utcnow())
+    try:
+        return IsoWeek.parse(value)
+    except QCError as exc:
+        raise ApiError(422, "E422", exc.message, field="week") from None
+
+
+def _allowed(request: Request, state: State, week: IsoWeek, shop: str | None,
+             sig: str | None) -> None:
+    """A signed link opens the report without a key; otherwise a reviewer, lead or admin
+    key (agents do not see other agents' figures)."""
+    if sig is not None and valid_signature(state.settings.report_link_secret, str(week), shop,
+                                           sig):
+        return
+    _reader(request, state)
+
+
+def _reader(request: Request, state: State) -> None:
+    principal = get_principal(request, state)
+    if principal.role not in READERS:
+        raise ApiError(403, "E403", f"role {principal.role!r} may not read reports; allowed: "
+                       f"{', '.join(READERS)}")
+
+
+def _report(session: SessionDep, state: State, week: IsoWeek, shop: str | None,
+            fresh: bool = False) -> dict[str, Any]:
+    settings = state.settings
+    row = None if fresh else stored_report(session, week=str(week), shop=shop)
+    if row is not None:
+        return stored_json(row, base_url=settings.public_url,
+                           link_secret=settings.report_link_secret)
+    report = build_weekly(session, week=week, shop=shop, base_url=settings.public_url,
+                          link_secret=settings.report_link_secret)
+    return report | {"stored": None}
+
+
+@router.get("")
+def get_reports(session: SessionDep, state: State, request: Request,
+                shop: ShopParam = None, limit: int = Query(52, ge=1, le=500)
+                ) -> dict[str, Any]:
+    """Stored reports, newest week first, with their headline figures and links; and the
+    latest scheduled runs."""
+    _reader(request, state)
+    settings = state.settings
+    return {"reports": list_reports(session, shop=shop, limit=limit,
+                                    base_url=settings.public_url,
+                                    link_secret=settings.report_link_secret),
+            "runs": runs(session)}
+
+
+@router.get("/weekly")
+def get_weekly(session: SessionDep, state: State, request: Request, week: WeekParam = None,
+               shop: ShopParam = None, sig: SigParam = None,
+               fresh: bool = Query(False, description="build from the current data instead "
+                                   "of returning the stored report")) -> dict[str, Any]:
+    """One week's report as JSON (the stored one if there is one, else built now; not
+    stored). The shape is documented in docs/reports.md."""
+    chosen = _week(week)
+    _allowed(request, state, chosen, shop or None, sig)
+    return _report(session, state, chosen, shop or None, fresh)
+
+
+@router.get("/weekly.html", response_class=HTMLResponse)
+def get_weekly_html(session: SessionDep, state: State, request: Request,
+                    week: WeekParam = None, shop: ShopParam = None, sig: SigParam = None,
+                    fresh: bool = False) -> HTMLResponse:
+    """The report as one self-contained page (Simplified Chinese, inline SVG charts)."""
+    from qc_engine.reports.html import render_html
+
+    chosen = _week(week)
+    _allowed(request, state, chosen, shop or None, sig)
+    return HTMLResponse(render_html(_report(session, state, chosen, shop or None, fresh)))
+
+
+@router.get("/weekly.xlsx", response_class=Response, responses={200: {"content": {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
+def get_weekly_xlsx(session: SessionDep, state: State, request: Request,
+                    week: WeekParam = None, shop: ShopParam = None, sig: SigParam = None,
+                    fresh: bool = False) -> Response:
+    """The report as an Excel workbook, one sheet per section."""
+    from urllib.parse import quote
+
+    from qc_engine.reports.excel import render_xlsx
+
+    chosen = _week(week)
+    _allowed(request, state, chosen, shop or None, sig)
+    body = render_xlsx(_report(session, state, chosen, shop or None, fresh))
+    name = f"质检周报-{chosen}{'-' + shop if shop else ''}.xlsx"
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet", headers={
+                        "Content-Disposition": f"attachment; filename=\"weekly-{chosen}.xlsx\"; "
+                                               f"filename*=UTF-8''{quote(name)}"})
+
+
+@router.post("/weekly")
+def regenerate_weekly(state: State, principal: Lead, week: WeekParam = None,
+                      shop: ShopParam = None) -> dict[str, Any]:
+    """Build a week's report from the current data and store it, replacing the stored one
+    (no webhook is sent: that is the scheduled run's)."""
+    chosen = _week(week)
+    settings = state.settings
+    generate_weekly(state.sessions, week=chosen, shop=shop or None,
+                    generated_by=principal.name, base_url=settings.public_url,
+                    link_secret=settings.report_link_secret)
+    with state.sessions() as session:
+        row = stored_report(session, week=str(chosen), shop=shop or None)
+        assert row is not None
+        return stored_json(row, base_url=settings.public_url,
+                           link_secret=settings.report_link_secret)
