@@ -24,7 +24,10 @@ from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import ORDER_STATUSES, Transcript
 
 
-class _Yaml12Loader(yaml.SafeLoader):
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
+
+
+class _Yaml12Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader with YAML 1.2 booleans: only true/false, so `id: off` or a lexicon word
     `no` stays a string instead of silently becoming False."""
 
