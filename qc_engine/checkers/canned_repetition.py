@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 # which the copies of one canned reply usually differ ("亲亲，已经发货了哦~" = "亲，已经发货了").
 _NOISE = " \t\r\n,.!?;:'\"`~-_=+*/\\|()[]{}<>@#$%^&、。…·「」『』【】《》〈〉“”‘’—" \
          "亲哦噢喔呢啊呀吧哈嘛嗯恩哟啦滴哒"
-_NOISE_RUN = re.compile("[" + re.escape(_NOISE) + "]+")
+# Removing them is one str.translate (a list indexed by code point; a character beyond
+# it raises IndexError, a LookupError, and stays: no noise character is beyond it).
+_NOISE_TABLE: list[int | None] = list(range(0x10000))
+for _ch in _NOISE:
+    _NOISE_TABLE[ord(_ch)] = None
 _NUMBER = re.compile(r"\d+")
 
 
@@ -36,10 +40,11 @@ class _Reply:
     """A compared text, with its bigrams and numbers worked out only when a comparison
     needs them (most replies are never near another one in length)."""
 
-    __slots__ = ("_bigrams", "_numbers", "members", "text")
+    __slots__ = ("_bigrams", "_numbers", "members", "size", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.size = len(text)
         self._bigrams: set[str] | None = None
         self._numbers: list[str] | None = None
         self.members: list[int] = []
@@ -158,18 +163,28 @@ class CannedRepetition(Checker):
         min_length = params.min_length
         roles = chat.roles
         norm = chat.norm
+        holds = set(chat.hit_indices(self.hold, ("agent",)))
+        compared: list[tuple[int, str]] = []
+        for index, role in enumerate(roles):
+            if role != "agent":
+                continue
+            text = norm[index].text
+            if len(text) < min_length:
+                continue
+            text = text.translate(_NOISE_TABLE)
+            if len(text) < min_length or (index in holds and self._answered_hold(chat, index)):
+                continue
+            compared.append((index, text))
+        if len(compared) < params.min_occurrences:
+            return  # no group can be large enough
+        similarity = params.similarity
         groups: list[_Reply] = []
         exact: dict[str, _Reply] = {}
-        for index, role in enumerate(roles):
-            if role != "agent" or len(norm[index].text) < min_length:
-                continue
-            text = _NOISE_RUN.sub("", norm[index].text)
-            if len(text) < min_length or self._answered_hold(chat, index):
-                continue
+        for index, text in compared:
             group = exact.get(text)
             if group is None:
                 reply = _Reply(text)
-                group = self._closest(groups, reply, params.similarity)
+                group = self._closest(groups, reply, similarity)
                 if group is None:
                     group = reply
                     groups.append(group)
@@ -196,14 +211,17 @@ class CannedRepetition(Checker):
     def _closest(groups: list[_Reply], reply: _Reply, threshold: float) -> _Reply | None:
         """The most similar earlier group at or above the threshold (bigram Dice). Texts
         whose lengths alone rule the threshold out (2*min/(a+b) below it) are not compared."""
-        size = len(reply.text)
+        size = reply.size
         best: _Reply | None = None
         best_score = threshold
+        numbers: list[str] | None = None
         for group in groups:
-            other = len(group.text)
-            if 2 * min(size, other) < best_score * (size + other):
+            other = group.size
+            if 2 * (size if size < other else other) < best_score * (size + other):
                 continue
-            if group.numbers != reply.numbers:
+            if numbers is None:
+                numbers = reply.numbers
+            if group.numbers != numbers:
                 continue
             mine, theirs = reply.bigrams, group.bigrams
             total = len(mine) + len(theirs)

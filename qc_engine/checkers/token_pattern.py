@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -54,16 +55,21 @@ class TokenPatternChecker(Checker):
         self.triggers = tuple(resources.normalizer.normalize_phrase(t) or t
                               for t in (params.triggers or self.default_triggers))
         self.required = [_required_words(pattern) for pattern in patterns]
+        # Any trigger as a substring, in one search.
+        self._trigger = re.compile("|".join(map(re.escape, self.triggers))) \
+            if self.triggers else None
         self.roles = frozenset(params.roles)
         self.evidence_text = params.evidence or self.default_evidence
 
     def check(self, chat: Chat) -> Iterator[Hit]:
-        triggers = self.triggers
+        trigger = self._trigger
+        roles = self.roles
+        norms = chat.norm
         for index, role in enumerate(chat.roles):
-            if role not in self.roles:
+            if role not in roles:
                 continue
-            norm = chat.norm[index]
-            if triggers and not any(t in norm.text for t in triggers):
+            norm = norms[index]
+            if trigger is not None and trigger.search(norm.text) is None:
                 continue
             if not self._possible(norm.text):
                 continue
