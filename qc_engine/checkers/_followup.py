@@ -29,6 +29,7 @@ FILLER_CHARS = FILLERS | frozenset("哒滴呐咯啦嘞哇嘿呦哼喏噻~!?,.;:(
 # A customer message holding one of these withdraws what is pending ("不用查了").
 RELEASE_WORDS = ("不用了", "不用查了", "不用看了", "不需要了", "没事了", "不麻烦了",
                  "不用麻烦了", "算了不用")
+_RELEASE = re.compile("|".join(map(re.escape, RELEASE_WORDS)))
 
 AGENT_ROLES = frozenset(("agent", "bot"))
 
@@ -72,9 +73,22 @@ class ReplyReader:
             reply = chat.memo[key] = self._read(chat, index)
         return reply
 
+    def promising(self, chat: Chat) -> set[int]:
+        """The messages that may hold a promise phrase (every message whose reading has a
+        `promise` is among them)."""
+        found = chat.memo.get(self.key)
+        if found is None:
+            found = chat.memo[self.key] = set()
+            for lexicon in self.promises:
+                found.update(chat.hit_indices(lexicon))
+        return found
+
     def _read(self, chat: Chat, index: int) -> Reply:
         text = chat.norm[index].text
-        promised = [chat.phrase_hits(index, lexicon) for lexicon in self.promises]
+        if index in self.promising(chat):
+            promised = [chat.phrase_hits(index, lexicon) for lexicon in self.promises]
+        else:
+            promised = []
         if not any(promised) and self._uncoverable.search(text):
             return _SUBSTANTIVE
         n = len(text)
@@ -102,5 +116,4 @@ _SUBSTANTIVE = Reply(substantive=True, promise=None, open_promise=None)
 
 def releases(chat: Chat, index: int) -> bool:
     """Does this customer message withdraw the question or request it made earlier?"""
-    text = chat.norm[index].text
-    return any(word in text for word in RELEASE_WORDS)
+    return _RELEASE.search(chat.norm[index].text) is not None

@@ -86,6 +86,9 @@ class BrokenPromise(Checker):
         self.window = params.window_seconds
 
     def check(self, chat: Chat) -> Iterator[Hit]:
+        promising = self.reader.promising(chat)
+        if not promising:
+            return  # no promise anywhere, none to break
         messages = chat.messages
         open_at: int | None = None  # the first promise of the chain still open
         open_span: tuple[int, int] | None = None
@@ -97,6 +100,8 @@ class BrokenPromise(Checker):
                 continue
             if role not in AGENT_ROLES:
                 continue
+            if open_at is None and index not in promising:
+                continue  # nothing open, and this message opens nothing
             reply = self.reader.read(chat, index)
             if open_at is not None:
                 if reply.substantive:

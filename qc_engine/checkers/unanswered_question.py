@@ -29,6 +29,11 @@ _YES_NO = re.compile(
     r"行不行|好不好|对不对|在不在|请问|(?<![这那多要什怎么])么(?!么)"
 )
 _CLAUSE = re.compile(r"[^,.!?;:~。、…\s]+")
+# Cheap gates: the characters a match of _WH / _YES_NO must begin with (look-behinds keep
+# the regex engine from skipping ahead by itself), and the last characters `_ending` knows.
+_WH_START = re.compile(r"[为作何干谁什啥怎咋多哪如还几]")
+_YES_NO_START = re.compile(r"[?吗是能可有会要行好对在请么]")
+_ENDING_CHARS = frozenset("呢嘛不吧没有")
 # What may trail a question clause: particles and laughter.
 _TRAIL = "啊呀哈哦噢亲的"
 
@@ -49,18 +54,23 @@ def find_question(norm: NormalizedText) -> tuple[tuple[int, int], bool] | None:
     text = norm.text
     if not text:
         return None
-    for match in _WH.finditer(text):
-        start, end = _clause(text, match.start())
-        if match.group() == "还是" and text[start:end].rstrip(_TRAIL).endswith(("吧", "了")):
-            continue  # 那还是算了吧, 还是先拍吧: advice, not a choice question
-        return (start, end), True
+    if _WH_START.search(text) is not None:
+        for match in _WH.finditer(text):
+            start, end = _clause(text, match.start())
+            if match.group() == "还是" and text[start:end].rstrip(_TRAIL).endswith(("吧", "了")):
+                continue  # 那还是算了吧, 还是先拍吧: advice, not a choice question
+            return (start, end), True
     for clause in _CLAUSE.finditer(text):
-        ending = _ending(clause.group().rstrip(_TRAIL))
+        core = clause.group().rstrip(_TRAIL)
+        if len(core) < 2 or core[-1] not in _ENDING_CHARS:
+            continue  # `_ending` gives None
+        ending = _ending(core)
         if ending is not None:
             return clause.span(), ending
-    match = _YES_NO.search(text)
-    if match is not None:
-        return _clause(text, match.start()), False
+    if _YES_NO_START.search(text) is not None:
+        match = _YES_NO.search(text)
+        if match is not None:
+            return _clause(text, match.start()), False
     return None
 
 
