@@ -42,36 +42,34 @@ class Chat:
 
     def _raw_hits(self, index: int, key: int) -> list[PhraseHit]:
         """A lexicon's hits in one message before the entries' conditions."""
-        found = self._hits
-        if found is None:
-            found = self._hits = self.resources.phrase_index.scan_texts(
-                [n.text for n in self.norm])
-        by_message = found.get(key)
-        if by_message is not None:
-            return by_message.get(index) or []
-        if key in self.resources.phrase_index.private:
+        index_ = self.resources.phrase_index
+        if key in index_.private:
             cached = self._private.get((key, index))
             if cached is None:
-                cached = self._private[(key, index)] = self.resources.phrase_index.scan_private(
+                cached = self._private[(key, index)] = index_.scan_private(
                     key, self.norm[index].text)
             return cached
-        return []
+        found = self._hits
+        if found is None:
+            found = self._hits = index_.scan_texts([n.text for n in self.norm])
+        by_message = found.get(key)
+        return by_message.get(index) or [] if by_message is not None else []
 
     def hit_indices(self, lexicon: Lexicon, roles: Collection[str] | None = None) -> list[int]:
         """The messages (of these roles), in order, where the lexicon may have hits: every
         message `phrase_hits` would give hits for is among them."""
         key = id(lexicon)
+        if key in self.resources.phrase_index.private:
+            indices = range(len(self.roles)) if roles is None else [
+                i for i, role in enumerate(self.roles) if role in roles]
+            return [i for i in indices if self._raw_hits(i, key)]
         found = self._hits
         if found is None:
             found = self._hits = self.resources.phrase_index.scan_texts(
                 [n.text for n in self.norm])
         by_message = found.get(key)
         if by_message is None:
-            if key not in self.resources.phrase_index.private:
-                return []
-            indices = range(len(self.roles)) if roles is None else [
-                i for i, role in enumerate(self.roles) if role in roles]
-            return [i for i in indices if self._raw_hits(i, key)]
+            return []
         if roles is None:
             return list(by_message)
         role_of = self.roles

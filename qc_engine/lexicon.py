@@ -20,15 +20,16 @@ lexicon also catches "V信", "威信" and "微 信" in a chat.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import ahocorasick
 
 from qc_engine.errors import QCError
-from qc_engine.normalize import Normalizer
+from qc_engine.normalize import Normalizer, trie_pattern
 from qc_engine.transcript import ORDER_STATUSES
 
 if TYPE_CHECKING:
@@ -53,6 +54,18 @@ class Entry:
     not_status: frozenset[str] = frozenset()
     channel: frozenset[str] | None = None
     alone: bool = False
+    # The word lists above as one regex each (any word in a text, in one search).
+    _exclude: re.Pattern[str] | None = field(default=None, init=False, repr=False,
+                                             compare=False)
+    _exclude_message: re.Pattern[str] | None = field(default=None, init=False, repr=False,
+                                                     compare=False)
+    _prev: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _not_prev: re.Pattern[str] | None = field(default=None, init=False, repr=False,
+                                              compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("exclude", "exclude_message", "prev", "not_prev"):
+            object.__setattr__(self, f"_{name}", any_word(getattr(self, name)))
 
     def accepts(self, chat: Chat, index: int, start: int, end: int) -> bool:
         # Every condition must hold; the cheap ones are tested first.
@@ -69,19 +82,33 @@ class Entry:
             rest = text[:start] + text[end:]
             if any(ch not in FILLERS for ch in rest):
                 return False
-        if self.exclude_message and any(w in norm.text for w in self.exclude_message):
+        if self._exclude_message is not None and self._exclude_message.search(norm.text):
             return False
-        if self.exclude:
-            clause = norm.clause(start, end)
-            if any(word in clause for word in self.exclude):
-                return False
-        if self.prev or self.not_prev:
+        if self._exclude is not None and self._exclude.search(norm.clause(start, end)):
+            return False
+        if self._prev is not None or self._not_prev is not None:
             before = chat.previous_text(index, "customer")
-            if self.prev and not any(word in before for word in self.prev):
+            if self._prev is not None and not self._prev.search(before):
                 return False
-            if self.not_prev and any(word in before for word in self.not_prev):
+            if self._not_prev is not None and self._not_prev.search(before):
                 return False
         return True
+
+
+_ANY_WORD: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def any_word(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A regex that finds one of the words in a text (as `any(w in text for w in words)`,
+    several times faster for long lists); None for no words."""
+    if not words:
+        return None
+    found = _ANY_WORD.get(words)
+    if found is None:
+        if len(_ANY_WORD) > 10000:
+            _ANY_WORD.clear()
+        found = _ANY_WORD[words] = re.compile(trie_pattern(words))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,7 +74,7 @@ def _translate(text: str) -> str:
     return text.translate(CHAR_TABLE if _ASTRAL.search(text) else _BMP_TABLE)
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
+def trie_pattern(words: Iterable[str]) -> str:
     """A regex that matches, at a position, the longest of `words` starting there (what an
     alternation of the words sorted longest first matches), written as a prefix tree so the
     regex engine tries one branch per character instead of every word in turn."""
@@ -114,6 +114,8 @@ _WEDGED_RE = re.compile(
 )
 _EMOJI_HINT = re.compile(f"[\\[/{_EMOJI_CHARS}]")
 _CLAUSE_BREAK = re.compile(r"[,。!?;；…\n\r]")
+# Up to the last clause break (matched against the text before a position).
+_TO_LAST_BREAK = re.compile(r".*[,。!?;；…\n\r]", re.DOTALL)
 
 
 def is_cjk(ch: str) -> bool:
@@ -151,14 +153,9 @@ class NormalizedText:
     def clause(self, start: int, end: int) -> str:
         """The clause (between sentence punctuation) that holds text[start:end]."""
         text = self.text
-        left = start
-        while left > 0 and not _CLAUSE_BREAK.match(text, left - 1):
-            left -= 1
-        right = end
-        n = len(text)
-        while right < n and not _CLAUSE_BREAK.match(text, right):
-            right += 1
-        return text[left:right]
+        before = _TO_LAST_BREAK.match(text, 0, start)
+        after = _CLAUSE_BREAK.search(text, end)
+        return text[before.end() if before else 0:after.start() if after else len(text)]
 
 
 class Normalizer:
@@ -172,7 +169,7 @@ class Normalizer:
                                  tuple(sorted(self.evasions.items()))))
         codes = [c for c in self.emoticons if len(c) > 1 or not _is_emoji_char(c)]
         # The longest code at a position, else an emoji character (with a joiner).
-        alternatives = ([f"(?:{_trie_pattern(codes)})"] if codes else []) + [
+        alternatives = ([f"(?:{trie_pattern(codes)})"] if codes else []) + [
             f"[{_EMOJI_CHARS}]\u200d?"]
         self._emoji_re = re.compile("|".join(alternatives))
         self._evasion_re: re.Pattern[str] | None = None

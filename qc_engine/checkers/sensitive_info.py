@@ -50,6 +50,8 @@ _ADDRESS = re.compile(
 # Words that may run into a city name when no province comes first ("寄到杭州市…").
 _CITY_LEAD = re.compile(r".*[到在是址为寄往至:]")
 _ADDRESS_HINT = re.compile(r"[区县旗].*[0-9]")
+# Every kind needs an ASCII digit (numbers at least ten, an address a house number).
+_DIGIT = re.compile(r"[0-9]")
 _WS_DASH = re.compile(r"[ ()+-]")
 _LANDLINE_PARTS = re.compile(r"\(?(0(?:10|2[0-9]|[3-9][0-9]{2}))\)?[ -]?([0-9]{7,8})")
 # Words before a number that make it an order, tracking or item number, unless a phone
@@ -172,15 +174,21 @@ class SensitiveInfo(Checker):
         self.numbers = bool(self.kinds - {"address"})
         self.exempt = tuple(resources.normalizer.normalize_phrase(w) or w
                             for w in params.exempt_words)
+        self._exempt = re.compile("|".join(map(re.escape, self.exempt))) \
+            if self.exempt else None
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         customer_digits: str | None = None
+        exempt = self._exempt
+        norms = chat.norm
         for index, role in enumerate(chat.roles):
             if role not in AGENT_ROLES:
                 continue
-            norm = chat.norm[index]
+            norm = norms[index]
             text = norm.text
-            if len(text) < 7 or any(w in text for w in self.exempt):
+            if len(text) < 7 or _DIGIT.search(text) is None:
+                continue  # nothing `_find` could find
+            if exempt is not None and exempt.search(text) is not None:
                 continue
             found = self._find(text)
             if not found:
