@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.body import UNSTORABLE
@@ -116,10 +116,14 @@ def _titles(request: Request, checklist: str) -> dict[str, str]:
     return {item.rule: item.spec.title for item in parsed.items if item.spec.title}
 
 
-def _pending_in_chat(session: Session, transcript_id: str) -> int:
+def _pending_for(session: Session, principal: Principal, transcript_id: str) -> int:
+    """Items of the chat this user could still decide (open, theirs, or an expired claim)."""
     return session.scalar(select(func.count()).select_from(WorkItem).where(
         WorkItem.transcript_id == transcript_id,
-        WorkItem.status.in_(("open", "in_review")))) or 0
+        or_(WorkItem.status == "open",
+            and_(WorkItem.status == "in_review",
+                 or_(WorkItem.reviewer_id == principal.user_id,
+                     WorkItem.claim_expires_at <= datetime.now(UTC)))))) or 0
 
 
 # Sign-in and sign-out --------------------------------------------------------------------
@@ -339,6 +343,13 @@ def claim_next(request: Request, q: str | None = Form(None),
     state = state_of(request)
     minutes = state.settings.claim_minutes
     with state.sessions() as session:
+        was = session.get(WorkItem, _int(current)) if _int(current) > 0 else None
+        if was is not None and principal.role in REVIEWERS:
+            left = _pending_for(session, principal, was.transcript_id)
+            if left:
+                return redirect(_item_url(was.id, filters),
+                                notice=f"本会话还有 {left} 个问题待复核：处理完（c 确认 / d 驳回）"
+                                       "再按 n，或按 s 跳过这段会话。")
         try:
             item = service.claim_next(session, principal=principal,
                                       filters=service_filters(filters), minutes=minutes)
@@ -349,12 +360,7 @@ def claim_next(request: Request, q: str | None = Form(None),
             return _empty_queue(filters)
         session.commit()
         _claim_rest_of_chat(session, principal, item, minutes)
-        notice = None
-        was = session.get(WorkItem, _int(current)) if _int(current) > 0 else None
-        if was is not None and was.transcript_id == item.transcript_id:
-            notice = ("本会话还有待复核的问题：处理完（c 确认 / d 驳回）再按 n，"
-                      "或按 s 跳过这段会话。")
-        return redirect(_item_url(item.id, filters), notice=notice)
+        return redirect(_item_url(item.id, filters))
 
 
 @router.post("/ui/items/{item_id:int}/skip")
@@ -454,8 +460,8 @@ def _act(request: Request, item_id: int, *, q: str | None, back: str | None,
             return _item_page(request, session, principal, page, filters=filters,
                               focus=after, error=str(exc), status_code=422)
         notice = done(item)
-        if action in ("confirm", "dismiss") and _pending_in_chat(session,
-                                                                  item.transcript_id) == 0:
+        if action in ("confirm", "dismiss") and _pending_for(session, principal,
+                                                              item.transcript_id) == 0:
             notice += " 本会话的待复核条目已全部处理，按 n 领取下一条。"
     return redirect(_item_url(page, filters, after=after), notice=notice)
 

@@ -60,6 +60,7 @@ def claim_of(item: WorkItem, principal: Principal, now: datetime | None = None) 
 class Segment:
     text: str
     flags: list[int]  # flag numbers whose evidence span covers this text
+    void: bool = False  # every one of those flags was dismissed or overturned
 
 
 @dataclass
@@ -169,8 +170,11 @@ def load_chat(session: Session, *, transcript_id: str, principal: Principal,
         spans = [(f.flag.span_start, f.flag.span_end, f.number) for f in mine
                  if f.flag.span_start is not None and f.flag.span_end is not None
                  and 0 <= f.flag.span_start < f.flag.span_end <= len(message.text)]
-        shown = MessageView(message, _segments(message.text, spans), mine,
-                            waits.get(message.idx))
+        segments = _segments(message.text, spans)
+        void = {f.number for f in mine if not f.flag.counts}
+        for segment in segments:
+            segment.void = bool(segment.flags) and set(segment.flags) <= void
+        shown = MessageView(message, segments, mine, waits.get(message.idx))
         if message.ts is not None:
             day = message.ts.astimezone(SHANGHAI).date()
             if last_day is not None and day != last_day:

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,15 +64,15 @@ class Desk:
         return answer.json()  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="session")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+@contextmanager
+def running_desk(folder: Path) -> Iterator[Desk]:
+    """Start the service with the demo data on a new SQLite file in `folder`."""
     import uvicorn
 
     from api.main import build_state, create_app
     from api.settings import Settings
     from qc_engine.service.demo import demo_keys, load_demo
 
-    folder = tmp_path_factory.mktemp("desk")
     settings = Settings(database_url=f"sqlite:///{folder / 'desk.sqlite3'}",
                         checklist_dir=CHECKLISTS)
     state = build_state(settings)
@@ -98,6 +99,13 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 
 
 @pytest.fixture(scope="session")
+def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+    """One server for the session; each test works on its own demo chats."""
+    with running_desk(tmp_path_factory.mktemp("desk")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium not installed: apt-get install chromium "
@@ -113,27 +121,32 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def sign_in(browser: Any, desk: Desk, who: str) -> Any:
+    """A page signed in as `who`, in a browser context of its own."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai", base_url=desk.base)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/ui/login")
+    page.get_by_test_id("key").fill(desk.keys[who])
+    page.get_by_test_id("login").click()
+    page.wait_for_load_state()
+    assert "/ui/login" not in page.url, page.content()[:2000]
+    return page
+
+
 @pytest.fixture
 def open_as(desk: Desk, browser: Any) -> Iterator[Any]:
     """open_as("demo-specialist") -> a signed-in page in its own browser context."""
-    contexts: list[Any] = []
+    pages: list[Any] = []
 
-    def sign_in(who: str) -> Any:
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai", base_url=desk.base)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/ui/login")
-        page.get_by_test_id("key").fill(desk.keys[who])
-        page.get_by_test_id("login").click()
-        page.wait_for_load_state()
-        assert "/ui/login" not in page.url, page.content()[:2000]
-        return page
+    def opened(who: str) -> Any:
+        pages.append(sign_in(browser, desk, who))
+        return pages[-1]
 
-    yield sign_in
-    for context in contexts:
-        context.close()
+    yield opened
+    for page in pages:
+        page.context.close()
 
 
 @pytest.fixture(scope="session")

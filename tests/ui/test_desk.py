@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .conftest import running_desk, sign_in
+
 
 def _score(page) -> int:
     return int(page.get_by_test_id("score").inner_text())
@@ -117,7 +119,6 @@ def test_review_a_chat_confirm_dismiss_and_the_score_changes(desk, open_as, shot
     assert "已确认" in page.get_by_test_id("notice").inner_text()
     assert "已确认" in perfunctory.get_by_test_id("flag-state").inner_text()
     assert _score(page) == before
-    page.screenshot(path=str(shots / "chat.png"))
 
     # Dismiss the red line with a note: the chat's score comes back.
     shirking.click(position={"x": 200, "y": 10})
@@ -132,6 +133,20 @@ def test_review_a_chat_confirm_dismiss_and_the_score_changes(desk, open_as, shot
     assert "引擎初评 0 分" in page.get_by_test_id("engine-score").inner_text()
     assert "不算推诿" in shirking.inner_text()
     assert int(page.get_by_test_id("done-today").inner_text()) >= 2
+    page.screenshot(path=str(shots / "chat.png"))
+
+    # "n" does not leave a chat with flags still to review; "s" skips it, giving it back.
+    path = page.url.split("?")[0]
+    with page.expect_navigation():
+        page.keyboard.press("n")
+    assert page.url.split("?")[0] == path and "待复核" in page.get_by_test_id("notice").inner_text()
+    with page.expect_navigation():
+        page.keyboard.press("s")
+    assert "已跳过会话 demo-aftersale-001" in page.get_by_test_id("notice").inner_text()
+    assert page.get_by_test_id("transcript-id").inner_text() != "demo-aftersale-001"
+    left = [i for i in desk.items(transcript_id="demo-aftersale-001")
+            if i["status"] in ("open", "in_review")]
+    assert left and all(i["status"] == "open" and i["reviewer"] is None for i in left)
 
 
 def test_appeal_as_the_agent_and_decide_as_a_lead(desk, open_as):
@@ -179,8 +194,14 @@ def test_appeal_as_the_agent_and_decide_as_a_lead(desk, open_as):
 
 
 def test_two_specialists_on_the_same_chat(desk, open_as):
-    held_id = _item_id(desk, "demo-presale-002", "off_platform")
-    sibling_id = _item_id(desk, "demo-presale-002", "ad_law_words")
+    # A chat with two open items that no one holds.
+    busy = {i["transcript_id"] for i in desk.items(status="in_review")}
+    chats: dict[str, list[int]] = {}
+    for item in desk.items(status="open", kind="flag"):
+        if item["transcript_id"] not in busy:
+            chats.setdefault(item["transcript_id"], []).append(item["id"])
+    chat_id, (held_id, sibling_id, *_) = next((c, ids) for c, ids in chats.items()
+                                              if len(ids) >= 2)
     second = open_as("demo-specialist-2")
     second.goto(f"/ui/items/{held_id}")
     first = open_as("demo-specialist")
@@ -202,10 +223,12 @@ def test_two_specialists_on_the_same_chat(desk, open_as):
     # ... and claiming the next item never lands the second in that chat.
     second.get_by_test_id("next").click()
     second.wait_for_url(re.compile(r"/ui/items/\d+"))
-    assert second.get_by_test_id("transcript-id").inner_text() != "demo-presale-002"
+    assert second.get_by_test_id("transcript-id").inner_text() != chat_id
 
     # Both open an unclaimed item; the first dismisses it; the second's confirm is a 409.
-    stale_id = _item_id(desk, "demo-jd-001", "sensitive_info")
+    busy = {i["transcript_id"] for i in desk.items(status="in_review")}
+    stale_id = [i for i in desk.items(status="open", kind="flag")
+                if i["transcript_id"] not in busy][-1]["id"]
     first.goto(f"/ui/items/{stale_id}")
     second.goto(f"/ui/items/{stale_id}")
     _flag(first, stale_id).get_by_test_id("dismiss").click()
@@ -300,3 +323,23 @@ def test_teaching_case_library(desk, open_as):
     page.wait_for_url(re.compile(r"/ui/items/\d+"))
     assert page.get_by_test_id("chat").count() == 1
 
+
+
+def test_a_newcomer_clears_the_whole_demo_queue_with_the_keyboard(browser, tmp_path):
+    """The issue's "done": sign in, then only n and c until the queue is empty."""
+    with running_desk(tmp_path) as fresh:
+        page = sign_in(browser, fresh, "demo-specialist")
+        total = int(page.get_by_test_id("queue-total").inner_text().split()[0])
+        decisions = 0
+        for _ in range(4 * total):
+            if "/ui/queue" in page.url and decisions:
+                break
+            key = "c" if page.locator(".flags-panel .flag.pending").count() else "n"
+            with page.expect_navigation():
+                page.keyboard.press(key)
+            decisions += key == "c"
+        assert "队列已清空" in page.get_by_test_id("notice").inner_text()
+        assert page.get_by_test_id("queue-empty").count() == 1
+        assert int(page.get_by_test_id("done-today").inner_text()) == total == decisions
+        assert fresh.items(status="open,in_review") == []
+        page.context.close()

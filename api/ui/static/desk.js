@@ -90,11 +90,32 @@
   function revealInPanel(card) {
     var panel = card.closest(".flags-panel");
     if (!panel || panel.scrollHeight <= panel.clientHeight) { revealInWindow(card); return; }
-    var cardTop = card.offsetTop - panel.offsetTop;
-    if (cardTop < panel.scrollTop) panel.scrollTop = cardTop - 8;
-    else if (cardTop + card.offsetHeight > panel.scrollTop + panel.clientHeight)
-      panel.scrollTop = cardTop + card.offsetHeight - panel.clientHeight + 8;
+    var box = panel.getBoundingClientRect();
+    var rect = card.getBoundingClientRect();
+    if (rect.top < box.top) panel.scrollTop -= box.top - rect.top + 8;
+    else if (rect.bottom > box.bottom)
+      panel.scrollTop += Math.min(rect.bottom - box.bottom + 8, rect.top - box.top - 8);
   }
+
+  // The flag list ends just above the shortcut bar, wherever the page is scrolled.
+  var panel = document.querySelector(".flags-panel");
+  var keysBar = document.querySelector("footer.keys");
+  function fitPanel() {
+    if (!panel) return;
+    if (window.matchMedia("(max-width: 1100px)").matches) { panel.style.maxHeight = ""; return; }
+    var top = Math.max(panel.getBoundingClientRect().top, 56);
+    var bottom = window.innerHeight - (keysBar ? keysBar.offsetHeight : 0) - 8;
+    panel.style.maxHeight = Math.max(240, bottom - top) + "px";
+  }
+  var fitting = false;
+  function fitSoon() {
+    if (fitting) return;
+    fitting = true;
+    window.requestAnimationFrame(function () { fitting = false; fitPanel(); });
+  }
+  fitPanel();
+  window.addEventListener("resize", fitSoon);
+  window.addEventListener("scroll", fitSoon, { passive: true });
 
   function indexOfNumber(number) {
     for (var i = 0; i < flags.length; i++) {
