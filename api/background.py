@@ -36,7 +36,8 @@ class Background:
         self.policy = webhooks.DeliveryPolicy(
             max_attempts=settings.webhook_max_attempts,
             backoff_seconds=settings.webhook_backoff_seconds,
-            timeout_seconds=settings.webhook_timeout_seconds)
+            timeout_seconds=settings.webhook_timeout_seconds,
+            per_minute=settings.webhook_per_minute or None)
 
     def tick(self) -> None:
         """One round: the due report (if any), then the webhook queue."""

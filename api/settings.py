@@ -62,3 +62,6 @@ class Settings:
         "QC_WEBHOOK_BACKOFF", 30.0))
     webhook_timeout_seconds: float = field(default_factory=lambda: _env_float(
         "QC_WEBHOOK_TIMEOUT", 10.0))
+    webhook_per_minute: int = field(default_factory=lambda: _env_int("QC_WEBHOOK_PER_MINUTE",
+                                                                     20))
+    """Messages per webhook per minute at most (DingTalk and WeCom robots take 20)."""

@@ -112,6 +112,10 @@ class DeliveryPolicy:
     """The wait after the first failure; each later one is four times longer."""
     max_backoff_seconds: float = 3600.0
     timeout_seconds: float = 10.0
+    per_minute: int | None = 20
+    """At most this many messages per target per minute (DingTalk and WeCom robots take 20);
+    the rest wait for the next tick. Counted per process from the database, so several
+    processes may together go a little over."""
 
     def delay(self, attempts: int) -> float:
         return float(min(self.max_backoff_seconds,
@@ -327,11 +331,20 @@ def deliver_due(sessions: sessionmaker[Session], targets: list[WebhookTarget], *
     """Send the deliveries that are due, each claimed first so no other process sends it."""
     run = DeliveryRun()
     by_name = {t.name: t for t in targets}
+    moment = now()
     with sessions.begin() as session:
-        due = list(session.scalars(select(WebhookDelivery.id).where(_due(now()))
+        due = list(session.execute(select(WebhookDelivery.id, WebhookDelivery.target)
+                                   .where(_due(moment))
                                    .order_by(WebhookDelivery.next_attempt_at,
                                              WebhookDelivery.id).limit(limit)))
-    for delivery_id in due:
+        sent_lately: dict[str, int] = {name: int(count) for name, count in session.execute(
+            select(WebhookDelivery.target, func.count())
+            .where(WebhookDelivery.delivered_at >= moment - timedelta(minutes=1))
+            .group_by(WebhookDelivery.target))}
+    for delivery_id, target_name in due:
+        if policy.per_minute is not None and sent_lately.get(target_name, 0) >= \
+                policy.per_minute:
+            continue
         started = now()
         with sessions.begin() as session:
             claimed = session.execute(
@@ -365,6 +378,7 @@ def deliver_due(sessions: sessionmaker[Session], targets: list[WebhookTarget], *
         if error is None:
             values |= {"status": "delivered", "delivered_at": finished, "last_error": None}
             run.delivered += 1
+            sent_lately[target_name] = sent_lately.get(target_name, 0) + 1
         elif attempts >= policy.max_attempts:
             values |= {"status": "failed", "last_error": error}
             run.failed += 1

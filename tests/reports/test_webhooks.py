@@ -332,6 +332,28 @@ def test_unreachable_and_unconfigured_targets(sessions, engine, receiver):
     assert run.failed == 1 and "no longer configured" in run.errors[1]  # "generic" removed
 
 
+def test_at_most_so_many_messages_a_minute_per_robot(sessions, engine, receiver):
+    chosen = targets(receiver, "/wecom", "/generic", events=["red_line"])
+    _ingest(sessions, engine, *(chat(f"R-{n}", RED_LINE) for n in range(7)))
+    with sessions.begin() as session:
+        webhooks.dispatch(session, chosen, now=T0)
+    policy = webhooks.DeliveryPolicy(per_minute=3)
+    clock = {"now": T0}
+
+    def deliver() -> int:
+        return webhooks.deliver_due(sessions, chosen, policy=policy,
+                                    now=lambda: clock["now"]).delivered
+
+    assert deliver() == 6  # three to each robot
+    clock["now"] = T0 + timedelta(seconds=50)
+    assert deliver() == 0  # still the same minute
+    clock["now"] = T0 + timedelta(seconds=61)
+    assert deliver() == 6
+    clock["now"] = T0 + timedelta(seconds=122)
+    assert deliver() == 2
+    assert Counter(r.path for r in receiver.received) == {"/wecom": 7, "/generic": 7}
+
+
 def test_several_processes_send_each_delivery_once(sessions, engine, receiver):
     chosen = targets(receiver, "/generic", "/wecom")
     _ingest(sessions, engine, *(chat(f"R-{n}", RED_LINE) for n in range(6)))
