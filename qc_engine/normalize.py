@@ -113,6 +113,9 @@ _WEDGED_RE = re.compile(
     f"|(?<=[{_JOIN_CLASS}])[{_SEP_CLASS}]+(?=[{_CJK_CLASS}])"
 )
 _EMOJI_HINT = re.compile(f"[\\[/{_EMOJI_CHARS}]")
+_SEPARATOR = re.compile(f"[{_SEP_CLASS}]")
+_PLUS_ONE = (1).__add__
+_SKIP = object()
 _CLAUSE_BREAK = re.compile(r"[,。!?;；…\n\r]")
 # Up to the last clause break (matched against the text before a position).
 _TO_LAST_BREAK = re.compile(r".*[,。!?;；…\n\r]", re.DOTALL)
@@ -172,6 +175,7 @@ class Normalizer:
         alternatives = ([f"(?:{trie_pattern(codes)})"] if codes else []) + [
             f"[{_EMOJI_CHARS}]\u200d?"]
         self._emoji_re = re.compile("|".join(alternatives))
+        self._emoji_codes: dict[str, tuple[str, str] | object] = {}
         self._evasion_re: re.Pattern[str] | None = None
         # Anything steps 4-5 could act on: a separator, or an evasion variant as a plain
         # substring (the evasion regex's look-arounds only ever reject such a substring).
@@ -200,7 +204,7 @@ class Normalizer:
         ):
             return NormalizedText(original, text, None, None, ())
         stripped, starts = self._strip(text, emoji or ())
-        ends = [s + 1 for s in starts]
+        ends = list(map(_PLUS_ONE, starts))
         if self._has_evasion(stripped):
             stripped, starts, ends = self._canonicalise(stripped, starts, ends)
         return NormalizedText(original, stripped, starts, ends, tuple(emoji or ()))
@@ -215,14 +219,26 @@ class Normalizer:
 
     def _find_emoji(self, original: str) -> list[EmojiHit]:
         hits = []
+        known = self._emoji_codes
         for match in self._emoji_re.finditer(original):
             code = match.group()
-            if code == "\ufe0f":
+            found = known.get(code)
+            if found is None:
+                found = self._emoji_code(code)
+                if len(known) < 100_000:
+                    known[code] = found
+            if found is _SKIP:
                 continue
-            key = code.rstrip("\u200d")
-            kind = self.emoticons.get(key) or self.emoticons.get(key.rstrip("\ufe0f"), "neutral")
-            hits.append(EmojiHit(match.start(), match.end(), key, kind))
+            hits.append(EmojiHit(match.start(), match.end(), *found))
         return hits
+
+    def _emoji_code(self, code: str) -> tuple[str, str] | object:
+        """The code and kind an emoji match stands for (_SKIP for a lone U+FE0F)."""
+        if code == "\ufe0f":
+            return _SKIP
+        key = code.rstrip("\u200d")
+        kind = self.emoticons.get(key) or self.emoticons.get(key.rstrip("\ufe0f"), "neutral")
+        return key, kind
 
     @staticmethod
     def _strip(text: str, emoji: Sequence[EmojiHit]) -> tuple[str, list[int]]:
@@ -232,20 +248,36 @@ class Normalizer:
         if emoji:
             # Emoji spans are in order and disjoint: mask each with spaces.
             parts = []
+            kept = []
             last = 0
             for hit in emoji:
-                parts.append(text[last:hit.start])
+                piece = text[last:hit.start]
+                parts.append(piece)
+                kept.append(piece)
                 parts.append(" " * (hit.end - hit.start))
                 cuts.append((hit.start, hit.end))
                 last = hit.end
-            parts.append(text[last:])
+            piece = text[last:]
+            parts.append(piece)
+            kept.append(piece)
+            rest = "".join(kept)
+            if _SEPARATOR.search(rest) is None:
+                # The only separators are the masked emoji: every wedged run lies inside
+                # the emoji spans, which are cut anyway.
+                starts: list[int] = []
+                last = 0
+                for cut_start, cut_end in cuts:
+                    starts.extend(range(last, cut_start))
+                    last = cut_end
+                starts.extend(range(last, len(text)))
+                return rest, starts
             masked = "".join(parts)
         else:
             masked = text
         cuts.extend(m.span() for m in _WEDGED_RE.finditer(masked))
         cuts.sort()
         pieces: list[str] = []
-        starts: list[int] = []
+        starts = []
         last = 0
         for cut_start, cut_end in cuts:
             if cut_start > last:
