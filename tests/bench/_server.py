@@ -146,41 +146,70 @@ def machine_busy_seconds() -> tuple[float, float]:
     return (total - idle) / CLOCK_TICKS, total / CLOCK_TICKS
 
 
-class MachineWatch:
-    """Over a measured interval: CPU used by the whole machine and by what we ran, so the
-    report can say how much other jobs took."""
+def _processes_naming(word: str) -> dict[int, float]:
+    """CPU seconds so far of every process whose command line contains `word` (PostgreSQL
+    titles each backend with its database name)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if word.encode() in command:
+            fields = _stat(int(entry))
+            if fields is not None:
+                found[int(entry)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return found
 
-    def __init__(self, *ours: int) -> None:
+
+class MachineWatch:
+    """Over a measured interval: CPU used by the whole machine and by what we ran (this
+    process, the process trees of `ours`, and the PostgreSQL backends of database
+    `database`), so the report can say how much other jobs took."""
+
+    def __init__(self, *ours: int, database: str | None = None) -> None:
         self.ours = ours
+        self.database = database
         self.start()
+
+    def _backends(self) -> dict[int, float]:
+        return _processes_naming(f" {self.database} ") if self.database else {}
 
     def start(self) -> None:
         self.wall = time.perf_counter()
         self.busy, self.total = machine_busy_seconds()
         self.own = sum(tree_cpu_seconds(pid) for pid in self.ours)
+        self.backends = self._backends()
         self.self_cpu = time.process_time()
 
     def stop(self, *, extra_own: float = 0.0) -> dict[str, float]:
         busy, _ = machine_busy_seconds()
         own = sum(tree_cpu_seconds(pid) for pid in self.ours) - self.own
         own += time.process_time() - self.self_cpu + extra_own
+        database = sum(cpu - self.backends.get(pid, 0.0)
+                       for pid, cpu in self._backends().items())
+        own += database
         wall = time.perf_counter() - self.wall
         cores = os.cpu_count() or 1
         machine = busy - self.busy
         others = max(0.0, machine - own)
         return {"wall": wall, "machine_cpu": machine, "own_cpu": own, "others_cpu": others,
-                "others_cores": others / wall if wall else 0.0, "cores": cores,
-                "load1": os.getloadavg()[0]}
+                "database_cpu": database, "others_cores": others / wall if wall else 0.0,
+                "cores": cores, "load1": os.getloadavg()[0]}
 
 
 def busy_line(watch: dict[str, float]) -> str:
     """One line saying whether other jobs used the machine during a measurement."""
     share = watch["others_cores"] / watch["cores"]
     state = "BUSY" if share > 0.10 else "quiet"
+    ours = f"{watch['own_cpu'] / watch['wall']:.2f} cores"
+    if watch.get("database_cpu"):
+        ours += f" (PostgreSQL backends {watch['database_cpu'] / watch['wall']:.2f})"
     return (f"machine: {state}: other processes used {watch['others_cores']:.2f} of "
-            f"{watch['cores']} cores ({share:.0%}) during the run; ours "
-            f"{watch['own_cpu'] / watch['wall']:.2f} cores; load average "
-            f"{watch['load1']:.2f}")
+            f"{watch['cores']} cores ({share:.0%}) during the run; ours {ours}; load "
+            f"average {watch['load1']:.2f}")
 
 
 def wait_for_quiet(max_seconds: float, *, share: float = 0.10, window: float = 2.0) -> str:

@@ -90,6 +90,10 @@ def postgres_database(admin_url: str) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _database_name(url: str) -> str | None:
+    return url.rsplit("/", 1)[1] if url.startswith("postgresql") else None
+
+
 def _batches(items: list[Any], size: int) -> list[list[Any]]:
     return [items[start:start + size] for start in range(0, len(items), size)]
 
@@ -120,7 +124,7 @@ def service_layer(url: str, mix: list[Transcript], warmup: list[Transcript], *,
         gc.collect()
         if wait_quiet > 0:
             print(wait_for_quiet(wait_quiet))
-        watch = MachineWatch()
+        watch = MachineWatch(database=_database_name(url))
         cpu = time.process_time()
         started = time.perf_counter()
         for chunk in chunks:
@@ -191,7 +195,7 @@ def http_ingest(url: str, mix: list[Transcript], warmup: list[Transcript], *, ba
         if wait_quiet > 0:
             print(wait_for_quiet(wait_quiet))
         server_cpu = server.cpu_seconds()
-        watch = MachineWatch(server.pid)
+        watch = MachineWatch(server.pid, database=_database_name(url))
         wall = post_all(server, bodies)
         machine = watch.stop()
         server_cpu = server.cpu_seconds() - server_cpu
