@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
     from qc_engine.resources import Resources
 
+_NONE: frozenset[str] = frozenset()
+
+
 class Chat:
     """Normalised texts, one phrase scan per chat, segmentation on demand.
 
@@ -40,40 +43,44 @@ class Chat:
     def __len__(self) -> int:
         return len(self.messages)
 
-    def _raw_hits(self, index: int, key: int) -> list[PhraseHit]:
-        """A lexicon's hits in one message before the entries' conditions."""
-        index_ = self.resources.phrase_index
-        if key in index_.private:
-            cached = self._private.get((key, index))
-            if cached is None:
-                cached = self._private[(key, index)] = index_.scan_private(
-                    key, self.norm[index].text)
-            return cached
+    def _scan(self) -> dict[int, dict[int, list[PhraseHit]]]:
         found = self._hits
         if found is None:
-            found = self._hits = index_.scan_texts([n.text for n in self.norm])
-        by_message = found.get(key)
-        return by_message.get(index) or [] if by_message is not None else []
+            found = self._hits = self.resources.phrase_index.scan_texts(
+                [n.text for n in self.norm], self.roles)
+        return found
+
+    def _raw_hits(self, index: int, key: int) -> list[PhraseHit]:
+        """A lexicon's hits in one message before the entries' conditions."""
+        phrases = self.resources.phrase_index
+        if self.roles[index] in phrases.covered.get(key, _NONE):
+            by_message = self._scan().get(key)
+            return by_message.get(index) or [] if by_message is not None else []
+        if key not in phrases.lexicons:
+            return []
+        # A word list kept out of the shared scan, or a role it was not declared for.
+        cached = self._private.get((key, index))
+        if cached is None:
+            cached = self._private[(key, index)] = phrases.scan_one(key, self.norm[index].text)
+        return cached
 
     def hit_indices(self, lexicon: Lexicon, roles: Collection[str] | None = None) -> list[int]:
         """The messages (of these roles), in order, where the lexicon may have hits: every
         message `phrase_hits` would give hits for is among them."""
         key = id(lexicon)
-        if key in self.resources.phrase_index.private:
-            indices = range(len(self.roles)) if roles is None else [
-                i for i, role in enumerate(self.roles) if role in roles]
-            return [i for i in indices if self._raw_hits(i, key)]
-        found = self._hits
-        if found is None:
-            found = self._hits = self.resources.phrase_index.scan_texts(
-                [n.text for n in self.norm])
-        by_message = found.get(key)
-        if by_message is None:
-            return []
-        if roles is None:
-            return list(by_message)
+        phrases = self.resources.phrase_index
+        covered = phrases.covered.get(key, _NONE)
         role_of = self.roles
-        return [i for i in by_message if role_of[i] in roles]
+        if roles is None:
+            roles = set(role_of)
+        if covered.issuperset(roles):
+            by_message = self._scan().get(key)
+            if by_message is None:
+                return []
+            return [i for i in by_message if role_of[i] in roles]
+        if key not in phrases.lexicons:
+            return []
+        return [i for i, role in enumerate(role_of) if role in roles and self._raw_hits(i, key)]
 
     def phrase_hits(self, index: int, lexicon: Lexicon) -> list[PhraseHit]:
         """Hits of one lexicon in one message whose conditions hold, in text order."""

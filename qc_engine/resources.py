@@ -1,6 +1,7 @@
 """What checkers load at checklist time: lexicons, the normaliser, regexes, the segmenter."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,9 @@ class Resources:
         self._lexicons: dict[Path, Lexicon] = {}
         self._inline: list[Lexicon] = []
         self._shared: set[int] = set()  # ids of lexicons some checker reads as shared
+        # For each lexicon (by id), the roles of the messages checkers read it on (None:
+        # any role).
+        self._roles: dict[int, frozenset[str] | None] = {}
         self.phrase_index = PhraseIndex(())
 
     def resolve(self, name: str) -> Path:
@@ -45,10 +49,14 @@ class Resources:
                 return candidate
         return self.base_dir / path
 
-    def lexicon(self, name: str, *, shared: bool = True) -> Lexicon:
+    def lexicon(self, name: str, *, shared: bool = True,
+                roles: Collection[str] | None = None) -> Lexicon:
         """A lexicon file. `shared=False` is for word lists with very common entries (亲,
         好, 您…) that a checker reads on a few messages: they stay out of the phrase scan
-        every message gets, unless another checker reads the same file as shared."""
+        every message gets, unless another checker reads the same file as shared. `roles`:
+        the roles of the messages the checker reads it on (None: any); messages of other
+        roles are not scanned for it unless another checker asks (reading it there anyway
+        gives the same hits, more slowly)."""
         path = self.resolve(name)
         found = self._lexicons.get(path)
         if found is None:
@@ -56,25 +64,36 @@ class Resources:
                 raise QCError("E202", f"lexicon file not found: {name} (looked in "
                               f"{self.base_dir} and {self.lexicon_dir})", file=str(path))
             found = self._lexicons[path] = load_lexicon(path, normalizer=self.normalizer)
-        if shared:
-            self._shared.add(id(found))
+        self._read(found, shared, roles)
         return found
 
-    def inline_lexicon(self, name: str, phrases: list[str], *, shared: bool = True) -> Lexicon:
+    def inline_lexicon(self, name: str, phrases: list[str], *, shared: bool = True,
+                       roles: Collection[str] | None = None) -> Lexicon:
         """A lexicon written inside a checklist item (keyword conditions, extra phrases)."""
         from qc_engine.lexicon import parse_lexicon_lines
 
         entries = parse_lexicon_lines(phrases, source=name, normalizer=self.normalizer)
         lexicon = Lexicon(name=name, path=name, entries=tuple(entries))
         self._inline.append(lexicon)
-        if shared:
-            self._shared.add(id(lexicon))
+        self._read(lexicon, shared, roles)
         return lexicon
+
+    def _read(self, lexicon: Lexicon, shared: bool, roles: Collection[str] | None) -> None:
+        key = id(lexicon)
+        if shared:
+            self._shared.add(key)
+        if roles is None:
+            self._roles[key] = None
+        elif key not in self._roles:
+            self._roles[key] = frozenset(roles)
+        elif self._roles[key] is not None:
+            self._roles[key] = self._roles[key] | frozenset(roles)  # type: ignore[operator]
 
     def freeze(self) -> None:
         every = [*self._lexicons.values(), *self._inline]
         self.phrase_index = PhraseIndex([x for x in every if id(x) in self._shared],
-                                        private=[x for x in every if id(x) not in self._shared])
+                                        private=[x for x in every if id(x) not in self._shared],
+                                        roles=dict(self._roles))
 
     def segmenter(self, text: str) -> Any:
         if self._segmenter is None:

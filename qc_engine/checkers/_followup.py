@@ -52,10 +52,10 @@ class ReplyReader:
     are kept on the chat, so checkers reading with the same lexicons share them."""
 
     def __init__(self, resources: Resources, *, extra_promises: list[str] | None = None) -> None:
-        self.promises: list[Lexicon] = [resources.lexicon(PROMISE_LEXICON)]
+        self.promises: list[Lexicon] = [resources.lexicon(PROMISE_LEXICON, roles=AGENT_ROLES)]
         if extra_promises:
-            self.promises.append(
-                resources.inline_lexicon("follow_up_promise.extra", extra_promises))
+            self.promises.append(resources.inline_lexicon(
+                "follow_up_promise.extra", extra_promises, roles=AGENT_ROLES))
         # A word list of very common words (亲, 您, 好): out of the shared phrase scan.
         self.filler = resources.lexicon(FILLER_LEXICON, shared=False)
         self.key = ("reply", *(id(lexicon) for lexicon in self.promises), id(self.filler))
@@ -74,13 +74,13 @@ class ReplyReader:
         return reply
 
     def promising(self, chat: Chat) -> set[int]:
-        """The messages that may hold a promise phrase (every message whose reading has a
-        `promise` is among them)."""
+        """The agent and bot messages that may hold a promise phrase (every message whose
+        reading has a `promise` is among them)."""
         found = chat.memo.get(self.key)
         if found is None:
             found = chat.memo[self.key] = set()
             for lexicon in self.promises:
-                found.update(chat.hit_indices(lexicon))
+                found.update(chat.hit_indices(lexicon, AGENT_ROLES))
         return found
 
     def _read(self, chat: Chat, index: int) -> Reply:

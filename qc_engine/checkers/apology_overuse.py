@@ -79,7 +79,7 @@ class ApologyOveruse(Checker):
 
     def __init__(self, params: ApologyOveruseParams, resources: Resources) -> None:
         super().__init__(params, resources)
-        self.lexicon = resources.lexicon(self.lexicon_file)
+        self.lexicon = resources.lexicon(self.lexicon_file, roles=("agent",))
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         limit = self.params.max_apologies

@@ -156,7 +156,7 @@ class CannedRepetition(Checker):
 
     def __init__(self, params: CannedRepetitionParams, resources: Resources) -> None:
         super().__init__(params, resources)
-        self.hold = resources.lexicon(self.hold_file)
+        self.hold = resources.lexicon(self.hold_file, roles=("agent",))
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         params = self.params

@@ -103,9 +103,9 @@ class Closing(Checker):
 
     def __init__(self, params: ClosingParams, resources: Resources) -> None:
         super().__init__(params, resources)
-        self.lexicon = resources.lexicon(self.lexicon_file)
-        self.open_end = resources.lexicon(self.open_end_file)
-        self.hold = resources.lexicon(self.hold_file)
+        self.lexicon = resources.lexicon(self.lexicon_file, roles=("agent",))
+        self.open_end = resources.lexicon(self.open_end_file, roles=("agent", "system"))
+        self.hold = resources.lexicon(self.hold_file, roles=("agent",))
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         if not self.params.required:

@@ -80,9 +80,11 @@ class EmojiMisuse(Checker):
 
     def __init__(self, params: EmojiMisuseParams, resources: Resources) -> None:  # type: ignore[override]
         super().__init__(params, resources)
-        self.upset = [resources.lexicon(UPSET_LEXICON)]
+        # Read on customer messages only.
+        self.upset = [resources.lexicon(UPSET_LEXICON, roles=("customer",))]
         if params.extra_upset:
-            self.upset.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra_upset))
+            self.upset.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra_upset,
+                                                       roles=("customer",)))
         self.limit = params.max_per_message
 
     def check(self, chat: Chat) -> Iterator[Hit]:

@@ -39,11 +39,11 @@ class PhraseChecker(Checker):
         super().__init__(params, resources)
         files = params.lexicons if params.lexicons is not None else list(self.lexicon_files)
         shared = self.shared_lexicons
-        self.lexicons = [resources.lexicon(name, shared=shared) for name in files]
+        self.inspect_roles = roles = frozenset(params.roles or self.roles)
+        self.lexicons = [resources.lexicon(name, shared=shared, roles=roles) for name in files]
         if params.extra:
             self.lexicons.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra,
-                                                          shared=shared))
-        self.inspect_roles = frozenset(params.roles or self.roles)
+                                                          shared=shared, roles=roles))
 
     def candidates(self, chat: Chat) -> list[int]:
         """The messages of the inspected roles where one of the lexicons may hit, in order."""

@@ -98,8 +98,11 @@ class ReviewInducement(PhraseChecker):
     ) -> None:
         super().__init__(params, resources)
         self.pair_window = params.pair_window
-        self.review_words = resources.lexicon(params.review_words) if self.pair_window else None
-        self.reward_words = resources.lexicon(params.reward_words) if self.pair_window else None
+        roles = self.inspect_roles
+        self.review_words = resources.lexicon(params.review_words, roles=roles) \
+            if self.pair_window else None
+        self.reward_words = resources.lexicon(params.reward_words, roles=roles) \
+            if self.pair_window else None
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         phrase_hits = {hit.message_index: hit for hit in super().check(chat)}
