@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -45,15 +46,15 @@ class _Reply:
     def __init__(self, text: str) -> None:
         self.text = text
         self.size = len(text)
-        self._bigrams: set[str] | None = None
+        self._bigrams: set[tuple[str, str]] | None = None
         self._numbers: list[str] | None = None
         self.members: list[int] = []
 
     @property
-    def bigrams(self) -> set[str]:
+    def bigrams(self) -> set[tuple[str, str]]:
+        """The character bigrams (as pairs: the same counts as 2-character strings)."""
         if self._bigrams is None:
-            text = self.text
-            self._bigrams = {text[k:k + 2] for k in range(len(text) - 1)}
+            self._bigrams = set(pairwise(self.text))
         return self._bigrams
 
     @property

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
@@ -136,6 +137,14 @@ class ComposedRule(Checker):
         self.when = compile_condition(params.when, normalizer=normalizer, where="when")
         self.then = (compile_condition(params.then, normalizer=normalizer, where="then")
                      if params.then is not None else None)
+        # Cheap tests of where `when` cannot hold: a message of another role (without a
+        # window, the condition holds only on its own role), and for a keyword condition
+        # with `any` words, a message holding none of them.
+        spec = self.when.spec
+        self._when_role = spec.role if spec.window is None else None
+        self._when_words = None
+        if self.when.kind == "keyword" and spec.window is None and self.when.words_any:
+            self._when_words = re.compile("|".join(map(re.escape, self.when.words_any)))
 
     def rule_name(self, item_id: str) -> str:
         return f"rule.{item_id}"
@@ -143,7 +152,13 @@ class ComposedRule(Checker):
     def check(self, chat: Chat) -> Iterator[Hit]:
         params = self.params
         assert isinstance(params, RuleParams)
+        role, words = self._when_role, self._when_words
+        roles, norms = chat.roles, chat.norm
         for index in range(len(chat)):
+            if role is not None and roles[index] != role:
+                continue
+            if words is not None and words.search(norms[index].text) is None:
+                continue
             anchor = self.when.evaluate(chat, index)
             if anchor is None:
                 continue
