@@ -29,6 +29,8 @@ _YES_NO = re.compile(
     r"行不行|好不好|对不对|在不在|请问|(?<![这那多要什怎么])么(?!么)"
 )
 _CLAUSE = re.compile(r"[^,.!?;:~。、…\s]+")
+_CLAUSE_BREAK = re.compile(r"[,.!?;:~。、…\s]")
+_TO_LAST_BREAK = re.compile(r".*[,.!?;:~。、…\s]", re.DOTALL)
 # Cheap gates: the characters a match of _WH / _YES_NO must begin with (look-behinds keep
 # the regex engine from skipping ahead by itself), and the last characters `_ending` knows.
 _WH_START = re.compile(r"[为作何干谁什啥怎咋多哪如还几]")
@@ -54,8 +56,11 @@ def find_question(norm: NormalizedText) -> tuple[tuple[int, int], bool] | None:
     text = norm.text
     if not text:
         return None
-    if _WH_START.search(text) is not None:
-        for match in _WH.finditer(text):
+    gate = _WH_START.search(text)
+    if gate is not None:
+        # No match starts before the gate's character (look-behinds still see the text
+        # before `pos`).
+        for match in _WH.finditer(text, gate.start()):
             start, end = _clause(text, match.start())
             if match.group() == "还是" and text[start:end].rstrip(_TRAIL).endswith(("吧", "了")):
                 continue  # 那还是算了吧, 还是先拍吧: advice, not a choice question
@@ -67,8 +72,9 @@ def find_question(norm: NormalizedText) -> tuple[tuple[int, int], bool] | None:
         ending = _ending(core)
         if ending is not None:
             return clause.span(), ending
-    if _YES_NO_START.search(text) is not None:
-        match = _YES_NO.search(text)
+    gate = _YES_NO_START.search(text)
+    if gate is not None:
+        match = _YES_NO.search(text, gate.start())
         if match is not None:
             return _clause(text, match.start()), False
     return None
@@ -99,10 +105,13 @@ def _ending(core: str) -> bool | None:
 
 
 def _clause(text: str, pos: int) -> tuple[int, int]:
-    for clause in _CLAUSE.finditer(text):
-        if clause.start() <= pos < clause.end():
-            return clause.span()
-    return (pos, pos + 1)
+    """The _CLAUSE run holding text[pos], or (pos, pos + 1) if it is a break."""
+    after = _CLAUSE_BREAK.search(text, pos)
+    end = after.start() if after is not None else len(text)
+    if end == pos:
+        return (pos, pos + 1)
+    before = _TO_LAST_BREAK.match(text, 0, pos)
+    return (before.end() if before is not None else 0, end)
 
 
 class UnansweredParams(Params):
