@@ -87,7 +87,8 @@ class Chat:
         hits = self._raw_hits(index, id(lexicon))
         if not hits:
             return []
-        return [h for h in hits if h.entry.accepts(self, index, h.start, h.end)]
+        return [h for h in hits
+                if not h.entry.conditional or h.entry.accepts(self, index, h.start, h.end)]
 
     def first_hit(self, index: int, lexicon: Lexicon) -> PhraseHit | None:
         hits = self.phrase_hits(index, lexicon)

@@ -63,10 +63,16 @@ class Entry:
     _prev: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     _not_prev: re.Pattern[str] | None = field(default=None, init=False, repr=False,
                                               compare=False)
+    conditional: bool = field(default=True, init=False, repr=False, compare=False)
+    """Whether the entry has a condition at all (else `accepts` is always true)."""
 
     def __post_init__(self) -> None:
         for name in ("exclude", "exclude_message", "prev", "not_prev"):
             object.__setattr__(self, f"_{name}", any_word(getattr(self, name)))
+        object.__setattr__(self, "conditional", bool(
+            self.exclude or self.exclude_message or self.prev or self.not_prev
+            or self.status is not None or self.not_status or self.channel is not None
+            or self.alone))
 
     def accepts(self, chat: Chat, index: int, start: int, end: int) -> bool:
         # Every condition must hold; the cheap ones are tested first.

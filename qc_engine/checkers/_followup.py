@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from qc_engine.lexicon import FILLERS, Lexicon, PhraseHit
+from qc_engine.normalize import trie_pattern
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
@@ -65,6 +66,16 @@ class ReplyReader:
         for entry in self.filler.entries:
             coverable.update(entry.phrase)
         self._uncoverable = re.compile(f"[^{re.escape(''.join(sorted(coverable)))}]")
+        # Conversely, a message (without a promise) that is filler phrases without
+        # conditions and FILLER_CHARS end to end says nothing. Atomic and possessive, so
+        # the test is linear: it may miss a tiling (then the exact reading decides), never
+        # find a false one. Phrases with a Latin letter or digit at an edge are left out
+        # (the scan matches them as whole tokens only: no "ok" in "okok").
+        plain = [entry.phrase for entry in self.filler.entries
+                 if not entry.conditional and not _latin_edge(entry.phrase)]
+        chars = re.escape("".join(sorted(FILLER_CHARS)))
+        self._all_filler = re.compile(
+            f"(?:(?>{trie_pattern(plain)})|[{chars}])*+" if plain else f"[{chars}]*+")
 
     def read(self, chat: Chat, index: int) -> Reply:
         key = (self.key, index)
@@ -89,8 +100,11 @@ class ReplyReader:
             promised = [chat.phrase_hits(index, lexicon) for lexicon in self.promises]
         else:
             promised = []
-        if not any(promised) and self._uncoverable.search(text):
-            return _SUBSTANTIVE
+        if not any(promised):
+            if self._uncoverable.search(text):
+                return _SUBSTANTIVE
+            if self._all_filler.fullmatch(text):
+                return _FILLER
         n = len(text)
         covered = bytearray(n)
         first: PhraseHit | None = None
@@ -112,6 +126,11 @@ class ReplyReader:
 
 
 _SUBSTANTIVE = Reply(substantive=True, promise=None, open_promise=None)
+_FILLER = Reply(substantive=False, promise=None, open_promise=None)
+
+
+def _latin_edge(phrase: str) -> bool:
+    return any(ch.isascii() and ch.isalnum() for ch in (phrase[0], phrase[-1]))
 
 
 def releases(chat: Chat, index: int) -> bool:
