@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
-from qc_engine.lexicon import Lexicon, PhraseHit
+from qc_engine.lexicon import Lexicon, PhraseHit, core_length
 from qc_engine.normalize import NormalizedText
 from qc_engine.transcript import Transcript
 
@@ -80,6 +80,13 @@ class Chat:
             return [i for i in by_message if role_of[i] in roles]
         if key not in phrases.lexicons:
             return []
+        limit = phrases.alone_limit(key)
+        if limit is not None:
+            # Only short messages can hold a phrase of a list of `alone` entries.
+            norm = self.norm
+            return [i for i, role in enumerate(role_of)
+                    if role in roles and core_length(norm[i].text) <= limit
+                    and self._raw_hits(i, key)]
         return [i for i, role in enumerate(role_of) if role in roles and self._raw_hits(i, key)]
 
     def phrase_hits(self, index: int, lexicon: Lexicon) -> list[PhraseHit]:

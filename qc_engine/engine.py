@@ -98,8 +98,12 @@ def inspect(
         timings["normalise"] = timings.get("normalise", 0.0) + now - started
     best: dict[tuple[str, int], Flag] = {}
     for item in checklist.items:
-        if not item.spec.enabled or not item.spec.when.matches(transcript):
+        spec = item.spec
+        if not spec.enabled:
             continue
+        when = spec.when
+        if (when.order_status or when.channel) and not when.matches(transcript):
+            continue  # (an empty scope matches every transcript)
         item_start = clock() if timings is not None else 0.0
         for hit in item.checker.check(chat):
             category = hit.category or item.category

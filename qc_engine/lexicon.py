@@ -225,7 +225,7 @@ def _is_word(ch: str) -> bool:
 _FILLER_CHARS = "".join(sorted(FILLERS))
 
 
-def _core_length(text: str) -> int:
+def core_length(text: str) -> int:
     """Length of a text from its first to its last character outside FILLERS: what an
     `alone` phrase must cover, so no `alone` phrase shorter than this can hold."""
     return len(text.strip(_FILLER_CHARS))
@@ -274,7 +274,7 @@ class _Automaton:
             return []
         core = -1
         if self.all_alone:
-            core = _core_length(text)
+            core = core_length(text)
             if core > self.longest:
                 return []
         found = []
@@ -288,7 +288,7 @@ class _Automaton:
             stop = end + 1
             if alone:
                 if core < 0:
-                    core = _core_length(text)
+                    core = core_length(text)
                 for key, entry in targets:
                     if core <= length or not entry.alone:
                         found.append((key, start, stop, entry))
@@ -377,6 +377,14 @@ class PhraseIndex:
                 else:
                     listed.append(PhraseHit(start, end, entry))
         return found
+
+    def alone_limit(self, key: int) -> int | None:
+        """For a lexicon of only `alone` entries, its longest phrase: a message whose core
+        (without FILLERS) is longer holds no hit of it. None for other lexicons."""
+        automaton = self._single.get(key)
+        if automaton is None:
+            automaton = self._single[key] = _Automaton([self.lexicons[key]])
+        return automaton.longest if automaton.all_alone else None
 
     def scan_one(self, key: int, text: str) -> list[PhraseHit]:
         """Hits of one lexicon in one text, in text order: for word lists kept out of the

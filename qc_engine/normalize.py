@@ -194,7 +194,8 @@ class Normalizer:
             self._evasion_re = re.compile("|".join(parts))
 
     def normalize(self, original: str) -> NormalizedText:
-        text = _translate(original)
+        # _translate, inlined: this runs for every message.
+        text = original.translate(CHAR_TABLE if _ASTRAL.search(original) else _BMP_TABLE)
         if _HAS_CN_NUMERAL.search(text):
             text = _NUMERAL_RUN.sub(_numerals, text)
         emoji = self._find_emoji(original) if _EMOJI_HINT.search(original) else None

@@ -4,6 +4,7 @@ auto-discovery."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 # Particles, punctuation and decoration that may close a sentence after its last real word.
 _TRAILING = frozenset("哦噢喔啊呀吧的了哈嗯恩额呃哟~,.!;:、…。 ")
 _CLAUSE_BREAKS = frozenset(",.!?;:。…\n")
+_LATIN = re.compile("[a-zA-Z]")
 # A clause that contains one of these words and ends in 呢 asks something ("想要什么呢").
 _QUESTION_WORDS = ("什么", "怎么", "哪", "多少", "几", "是否", "有没有", "是不是", "要不要",
                    "能不能", "可不可以", "会不会", "还是")
@@ -47,9 +49,14 @@ def _is_ascii_letter(ch: str) -> bool:
 def word_hits(chat: Chat, index: int, lexicon: Lexicon) -> list[PhraseHit]:
     """`chat.phrase_hits`, less Latin phrases found inside a longer Latin word ("hi" in
     "this", "sorry" in "sorryy" stays): CJK text has no word boundaries, Latin text has."""
+    hits = chat.phrase_hits(index, lexicon)
+    if not hits:
+        return hits
     text = chat.norm[index].text
+    if _LATIN.search(text) is None:
+        return hits  # no Latin letter: nothing to drop
     kept = []
-    for hit in chat.phrase_hits(index, lexicon):
+    for hit in hits:
         if _is_ascii_letter(text[hit.start]) and hit.start > 0 and _is_ascii_letter(
                 text[hit.start - 1]):
             continue

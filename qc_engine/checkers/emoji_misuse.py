@@ -92,13 +92,17 @@ class EmojiMisuse(Checker):
         roles = chat.roles
         if not any(norm[i].emoji for i, role in enumerate(roles) if role in AGENT_ROLES):
             return
+        # Customer messages with an upset phrase (or an emoji): only they can be upset.
+        worded: set[int] = set()
+        for lexicon in self.upset:
+            worded.update(chat.hit_indices(lexicon, ("customer",)))
         upset: str | None = None  # why the customer run being answered reads as upset
         in_run = False
         for index, role in enumerate(roles):
             if role == "customer":
                 if not in_run:
                     upset, in_run = None, True
-                if upset is None:
+                if upset is None and (index in worded or norm[index].emoji):
                     upset = self._upset(chat, index)
                 continue
             if role not in AGENT_ROLES:
