@@ -185,7 +185,17 @@ class UnansweredQuestion(Checker):
         # the run, so a nudge ("人呢") joins the question it repeats.
         open_questions: list[_Question] = []
         last_reply: int | None = None  # the last non-answer after an open question
-        for index, role in enumerate(chat.roles):
+        roles = chat.roles
+        # A substantive reply closes every open question: only what comes after the last
+        # one can be left open. (Before it, the run ends with no open question, and a
+        # last_reply from before it can never follow a later question.)
+        begin = 0
+        for index in range(len(roles) - 1, -1, -1):
+            if roles[index] in AGENT_ROLES and self.reader.read(chat, index).substantive:
+                begin = index + 1
+                break
+        for index in range(begin, len(roles)):
+            role = roles[index]
             if role == "customer":
                 norm = chat.norm[index]
                 if open_questions and releases(chat, index):
