@@ -90,10 +90,13 @@ class BrokenPromise(Checker):
         if not promising:
             return  # no promise anywhere, none to break
         messages = chat.messages
+        roles = chat.roles
         open_at: int | None = None  # the first promise of the chain still open
         open_span: tuple[int, int] | None = None
         filler_after: int | None = None  # the last filler reply since it
-        for index, role in enumerate(chat.roles):
+        # Nothing happens before the first message that may hold a promise.
+        for index in range(min(promising), len(roles)):
+            role = roles[index]
             if role == "customer":
                 if open_at is not None and releases(chat, index):
                     open_at = filler_after = None
