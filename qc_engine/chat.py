@@ -1,6 +1,8 @@
 """A transcript being inspected: what every checker reads, computed once and shared."""
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,7 @@ class Chat:
     """
 
     __slots__ = ("transcript", "messages", "roles", "norm", "resources", "memo", "_hits",
-                 "_private", "_docs")
+                 "_private", "_docs", "_joined")
 
     def __init__(self, transcript: Transcript, resources: Resources) -> None:
         self.transcript = transcript
@@ -39,6 +41,7 @@ class Chat:
         self._hits: dict[int, dict[int, list[PhraseHit]]] | None = None
         self._private: dict[tuple[int, int], list[PhraseHit]] = {}
         self._docs: dict[int, Doc] = {}
+        self._joined: dict[frozenset[str], tuple[str, list[int], list[int]]] = {}
 
     def __len__(self) -> int:
         return len(self.messages)
@@ -88,6 +91,35 @@ class Chat:
                     if role in roles and core_length(norm[i].text) <= limit
                     and self._raw_hits(i, key)]
         return [i for i, role in enumerate(role_of) if role in roles and self._raw_hits(i, key)]
+
+    def matching(self, pattern: re.Pattern[str], roles: Collection[str]) -> list[int]:
+        """The messages of these roles, in order, whose normalised text `pattern.search`
+        finds something in: one search per matching message over their texts joined by
+        NUL, instead of one per message. The pattern must not match NUL or look around
+        (literals and character classes are fine)."""
+        key = frozenset(roles)
+        joined = self._joined.get(key)
+        if joined is None:
+            indices = [i for i, role in enumerate(self.roles) if role in key]
+            texts = [self.norm[i].text for i in indices]
+            starts = []
+            position = 0
+            for text in texts:
+                starts.append(position)
+                position += len(text) + 1
+            joined = self._joined[key] = ("\x00".join(texts), starts, indices)
+        text, starts, indices = joined
+        found = []
+        count = len(indices)
+        search = pattern.search
+        match = search(text)
+        while match is not None:
+            k = bisect_right(starts, match.start()) - 1
+            found.append(indices[k])
+            if k + 1 >= count:
+                break
+            match = search(text, starts[k + 1])
+        return found
 
     def phrase_hits(self, index: int, lexicon: Lexicon) -> list[PhraseHit]:
         """Hits of one lexicon in one message whose conditions hold, in text order."""

@@ -218,7 +218,7 @@ class CannedRepetition(Checker):
         numbers: list[str] | None = None
         for group in groups:
             other = group.size
-            if 2 * (size if size < other else other) < best_score * (size + other):
+            if 2 * min(size, other) < best_score * (size + other):
                 continue
             if numbers is None:
                 numbers = reply.numbers

@@ -55,22 +55,28 @@ class TokenPatternChecker(Checker):
         self.triggers = tuple(resources.normalizer.normalize_phrase(t) or t
                               for t in (params.triggers or self.default_triggers))
         self.required = [_required_words(pattern) for pattern in patterns]
-        # Any trigger as a substring, in one search.
+        # Each required token as one regex (any of its words), shared between patterns.
+        compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
+        self._required = [[compiled.setdefault(words, re.compile(
+            "|".join(map(re.escape, words)))) for words in required]
+            for required in self.required]
+        # Any trigger as a substring, in one search (over the messages joined by NUL, so
+        # no trigger may hold NUL: such triggers are tested message by message).
         self._trigger = re.compile("|".join(map(re.escape, self.triggers))) \
-            if self.triggers else None
+            if self.triggers and not any("\x00" in t for t in self.triggers) else None
+        self._nul_triggers = bool(self.triggers) and self._trigger is None
         self.roles = frozenset(params.roles)
         self.evidence_text = params.evidence or self.default_evidence
 
     def check(self, chat: Chat) -> Iterator[Hit]:
-        trigger = self._trigger
-        roles = self.roles
         norms = chat.norm
-        for index, role in enumerate(chat.roles):
-            if role not in roles:
-                continue
+        if self._trigger is not None:
+            candidates = chat.matching(self._trigger, self.roles)
+        else:
+            candidates = [i for i, role in enumerate(chat.roles) if role in self.roles and (
+                not self._nul_triggers or any(t in norms[i].text for t in self.triggers))]
+        for index in candidates:
             norm = norms[index]
-            if trigger is not None and trigger.search(norm.text) is None:
-                continue
             if not self._possible(norm.text):
                 continue
             doc = chat.doc(index)
@@ -84,12 +90,20 @@ class TokenPatternChecker(Checker):
             lead = f"{self.evidence_text}：" if self.evidence_text else ""
             yield Hit(index, span, f"{lead}「{quote}」(分词: {words})")
 
-
     def _possible(self, text: str) -> bool:
         """Whether some pattern can match: each of its required tokens' words occurs in
         the text (a token's text is a piece of the message), so segmenting can be skipped."""
-        return any(all(any(word in text for word in words) for words in required)
-                   for required in self.required)
+        found: dict[re.Pattern[str], bool] = {}
+        for required in self._required:
+            for words in required:
+                present = found.get(words)
+                if present is None:
+                    present = found[words] = words.search(text) is not None
+                if not present:
+                    break
+            else:
+                return True
+        return False
 
 
 def _required_words(pattern: list[dict[str, Any]]) -> list[tuple[str, ...]]:
