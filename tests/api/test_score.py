@@ -104,7 +104,9 @@ def test_invalid_transcript_names_the_field(qc):
 
 def test_counted_in_the_metrics(qc):
     qc.score(chat("S-8", RED_LINE))
-    metrics = qc.client.get("/metrics")
+    assert qc.client.get("/metrics").status_code == 401
+    assert qc.client.get("/metrics", headers=qc.auth("specialist")).status_code == 403
+    metrics = qc.client.get("/metrics", headers=qc.auth("service"))
     assert metrics.status_code == 200
     assert 'qc_transcripts_inspected_total{endpoint="score"}' in metrics.text
     assert 'qc_flags_total{category="off_platform"}' in metrics.text

@@ -131,9 +131,10 @@ def parse_wrk(output: str) -> dict[str, Any]:
     return out
 
 
-def histogram(base: str, route: str) -> dict[float, float]:
+def histogram(base: str, route: str, key: str) -> dict[float, float]:
     """Cumulative bucket counts of `qc_http_request_seconds` for one route, from /metrics."""
-    text = httpx.get(f"{base}/metrics", timeout=30).text
+    text = httpx.get(f"{base}/metrics", timeout=30,
+                     headers={"Authorization": f"Bearer {key}"}).text
     counts: dict[float, float] = {}
     for line in text.splitlines():
         match = _BUCKET.match(line)
@@ -243,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                     connections=args.connections, duration=args.warmup, latency=False)
             if args.wait_quiet > 0:
                 print(wait_for_quiet(args.wait_quiet))
-            before = histogram(server.base, ROUTE)
+            before = histogram(server.base, ROUTE, key)
             server_cpu = server.cpu_seconds()
             watch = MachineWatch(server.pid)
             output, wrk_cpu = run_wrk(wrk, server.base, script, threads=args.threads,
@@ -251,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                                       latency=True)
             machine = watch.stop(extra_own=wrk_cpu)
             server_cpu = server.cpu_seconds() - server_cpu
-            after = histogram(server.base, ROUTE)
+            after = histogram(server.base, ROUTE, key)
         finally:
             server.stop()
         log = (workdir / "serve.log").read_text(errors="replace")
