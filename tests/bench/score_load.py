@@ -133,8 +133,11 @@ def parse_wrk(output: str) -> dict[str, Any]:
 
 def histogram(base: str, route: str, key: str) -> dict[float, float]:
     """Cumulative bucket counts of `qc_http_request_seconds` for one route, from /metrics."""
-    text = httpx.get(f"{base}/metrics", timeout=30,
-                     headers={"Authorization": f"Bearer {key}"}).text
+    answer = httpx.get(f"{base}/metrics", timeout=30,
+                       headers={"Authorization": f"Bearer {key}"})
+    if answer.status_code != 200:
+        raise RuntimeError(f"/metrics answered {answer.status_code}: {answer.text[:300]}")
+    text = answer.text
     counts: dict[float, float] = {}
     for line in text.splitlines():
         match = _BUCKET.match(line)
