@@ -101,13 +101,20 @@ def _message_rows(transcript: Transcript) -> list[StoredMessage]:
                           extra=m.extra) for i, m in enumerate(transcript.messages)]
 
 
-def _flag_row(flag: Flag, transcript: Transcript) -> StoredFlag:
+def _flag_values(flag: Flag, transcript: Transcript) -> dict[str, Any]:
+    """A flag as the columns of its stored row (both the bulk and the ORM path use it)."""
     span = flag.span or (None, None)
-    return StoredFlag(
-        fingerprint=fingerprint(flag, transcript.messages[flag.message_index].text),
-        category=flag.category, message_index=flag.message_index, span_start=span[0],
-        span_end=span[1], evidence=flag.evidence, severity=flag.severity, points=flag.points,
-        source=flag.source, rule=flag.rule, confidence=flag.confidence, counts=True)
+    return {
+        "transcript_id": transcript.id,
+        "fingerprint": fingerprint(flag, transcript.messages[flag.message_index].text),
+        "category": flag.category, "message_index": flag.message_index,
+        "span_start": span[0], "span_end": span[1], "evidence": flag.evidence,
+        "severity": flag.severity, "points": flag.points, "source": flag.source,
+        "rule": flag.rule, "confidence": flag.confidence, "counts": True}
+
+
+def _flag_row(flag: Flag, transcript: Transcript) -> StoredFlag:
+    return StoredFlag(**_flag_values(flag, transcript))
 
 
 def _work_item(row: StoredTranscript, flag: StoredFlag | None, *, now: datetime) -> WorkItem:
@@ -304,14 +311,7 @@ def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checkli
              "ts": m.ts, "text": m.text, "extra": m.extra}
             for i, m in enumerate(transcript.messages))
         for flag in result.flags:
-            span = flag.span or (None, None)
-            flag_rows.append({
-                "transcript_id": transcript.id,
-                "fingerprint": fingerprint(flag, transcript.messages[flag.message_index].text),
-                "category": flag.category, "message_index": flag.message_index,
-                "span_start": span[0], "span_end": span[1], "evidence": flag.evidence,
-                "severity": flag.severity, "points": flag.points, "source": flag.source,
-                "rule": flag.rule, "confidence": flag.confidence, "counts": True})
+            flag_rows.append(_flag_values(flag, transcript))
             flag_owner.append((position, flag))
     # Core inserts on the session's connection, bypassing the unit of work.
     connection = session.connection()

@@ -90,6 +90,16 @@ def _flush(session: Session, item: WorkItem) -> WorkItem:
     return item
 
 
+def _count_flag(session: Session, item: WorkItem, *, counts: bool) -> None:
+    """Whether the item's flag still costs the chat its points; the chat is rescored."""
+    if item.flag is None:
+        return
+    item.flag.counts = counts
+    transcript = session.get(StoredTranscript, item.transcript_id)
+    assert transcript is not None
+    rescore(transcript)
+
+
 def _reviewable(session: Session, item: WorkItem, principal: Principal, now: datetime) -> None:
     """A reviewer may decide an open item, or one they hold; not one someone else holds."""
     holder = _holder(item, now)
@@ -170,11 +180,7 @@ def _decide(session: Session, *, principal: Principal, item_id: int, version: in
     _set_reviewer(session, item, principal.user_id)
     item.decided_at, item.note = now, note
     item.claim_expires_at = None
-    if item.flag is not None:
-        item.flag.counts = to == "confirmed"
-        transcript = session.get(StoredTranscript, item.transcript_id)
-        assert transcript is not None
-        rescore(transcript)
+    _count_flag(session, item, counts=to == "confirmed")
     return _flush(session, item)
 
 
@@ -259,11 +265,7 @@ def decide_appeal(session: Session, *, principal: Principal, item_id: int, versi
         open_appeal.decided_at, open_appeal.decision_note = now, note
     _transition(session, item, principal=principal, action="decide_appeal", to=decision,
                 note=note, now=now)
-    if item.flag is not None:
-        item.flag.counts = decision == "upheld"
-        transcript = session.get(StoredTranscript, item.transcript_id)
-        assert transcript is not None
-        rescore(transcript)
+    _count_flag(session, item, counts=decision == "upheld")
     return _flush(session, item)
 
 
