@@ -80,6 +80,9 @@ def render_table(result: Result, transcript: Transcript) -> str:
     return "\n".join(lines)
 
 
+SCORE_BATCH = 64
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     try:
         engine = _engine(args)
@@ -89,24 +92,37 @@ def cmd_score(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr)
     out = sys.stdout
     failed = 0
-    for item in _iter_inputs(args.paths, args.agent or []):
-        if item.error is not None:
-            failed += 1
-            progress.tick(failed=True)
-            _report_error(item.error, sys.stderr)
-            continue
-        assert item.transcript is not None
-        try:
-            result = engine.score(item.transcript, checklist=args.checklist)
-        except QCError as exc:
-            progress.close()
-            _report_error(exc, sys.stderr)
-            return EXIT_ERROR
-        progress.tick()
-        if args.format == "table":
-            out.write(render_table(result, item.transcript) + "\n\n")
-        else:
-            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+    # Transcripts are scored in batches (the trained classifiers run once per batch); from
+    # stdin one at a time, so that a pipe gets each result as soon as its line is read.
+    size = 1 if "-" in args.paths else SCORE_BATCH
+    batch: list[Transcript] = []
+
+    def flush() -> None:
+        results = engine.score_batch(batch, checklist=args.checklist)
+        for transcript, result in zip(batch, results, strict=True):
+            progress.tick()
+            if args.format == "table":
+                out.write(render_table(result, transcript) + "\n\n")
+            else:
+                out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        batch.clear()
+
+    try:
+        for item in _iter_inputs(args.paths, args.agent or []):
+            if item.error is not None:
+                failed += 1
+                progress.tick(failed=True)
+                _report_error(item.error, sys.stderr)
+                continue
+            assert item.transcript is not None
+            batch.append(item.transcript)
+            if len(batch) >= size:
+                flush()
+        flush()
+    except QCError as exc:
+        progress.close()
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
     progress.close()
     if failed:
         sys.stderr.write(f"{failed} transcript(s) rejected, {progress.count - failed} scored\n")

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qc_engine.chat import Chat
-from qc_engine.checklist import Checklist, load_checklist
+from qc_engine.checklist import Checklist, Item, load_checklist
 from qc_engine.errors import QCError
 from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.result import Flag, Result, score_flags
@@ -50,6 +50,19 @@ class Engine:
                       for path in sorted(folder.glob("*.yaml"))]
         return cls(checklists, normalizer=normalizer)
 
+    def with_models(self, on: bool) -> Engine:
+        """The same checklists with their trained-classifier items (checker source
+        "model") switched on or off, the rest as configured (for measuring one without the
+        other)."""
+        from dataclasses import replace
+
+        checklists = []
+        for checklist in self.checklists.values():
+            items = [replace(item, spec=item.spec.model_copy(update={"enabled": on}))
+                     if item.checker.source == "model" else item for item in checklist.items]
+            checklists.append(replace(checklist, items=items))
+        return Engine(checklists, normalizer=self.normalizer)
+
     def select(self, transcript: Transcript, name: str | None = None) -> Checklist:
         """The named checklist, else the most specific one whose scope matches, else
         `default`."""
@@ -85,6 +98,21 @@ class Engine:
             transcript, checklist)
         return inspect(transcript, chosen, timings=timings)
 
+    def score_batch(
+        self,
+        transcripts: Sequence[Transcript],
+        *,
+        checklist: str | Checklist | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> list[Result]:
+        """Score many transcripts: the same results as `score` on each, with the work that
+        pays per call rather than per message (the trained classifiers) done once for the
+        whole batch. Keep batches to a few hundred transcripts: their chats are held in
+        memory together."""
+        chosen = [checklist if isinstance(checklist, Checklist) else self.select(t, checklist)
+                  for t in transcripts]
+        return inspect_batch(transcripts, chosen, timings=timings)
+
 
 def inspect(
     transcript: Transcript, checklist: Checklist, *, timings: dict[str, float] | None = None
@@ -94,8 +122,45 @@ def inspect(
     started = clock() if timings is not None else 0.0
     chat = Chat(transcript, checklist.resources)
     if timings is not None:
-        now = clock()
-        timings["normalise"] = timings.get("normalise", 0.0) + now - started
+        timings["normalise"] = timings.get("normalise", 0.0) + clock() - started
+    return _run(chat, checklist, timings)
+
+
+def inspect_batch(
+    transcripts: Sequence[Transcript], checklists: Sequence[Checklist], *,
+    timings: dict[str, float] | None = None,
+) -> list[Result]:
+    """`inspect` of each transcript with its checklist; the items whose checker works on a
+    batch (`prepare`) first see all the chats of their checklist at once."""
+    clock = time.perf_counter
+    started = clock() if timings is not None else 0.0
+    chats = [Chat(t, c.resources) for t, c in zip(transcripts, checklists, strict=True)]
+    if timings is not None:
+        timings["normalise"] = timings.get("normalise", 0.0) + clock() - started
+    groups: dict[int, tuple[Checklist, list[Chat]]] = {}
+    for chat, checklist in zip(chats, checklists, strict=True):
+        groups.setdefault(id(checklist), (checklist, []))[1].append(chat)
+    for checklist, members in groups.values():
+        for item in checklist.items:
+            if item.checker.batched and item.spec.enabled:
+                item_start = clock() if timings is not None else 0.0
+                item.checker.prepare([c for c in members if _applies(item, c.transcript)])
+                if timings is not None:
+                    timings[item.spec.id] = (timings.get(item.spec.id, 0.0) + clock()
+                                             - item_start)
+    return [_run(chat, checklist, timings)
+            for chat, checklist in zip(chats, checklists, strict=True)]
+
+
+def _applies(item: Item, transcript: Transcript) -> bool:
+    when = item.spec.when
+    # (an empty scope matches every transcript)
+    return not (when.order_status or when.channel) or when.matches(transcript)
+
+
+def _run(chat: Chat, checklist: Checklist, timings: dict[str, float] | None) -> Result:
+    clock = time.perf_counter
+    transcript = chat.transcript
     best: dict[tuple[str, int], Flag] = {}
     for item in checklist.items:
         spec = item.spec
@@ -103,7 +168,7 @@ def inspect(
             continue
         when = spec.when
         if (when.order_status or when.channel) and not when.matches(transcript):
-            continue  # (an empty scope matches every transcript)
+            continue  # (as _applies, inlined: this runs for every item of every chat)
         item_start = clock() if timings is not None else 0.0
         for hit in item.checker.check(chat):
             category = hit.category or item.category

@@ -11,6 +11,7 @@ from qc_engine.taxonomy import CATEGORIES
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
+    from qc_engine.normalize import NormalizedText
     from qc_engine.resources import Resources
 
 Problem = Literal["shirking", "impatient", "rude", "perfunctory", "risky_promise"]
@@ -82,20 +83,36 @@ class AgentSpeechModel(Checker):
         self.columns = [(self.model.classes.index(name), name) for name in params.categories]
         self.roles = frozenset(params.roles)
 
+    batched = True
+
+    def _messages(self, chat: Chat) -> list[tuple[int, NormalizedText, NormalizedText | None]]:
+        """The messages it reads, each with the customer message before it."""
+        norm = chat.norm
+        out = []
+        for index, role in enumerate(chat.roles):
+            if role in self.roles:
+                before = chat.previous_index(index, "customer")
+                out.append((index, norm[index], norm[before] if before is not None else None))
+        return out
+
+    def prepare(self, chats: list[Chat]) -> None:
+        from qc_engine.ml.features import agent_proba
+
+        read = [self._messages(chat) for chat in chats]
+        prediction = agent_proba(self.model, [(m, c) for rows in read for _, m, c in rows])
+        start = 0
+        for chat, rows in zip(chats, read, strict=True):
+            chat.memo[self] = (prediction, start, [index for index, _, _ in rows])
+            start += len(rows)
+
     def check(self, chat: Chat) -> Iterator[Hit]:
-        from qc_engine.ml.features import agent_features
         from qc_engine.ml.runtime import evidence_span
 
-        indices = [i for i, role in enumerate(chat.roles) if role in self.roles]
-        if not indices:
-            return
-        batch = []
-        for index in indices:
-            before = chat.previous_index(index, "customer")
-            batch.append(agent_features(chat.norm[index],
-                                        chat.norm[before] if before is not None else None))
-        probabilities = self.model.predict_proba(batch)
-        for row, index, features in zip(probabilities, indices, batch, strict=True):
+        if self not in chat.memo:
+            self.prepare([chat])
+        prediction, start, indices = chat.memo.pop(self)
+        probabilities = prediction.proba[start:start + len(indices)]
+        for position, (index, row) in enumerate(zip(indices, probabilities, strict=True)):
             best, best_p = None, 0.0
             for column, name in self.columns:
                 p = float(row[column])
@@ -103,7 +120,7 @@ class AgentSpeechModel(Checker):
                     best, best_p = name, p
             if best is None:
                 continue
-            reasons = [c.feature[2:] for c in self.model.explain(features, best, top=5)
+            reasons = [c.feature[2:] for c in prediction.explain(start + position, best, top=5)
                        if c.feature.startswith("t:")]
             span = evidence_span(chat, index, reasons)
             words = "「" + "」「".join(reasons[:3]) + "」" if reasons else "整体语气"

@@ -7,7 +7,10 @@
 - `must_flag` and `must_pass`: examples the test suite runs, as linters test their rules;
 - `check(chat)`: yields `Hit`s. The pipeline turns hits into flags with the checklist
   item's category, severity and points, so built-in checkers and composed YAML rules
-  produce the same kind of flag.
+  produce the same kind of flag;
+- optionally `prepare(chats)`: work done for a whole batch of chats at once before `check`
+  runs on each of them (the trained classifiers score every message of a batch in one
+  pass); `check` must give the same hits whether or not `prepare` ran.
 """
 from __future__ import annotations
 
@@ -73,6 +76,13 @@ class Checker:
 
     def check(self, chat: Chat) -> Iterator[Hit]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    # Set by checkers that define `prepare`: the engine calls it only for those.
+    batched: ClassVar[bool] = False
+
+    def prepare(self, chats: list[Chat]) -> None:
+        """Do for many chats at once what `check` would do for each (results kept in
+        `chat.memo`). Called by `Engine.score_batch` before `check`."""
 
     def rule_name(self, item_id: str) -> str:
         """The `rule` its flags carry. Generic checkers (composed rules, token patterns)

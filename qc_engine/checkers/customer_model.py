@@ -72,26 +72,38 @@ class CustomerModel(Checker):
                              if params.complaint_threshold is not None
                              else float(self.complaint.meta.get("threshold", 0.5)))
 
+    batched = True
+
+    def prepare(self, chats: list[Chat]) -> None:
+        from qc_engine.ml.features import customer_proba
+
+        read = [[i for i, role in enumerate(chat.roles) if role == "customer"] for chat in chats]
+        messages = [chat.norm[i] for chat, rows in zip(chats, read, strict=True) for i in rows]
+        negative = customer_proba(self.emotion, messages)
+        complaint = customer_proba(self.complaint, messages)
+        start = 0
+        for chat, rows in zip(chats, read, strict=True):
+            chat.memo[self] = (negative, complaint, start, rows)
+            start += len(rows)
+
     def check(self, chat: Chat) -> Iterator[Hit]:
-        from qc_engine.ml.features import customer_features
         from qc_engine.ml.runtime import evidence_span
 
-        indices = [i for i, role in enumerate(chat.roles) if role == "customer"]
-        if not indices:
-            return
-        batch = [customer_features(chat.norm[i]) for i in indices]
-        negative = self.emotion.predict_proba(batch)[:, 1]
-        complaint = self.complaint.predict_proba(batch)[:, 1]
-        for row, index in enumerate(indices):
-            for model, p, at, category, name in (
-                (self.complaint, complaint[row], self.complaint_at, "complaint_risk", "投诉风险"),
-                (self.emotion, negative[row], self.negative_at, "customer_negative", "负面情绪"),
+        if self not in chat.memo:
+            self.prepare([chat])
+        negative, complaint, start, rows = chat.memo.pop(self)
+        for row, index in enumerate(rows, start=start):
+            for prediction, at, category, name in (
+                (complaint, self.complaint_at, "complaint_risk", "投诉风险"),
+                (negative, self.negative_at, "customer_negative", "负面情绪"),
             ):
+                p = float(prediction.proba[row, 1])
                 if p < at:
                     continue
-                reasons = [c.feature for c in model.explain(batch[row], model.classes[1], top=5)
+                classes = prediction.model.classes
+                reasons = [c.feature for c in prediction.explain(row, classes[1], top=5)
                            if not c.feature.startswith("e:")]
                 words = "「" + "」「".join(reasons[:3]) + "」" if reasons else "整体语气"
                 yield Hit(index, evidence_span(chat, index, reasons),
                           f"模型判定买家{name} (概率 {p:.2f})，依据：{words}",
-                          confidence=float(p), category=category)
+                          confidence=p, category=category)

@@ -22,6 +22,140 @@ from qc_engine.errors import QCError
 FORMAT = "qc-linear-text/1"
 
 
+@dataclass(frozen=True)
+class GramFamily:
+    """The character n-grams of one text of an item, `low` to `high` characters long, each
+    a feature named `prefix` + the n-gram (e.g. "t:" for the message, "c:" for its
+    context)."""
+
+    prefix: str
+    low: int
+    high: int
+
+    def features(self, text: str, out: list[str]) -> None:
+        """Append this family's features of `text` to `out` (what `GramTable.find` finds,
+        one by one: the reference, used for training)."""
+        prefix, n = self.prefix, len(text)
+        for size in range(self.low, self.high + 1):
+            for start in range(0, n - size + 1):
+                out.append(prefix + text[start:start + size])
+
+
+class GramTable:
+    """One family's n-grams of a model's vocabulary, for finding them in many texts at once
+    in numpy instead of one dictionary lookup per n-gram in Python.
+
+    Every character of the family's vocabulary n-grams gets a small id (1..K; any other
+    character 0), so an n-gram of at most `high` characters packs into one 64-bit key
+    (`bits` per character) and the vocabulary becomes a sorted key array. The texts of a
+    batch are joined by NUL (id 0), turned into an id array, and every position's n-gram
+    keys are built with shifts; an n-gram holding a 0 (a text boundary, or a character
+    the vocabulary never saw) cannot be a feature and is dropped; the rest are looked up
+    with one binary search.
+    """
+
+    def __init__(self, vocabulary: list[str], family: GramFamily) -> None:
+        self.family = family
+        width = len(family.prefix)
+        grams = [(i, v[width:]) for i, v in enumerate(vocabulary)
+                 if v.startswith(family.prefix)
+                 and family.low <= len(v) - width <= family.high and "\x00" not in v]
+        chars = sorted({ch for _, gram in grams for ch in gram})
+        self.bits = max(1, len(chars).bit_length())
+        # Too many distinct characters to pack: fall back to Python lookups (still right).
+        self.packed = self.bits * family.high <= 64
+        self.index = {gram: i for i, gram in grams}
+        char_id = {ch: k for k, ch in enumerate(chars, start=1)}
+        self.ids = np.zeros(0x110000, dtype=np.uint16 if len(chars) < 0xFFFF else np.uint32)
+        for ch, k in char_id.items():
+            self.ids[ord(ch)] = k
+        keys = np.array([self._key(gram, char_id) for _, gram in grams], dtype=np.uint64) \
+            if self.packed else np.zeros(len(grams), dtype=np.uint64)
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.columns = np.array([i for i, _ in grams], dtype=np.int64)[order]
+
+    def _key(self, gram: str, char_id: dict[str, int]) -> int:
+        key = 0
+        for ch in gram:
+            key = (key << self.bits) | char_id[ch]
+        return key << (self.bits * (self.family.high - len(gram)))
+
+    def find(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every vocabulary n-gram occurrence in the texts (row = the
+        text's position in the list)."""
+        if not texts or not self.index:
+            return _EMPTY, _EMPTY
+        if not self.packed:
+            return self._find_slowly(texts)
+        joined = "\x00".join(texts)
+        length = len(joined)
+        low, high, bits = self.family.low, self.family.high, self.bits
+        # The ids, then high-1 zeros: every position has an n-gram of every size (one
+        # running past the end holds a 0 and is dropped like one crossing a boundary).
+        ids = np.zeros(length + high - 1, dtype=np.uint64)
+        ids[:length] = self.ids[np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)]
+        # keys[s - 1, i]: the n-gram of s characters at i, left-aligned in `high` digits.
+        keys = np.empty((high, length), dtype=np.uint64)
+        last = np.empty((high, length), dtype=np.uint64)
+        np.left_shift(ids[:length], np.uint64(bits * (high - 1)), out=keys[0])
+        last[0] = ids[:length]
+        for size in range(2, high + 1):
+            last[size - 1] = ids[size - 1:size - 1 + length]
+            np.bitwise_or(keys[size - 2], last[size - 1] << np.uint64(bits * (high - size)),
+                          out=keys[size - 1])
+        # A key whose last character is 0 would equal a shorter n-gram's key (or hold a
+        # text boundary or an unseen character): not a feature. A 0 inside a key makes a
+        # pattern no vocabulary key has (all their digits are non-zero, then zeros).
+        keys, last = keys[low - 1:].ravel(), last[low - 1:].ravel()
+        where = np.flatnonzero(last)
+        wanted = keys[where]
+        at = np.searchsorted(self.keys, wanted)
+        np.minimum(at, len(self.keys) - 1, out=at)
+        hit = self.keys[at] == wanted
+        where = where[hit] % length
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        row_at = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)
+        return row_at[where], self.columns[at[hit]]
+
+    def _find_slowly(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        low, high, lookup = self.family.low, self.family.high, self.index.get
+        rows, cols = [], []
+        for row, text in enumerate(texts):
+            for size in range(low, high + 1):
+                for start in range(0, len(text) - size + 1):
+                    column = lookup(text[start:start + size])
+                    if column is not None:
+                        rows.append(row)
+                        cols.append(column)
+        return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class Prediction:
+    """Probabilities of a batch (`proba`, one row per item) and, for explaining a row,
+    each row's features and TF-IDF values as the model weighed them."""
+
+    def __init__(self, model: LinearTextModel) -> None:
+        self.model = model
+        self.proba = np.empty(0)
+        self.columns = _EMPTY
+        self.values = np.zeros(0)
+        self.bounds: np.ndarray | None = None
+
+    def explain(self, row: int, class_name: str, top: int = 3) -> list[Contribution]:
+        """The features of item `row` that pushed most towards `class_name`."""
+        if self.bounds is None:
+            return []
+        start, end = self.bounds[row], self.bounds[row + 1]
+        if start == end:
+            return []
+        return self.model.contributions(self.columns[start:end], self.values[start:end],
+                                        class_name, top)
+
+
 @dataclass
 class Contribution:
     feature: str
@@ -40,6 +174,7 @@ class LinearTextModel:
         self.intercept = intercept.astype(np.float64)
         self.meta = meta
         self.binary = coef.shape[0] == 1
+        self._tables: dict[GramFamily, GramTable] = {}
 
     # -- persistence ---------------------------------------------------------------------
 
@@ -101,28 +236,68 @@ class LinearTextModel:
         return idx, values, names
 
     def predict_proba(self, batch: list[list[str]]) -> np.ndarray:
-        """Class probabilities for a batch of feature lists (one row per item), computed
-        for the whole batch at once: one dictionary lookup per feature in Python, the rest
-        in numpy."""
-        n = len(batch)
-        if n == 0:
-            return np.empty((0, len(self.classes)))
+        """Class probabilities for a batch of feature lists (one row per item): one
+        dictionary lookup per feature, the rest for the whole batch at once in numpy."""
         lookup = self.index.get
         found = np.array([lookup(f, -1) for features in batch for f in features],
                          dtype=np.int64)
-        rows = np.repeat(np.arange(n, dtype=np.int64), [len(f) for f in batch])
+        rows = np.repeat(np.arange(len(batch), dtype=np.int64), [len(f) for f in batch])
         known = found >= 0
-        scores = np.tile(self.intercept, (n, 1))
-        if known.any():
+        return self.proba_of(len(batch), rows[known], found[known])
+
+    def predict_grams(self, families: list[tuple[GramFamily, list[str]]],
+                      extras: list[list[str]]) -> Prediction:
+        """Class probabilities for a batch given as texts: for each family of character
+        n-grams the texts of every row (n-grams found in numpy, see GramTable), plus a
+        short list of other features per row (looked up one by one). The same
+        probabilities as `predict_proba` of the full feature lists; the prediction also
+        explains any row without computing its features again."""
+        n = len(extras)
+        lookup = self.index.get
+        found = [lookup(f, -1) for features in extras for f in features]
+        all_rows = [np.repeat(np.arange(n, dtype=np.int64), [len(f) for f in extras])]
+        all_cols = [np.array(found, dtype=np.int64)]
+        for family, texts in families:
+            rows, cols = self.gram_table(family).find(texts)
+            all_rows.append(rows)
+            all_cols.append(cols)
+        rows, cols = np.concatenate(all_rows), np.concatenate(all_cols)
+        known = cols >= 0
+        prediction = Prediction(self)
+        prediction.proba = self.proba_of(n, rows[known], cols[known], keep=prediction)
+        return prediction
+
+    def gram_table(self, family: GramFamily) -> GramTable:
+        table = self._tables.get(family)
+        if table is None:
+            table = self._tables[family] = GramTable(self.vocabulary, family)
+        return table
+
+    def proba_of(self, n: int, rows: np.ndarray, cols: np.ndarray,
+                 keep: Prediction | None = None) -> np.ndarray:
+        """Probabilities of `n` items from their features' occurrences (an item's row and
+        a feature's column per occurrence; repeated occurrences are its term frequency).
+        `keep` receives each item's features and their TF-IDF values, for explaining."""
+        if n == 0:
+            return np.empty((0, len(self.classes)))
+        scores = np.empty((n, len(self.intercept)))
+        scores[:] = self.intercept
+        if len(rows):
             size = len(self.vocabulary)
-            keys, tf = np.unique(rows[known] * size + found[known], return_counts=True)
-            row_of, col_of = keys // size, keys % size
+            # Sorted by row, then column: each (row, column) once with its count.
+            keys, tf = np.unique(rows * size + cols, return_counts=True)
+            row_of, col_of = np.divmod(keys, size)
             values = (1.0 + np.log(tf)) * self.idf[col_of]
-            norms = np.sqrt(np.bincount(row_of, weights=values * values, minlength=n))
-            values /= np.where(norms > 0, norms, 1.0)[row_of]
-            weights = self.weights[col_of] * values[:, None]
-            for k in range(weights.shape[1]):
-                scores[:, k] += np.bincount(row_of, weights=weights[:, k], minlength=n)
+            starts = np.flatnonzero(np.r_[True, row_of[1:] != row_of[:-1]])
+            present = row_of[starts]
+            norms = np.sqrt(np.add.reduceat(values * values, starts))
+            weighted = self.weights[col_of] * values[:, None]
+            scores[present] += np.add.reduceat(weighted, starts, axis=0) / norms[:, None]
+            if keep is not None:
+                # Rows are sorted: row r's entries are bounds[r]:bounds[r + 1].
+                keep.bounds = np.searchsorted(row_of, np.arange(n + 1))
+                keep.columns = col_of
+                keep.values = values / np.repeat(norms, np.diff(np.r_[starts, len(values)]))
         if self.binary:
             p = 1.0 / (1.0 + np.exp(-scores[:, 0]))
             return np.column_stack([1.0 - p, p])
@@ -134,12 +309,19 @@ class LinearTextModel:
         idx, values, names = self._vector(features)
         if not names:
             return []
+        return self.contributions(idx, values, class_name, top)
+
+    def contributions(self, idx: np.ndarray, values: np.ndarray, class_name: str,
+                      top: int) -> list[Contribution]:
+        """Of features `idx` with TF-IDF `values`, the `top` that pushed most towards
+        `class_name`, largest first (only those that pushed towards it)."""
         k = self.classes.index(class_name)
         if self.binary:
             column = self.weights[idx, 0] * (1 if k == 1 else -1)
         else:
             column = self.weights[idx, k]
         contributions = values * column
-        order = np.argsort(-contributions)[:top]
-        return [Contribution(names[i], float(contributions[i])) for i in order
+        # Largest first; ties (features always seen together) by vocabulary order.
+        order = np.lexsort((idx, -contributions))[:top]
+        return [Contribution(self.vocabulary[idx[i]], float(contributions[i])) for i in order
                 if contributions[i] > 0]

@@ -71,3 +71,76 @@ def test_corrupt_model_is_a_clear_error(damage, tmp_path):
     with pytest.raises(QCError) as info:
         LinearTextModel.load(tmp_path)
     assert info.value.code == "E301" and info.value.file
+
+
+# -- the vectorised n-gram path gives what the feature lists give -------------------------
+
+def _texts() -> list[str]:
+    """Real agent and customer turns, plus edge cases: empty, one character, emoji and
+    characters beyond the BMP, NUL, characters no model has seen, long text."""
+    from qc_engine.ml.data import shared_data_dir
+
+    texts = []
+    path = shared_data_dir() / "ecd" / "ecd_sample_dialogues.jsonl"
+    for line in path.read_text(encoding="utf-8").splitlines()[:60]:
+        texts.extend(m["text"] for m in json.loads(line)["messages"])
+    return texts + ["", "哦", "亲", "?", "好的\U0001F600亲\U00020000", "a\x00b", "䶵䶶䶷",
+                    "发货" * 200, "说了多少遍了，自己看详情页！！", "不会的", "12315投诉"]
+
+
+def test_gram_path_matches_feature_lists():
+    from qc_engine.ml.features import (agent_features, agent_proba, customer_features,
+                                       customer_proba)
+    from qc_engine.ml.runtime import load_model
+    from qc_engine.normalize import load_normalizer
+    from qc_engine.engine import default_checklist_dir
+
+    normalizer = load_normalizer(default_checklist_dir() / "lexicons")
+    norm = [normalizer.normalize(t) for t in _texts()]
+    pairs = [(norm[i], norm[i - 1] if i % 3 else None) for i in range(len(norm))]
+    agent = load_model("agent_speech")
+    features = [agent_features(m, c) for m, c in pairs]
+    prediction = agent_proba(agent, pairs)
+    assert np.allclose(prediction.proba, agent.predict_proba(features), rtol=0, atol=1e-12)
+    for row in range(len(pairs)):  # the batch explains a row as its feature list does
+        for name in agent.classes:
+            assert _same(prediction.explain(row, name, 5), agent.explain(features[row], name, 5))
+    for name in ("customer/emotion", "customer/complaint"):
+        model = load_model(name)
+        features = [customer_features(m) for m in norm]
+        prediction = customer_proba(model, norm)
+        assert np.allclose(prediction.proba, model.predict_proba(features), rtol=0, atol=1e-12)
+        for row in range(len(norm)):
+            assert _same(prediction.explain(row, model.classes[1], 5),
+                         model.explain(features[row], model.classes[1], 5))
+    assert len(agent_proba(agent, []).proba) == 0
+
+
+def _same(a, b) -> bool:
+    return [c.feature for c in a] == [c.feature for c in b] and np.allclose(
+        [c.weight for c in a], [c.weight for c in b], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("chars", [3, 300, 70_000])
+def test_gram_table_packs_or_falls_back(chars):
+    """Few distinct characters pack many bits per key; too many to pack for the family's
+    longest n-gram falls back to Python lookups: the same occurrences either way."""
+    from qc_engine.ml.linear import GramFamily, GramTable
+
+    alphabet = [chr(0x4E00 + i) for i in range(chars)]
+    vocabulary = list(dict.fromkeys(
+        [f"t:{alphabet[i % chars]}{alphabet[(i * 7 + 1) % chars]}" for i in range(50)]
+        + [f"t:{a}" for a in alphabet] + ["x:zz"]))
+    table = GramTable(vocabulary, GramFamily("t:", 1, 4))
+    assert table.packed == (chars < 65535)
+    texts = ["".join(alphabet[(j * 7 + k) % chars] for k in range(9)) for j in range(30)]
+    rows, cols = table.find(texts)
+    found = sorted(zip(rows.tolist(), cols.tolist()))
+    index = {v: i for i, v in enumerate(vocabulary)}
+    expected = []
+    for row, text in enumerate(texts):
+        for size in range(1, 5):
+            for start in range(len(text) - size + 1):
+                if "t:" + text[start:start + size] in index:
+                    expected.append((row, index["t:" + text[start:start + size]]))
+    assert found == sorted(expected)

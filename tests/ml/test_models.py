@@ -60,9 +60,23 @@ def test_model_flags_carry_source_model_and_one_flag_per_category(engine):
     transcript = transcript_from_dict({"id": "t", "order_status": "shipped", "messages": [
         {"role": "customer", "text": "快递三天没动了"},
         {"role": "agent", "text": "你自己去问快递吧"}]})
-    result = engine.score(transcript)
+    result = engine.with_models(True).score(transcript)
     shirking = [f for f in result.flags if f.category == "shirking"]
     assert len(shirking) == 1  # the rule and the model agree: one flag remains
+    assert shirking[0].source in ("rule", "model")
+
+
+def test_a_batch_scores_as_each_transcript_alone(engine):
+    """score_batch runs the classifiers once over the batch: the results are those of
+    score on each transcript, models on, across checklists and scopes."""
+    from qc_engine.bench import generate
+
+    full = engine.with_models(True)
+    mix = generate(300, seed=11)
+    alone = [full.score(t).to_dict() for t in mix]
+    assert [r.to_dict() for r in full.score_batch(mix)] == alone
+    assert any(f["source"] == "model" for r in alone for f in r["flags"])
+    assert full.score_batch([]) == []
 
 
 @pytest.mark.skipif(not (SHARED / "data" / "ecd").is_dir(),
