@@ -12,15 +12,18 @@ What normalisation does, in order:
 4. separators wedged between characters ("加 我 微 信", "薇❤信", "加.微.信") are removed,
    except between two ASCII letters or digits ("3.5", "ok thanks" stay);
 5. evasions of banned words ("vx", "V信", "威信", "扣扣") become their canonical form.
-Steps 3-5 change offsets; they run only when a message needs them, the common message takes
-the fast path (C-level passes only and no offset table): one regex search for a separator or
-an evasion variant (plain literals, so the regex engine can skip ahead) decides whether steps
-4-5 can apply at all, and emoticon codes are matched with one prefix-tree regex.
+Steps 3-5 change offsets; they run only when a message needs them. The common message takes
+the fast path (C-level passes only, no offset map): after the translation, one search of a
+character class (separators, emoji, the first characters of emoticon codes and evasion
+variants) finds nothing, and the text is done. Where characters were only removed (emoji,
+wedged separators), the map back is a few numbers per run of kept characters; only evasion
+canonicalisation builds a table per character.
 """
 from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,24 +57,17 @@ def _build_char_table() -> dict[int, str]:
 CHAR_TABLE = _build_char_table()
 
 
-def _bmp_table(table: dict[int, str]) -> list[int | str]:
-    """CHAR_TABLE as a list indexed by code point, for the Basic Multilingual Plane:
-    `str.translate` looks a list up about twice as fast as a dict. Text holding a character
-    beyond the BMP (emoji, rare CJK) is translated with the dict itself."""
-    bmp: list[int | str] = list(range(0x10000))
+def _list_table(table: dict[int, str]) -> list[int | str]:
+    """CHAR_TABLE as a list indexed by code point, up to its highest entry: `str.translate`
+    looks a list up about twice as fast as a dict. A character beyond the list raises
+    IndexError, a LookupError, which translate takes as "leave it as it is"."""
+    out: list[int | str] = list(range(max(table) + 1))
     for code, value in table.items():
-        if code < 0x10000:
-            bmp[code] = ord(value) if len(value) == 1 else value
-    return bmp
+        out[code] = ord(value) if len(value) == 1 else value
+    return out
 
 
-_BMP_TABLE = _bmp_table(CHAR_TABLE)
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
-
-
-def _translate(text: str) -> str:
-    """`text.translate(CHAR_TABLE)`, faster."""
-    return text.translate(CHAR_TABLE if _ASTRAL.search(text) else _BMP_TABLE)
+_TABLE = _list_table(CHAR_TABLE)
 
 
 def trie_pattern(words: Iterable[str]) -> str:
@@ -100,10 +96,9 @@ _HAS_CN_NUMERAL = re.compile(r"[零〇一二三四五六七八九幺两]")
 
 # Characters that decorate or split a word without meaning anything.
 SEPARATORS = frozenset(" \t\u00a0\u200b\u200c\u200d\u2060\ufeff*-_.·•~|/\\+=#^'\"`★☆♡♥◆◇●○")
-_EMOJI_CHARS = (
-    "\U0001F000-\U0001FAFF\u2600-\u2604\u2607-\u26FF\u2700-\u27BF\u2B50\u2B55"
-    "\u3030\u303D\u3297\u3299\uFE0F"
-)
+_EMOJI_BMP = "\u2600-\u2604\u2607-\u26FF\u2700-\u27BF\u2B50\u2B55\u3030\u303D\u3297\u3299\uFE0F"
+_EMOJI_CHARS = "\U0001F000-\U0001FAFF" + _EMOJI_BMP
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 _SEP_CLASS = re.escape("".join(sorted(SEPARATORS)))
 _CJK_CLASS = "\u3400-\u9fff\uf900-\ufaff"
 _JOIN_CLASS = _CJK_CLASS + "0-9a-zA-Z"
@@ -114,7 +109,6 @@ _WEDGED_RE = re.compile(
 )
 _EMOJI_HINT = re.compile(f"[\\[/{_EMOJI_CHARS}]")
 _SEPARATOR = re.compile(f"[{_SEP_CLASS}]")
-_PLUS_ONE = (1).__add__
 _SKIP = object()
 _CLAUSE_BREAK = re.compile(r"[,。!?;；…\n\r]")
 # Up to the last clause break (matched against the text before a position).
@@ -138,20 +132,53 @@ class EmojiHit:
 
 @dataclass(slots=True)
 class NormalizedText:
+    """A message's normalised text, its emoji, and the way back to the original.
+
+    Offsets: `starts`/`ends` None means every character kept its position. Where
+    normalisation only removed characters (emoji, wedged separators), `runs` holds, for each
+    run of kept characters, where it starts in `text` and how far it shifted (original =
+    text position + shift): a few numbers instead of a table per character. Only evasion
+    canonicalisation, which replaces words by words of another length, needs the full table
+    (`starts` and `ends`: each character's original first and last position + 1)."""
+
     original: str
     text: str
     starts: list[int] | None
     ends: list[int] | None
     emoji: tuple[EmojiHit, ...]
+    runs: tuple[list[int], list[int]] | None = None
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of `text` back to the original message."""
+        runs = self.runs
+        if runs is not None:
+            if start >= len(self.text):
+                return (len(self.original), len(self.original))
+            begins, shifts = runs
+            first = start + shifts[bisect_right(begins, start) - 1]
+            if end <= start:
+                return (first, first)
+            return (first, end + shifts[bisect_right(begins, end - 1) - 1])
         if self.starts is None or self.ends is None:
             return (start, end)
         if end <= start:
             pos = self.starts[start] if start < len(self.starts) else len(self.original)
             return (pos, pos)
         return (self.starts[start], self.ends[end - 1])
+
+    def offsets(self) -> tuple[list[int], list[int]]:
+        """Each character's original first position and last position + 1."""
+        if self.starts is not None and self.ends is not None:
+            return self.starts, self.ends
+        size = len(self.text)
+        if self.runs is None:
+            return list(range(size)), list(range(1, size + 1))
+        begins, shifts = self.runs
+        starts: list[int] = []
+        for k, begin in enumerate(begins):
+            stop = begins[k + 1] if k + 1 < len(begins) else size
+            starts.extend(range(begin + shifts[k], stop + shifts[k]))
+        return starts, [p + 1 for p in starts]
 
     def clause(self, start: int, end: int) -> str:
         """The clause (between sentence punctuation) that holds text[start:end]."""
@@ -181,7 +208,15 @@ class Normalizer:
         # substring (the evasion regex's look-arounds only ever reject such a substring).
         variants = "|".join(re.escape(v) for v in sorted(self.evasions, key=len, reverse=True))
         self._evasion_gate = re.compile(variants) if self.evasions else None
-        self._slow_gate = re.compile(f"[{_SEP_CLASS}]" + (f"|{variants}" if variants else ""))
+        # Any character steps 3-5 could start at: a separator, an emoticon code's or an
+        # emoji's first character, an evasion variant's first character. Most messages
+        # hold none of them and are done after one search of this class.
+        # (Characters beyond the BMP are left to a search of their own: in one class with
+        # the rest they would make the regex engine test each character against a list.)
+        starts = {v[0] for v in self.evasions} | {c[0] for c in self.emoticons} | {"[", "/"}
+        starts |= {ch.translate(_TABLE) for ch in starts}
+        bmp = "".join(sorted(ch for ch in starts if ord(ch) < 0x10000))
+        self._special = re.compile(f"[{_SEP_CLASS}{_EMOJI_BMP}{re.escape(bmp)}]")
         if self.evasions:
             parts = []
             for variant in sorted(self.evasions, key=len, reverse=True):
@@ -194,21 +229,26 @@ class Normalizer:
             self._evasion_re = re.compile("|".join(parts))
 
     def normalize(self, original: str) -> NormalizedText:
-        # _translate, inlined: this runs for every message.
-        text = original.translate(CHAR_TABLE if _ASTRAL.search(original) else _BMP_TABLE)
+        text = original.translate(_TABLE)
         if _HAS_CN_NUMERAL.search(text):
             text = _NUMERAL_RUN.sub(_numerals, text)
+        # (Translation maps no emoji, separator or "[" "/" to anything else: the class
+        # finds in `text` whatever it would find in `original`.)
+        if self._special.search(text) is None and _ASTRAL.search(text) is None:
+            return NormalizedText(original, text, None, None, ())
         emoji = self._find_emoji(original) if _EMOJI_HINT.search(original) else None
         if not emoji and (
-            self._slow_gate.search(text) is None
-            or (not self._has_evasion(text) and not _WEDGED_RE.search(text))
+            (_SEPARATOR.search(text) is None or _WEDGED_RE.search(text) is None)
+            and not self._has_evasion(text)
         ):
             return NormalizedText(original, text, None, None, ())
-        stripped, starts = self._strip(text, emoji or ())
-        ends = list(map(_PLUS_ONE, starts))
+        stripped, runs = self._strip(text, emoji or ())
+        found = tuple(emoji or ())
         if self._has_evasion(stripped):
+            starts, ends = NormalizedText(original, stripped, None, None, (), runs).offsets()
             stripped, starts, ends = self._canonicalise(stripped, starts, ends)
-        return NormalizedText(original, stripped, starts, ends, tuple(emoji or ()))
+            return NormalizedText(original, stripped, starts, ends, found)
+        return NormalizedText(original, stripped, None, None, found, runs)
 
     def _has_evasion(self, text: str) -> bool:
         return (self._evasion_gate is not None and self._evasion_gate.search(text) is not None
@@ -242,52 +282,30 @@ class Normalizer:
         return key, kind
 
     @staticmethod
-    def _strip(text: str, emoji: Sequence[EmojiHit]) -> tuple[str, list[int]]:
+    def _strip(text: str, emoji: Sequence[EmojiHit]
+               ) -> tuple[str, tuple[list[int], list[int]]]:
         """Remove emoji, and separator runs wedged between characters (not between two
-        ASCII ones); return the text and each kept character's original index."""
-        cuts = []
+        ASCII ones); return the text and its runs (see NormalizedText)."""
+        cuts = [(hit.start, hit.end) for hit in emoji]
+        masked = text
         if emoji:
-            # Emoji spans are in order and disjoint: mask each with spaces.
-            parts = []
-            kept = []
-            last = 0
-            for hit in emoji:
-                piece = text[last:hit.start]
-                parts.append(piece)
-                kept.append(piece)
-                parts.append(" " * (hit.end - hit.start))
-                cuts.append((hit.start, hit.end))
-                last = hit.end
-            piece = text[last:]
-            parts.append(piece)
-            kept.append(piece)
-            rest = "".join(kept)
+            rest, runs = _cut(text, cuts)
             if _SEPARATOR.search(rest) is None:
-                # The only separators are the masked emoji: every wedged run lies inside
-                # the emoji spans, which are cut anyway.
-                starts: list[int] = []
-                last = 0
-                for cut_start, cut_end in cuts:
-                    starts.extend(range(last, cut_start))
-                    last = cut_end
-                starts.extend(range(last, len(text)))
-                return rest, starts
+                # Every wedged run would lie inside the emoji spans, which are cut anyway.
+                return rest, runs
+            # Mask each emoji with spaces, so that a separator next to an emoji is not
+            # taken as wedged between two characters.
+            parts = []
+            last = 0
+            for start, end in cuts:
+                parts.append(text[last:start])
+                parts.append(" " * (end - start))
+                last = end
+            parts.append(text[last:])
             masked = "".join(parts)
-        else:
-            masked = text
         cuts.extend(m.span() for m in _WEDGED_RE.finditer(masked))
         cuts.sort()
-        pieces: list[str] = []
-        starts = []
-        last = 0
-        for cut_start, cut_end in cuts:
-            if cut_start > last:
-                pieces.append(text[last:cut_start])
-                starts.extend(range(last, cut_start))
-            last = max(last, cut_end)
-        pieces.append(text[last:])
-        starts.extend(range(last, len(text)))
-        return "".join(pieces), starts
+        return _cut(text, cuts)
 
     def _canonicalise(
         self, text: str, starts: list[int], ends: list[int]
@@ -311,6 +329,27 @@ class Normalizer:
         new_starts.extend(starts[last:])
         new_ends.extend(ends[last:])
         return "".join(out), new_starts, new_ends
+
+
+def _cut(text: str, cuts: list[tuple[int, int]]) -> tuple[str, tuple[list[int], list[int]]]:
+    """`text` without the (sorted, possibly overlapping) spans `cuts`, and its runs: where
+    each run of kept characters starts in the result and how far it shifted."""
+    pieces: list[str] = []
+    begins: list[int] = []
+    shifts: list[int] = []
+    last = position = 0
+    for cut_start, cut_end in cuts:
+        if cut_start > last:
+            pieces.append(text[last:cut_start])
+            begins.append(position)
+            shifts.append(last - position)
+            position += cut_start - last
+        last = max(last, cut_end)
+    if last < len(text) or not begins:
+        pieces.append(text[last:])
+        begins.append(position)
+        shifts.append(last - position)
+    return "".join(pieces), (begins, shifts)
 
 
 def _numerals(match: re.Match[str]) -> str:

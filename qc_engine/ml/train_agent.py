@@ -45,15 +45,9 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
               for name, rows in parts.items()}
     log(f"agent: {len(examples)} examples "
         f"({', '.join(f'{k} {len(v)}' for k, v in parts.items())})")
-    # Classes weighted inversely to their training counts (scikit-learn's "balanced"):
-    # `none` has ~3x the examples of each problem class, which kept problem probabilities
-    # low and impatient's recall at its validation threshold poor.
-    counts = np.bincount(labels["train"], minlength=len(classes))
-    weights = (len(labels["train"]) / (len(classes) * counts))[labels["train"]]
     model = fit(feats["train"], labels["train"], classes, C=10.0, max_features=60000,
-                weights=weights,
                 meta={"name": "agent_speech", "features": "agent_features",
-                      "trained_on": "train split", "class_weight": "balanced"})
+                      "trained_on": "train split"})
     val_p = model.predict_proba(feats["validation"])
     thresholds, chosen = {}, {}
     for k, name in enumerate(classes):
@@ -107,9 +101,9 @@ Rebuilt by `qc train agent` (this card is rewritten by it): {s['seconds']} s on 
 ## Model
 TF-IDF (sublinear tf, L2) over character 1-4-grams of the normalised message, character
 1-2-grams of the customer message before it, emoji kinds and shape features (short reply,
-question before it), then multinomial logistic regression (C=10, each class weighted
-inversely to its number of training examples). {s['vocabulary']:,} features. Stored as
-plain arrays (`model.npz`, no pickle) and JSON (`model.json`): {size_on_disk(out_dir)}.
+question before it), then multinomial logistic regression (C=10). {s['vocabulary']:,}
+features. Stored as plain arrays (`model.npz`, no pickle) and JSON (`model.json`):
+{size_on_disk(out_dir)}.
 
 ## Data
 - Hand-written, labelled agent replies in `models/data/agent_speech/*.jsonl` (each line says
