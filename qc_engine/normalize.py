@@ -26,6 +26,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from qc_engine.errors import QCError
@@ -120,9 +121,9 @@ def is_cjk(ch: str) -> bool:
 
 
 
-@dataclass(slots=True, frozen=True)
-class EmojiHit:
-    """One emoji or emoticon code in the original text."""
+class EmojiHit(NamedTuple):
+    """One emoji or emoticon code in the original text (a named tuple: built for every
+    emoji of every message, three times cheaper than a frozen dataclass)."""
 
     start: int
     end: int
