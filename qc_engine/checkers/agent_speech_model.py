@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from pydantic import Field
 
 from qc_engine.checkers.base import Checker, Example, Hit, Params
@@ -89,10 +90,12 @@ class AgentSpeechModel(Checker):
         """The messages it reads, each with the customer message before it."""
         norm = chat.norm
         out = []
+        context = None
         for index, role in enumerate(chat.roles):
             if role in self.roles:
-                before = chat.previous_index(index, "customer")
-                out.append((index, norm[index], norm[before] if before is not None else None))
+                out.append((index, norm[index], context))
+            if role == "customer":
+                context = norm[index]
         return out
 
     def prepare(self, chats: list[Chat]) -> None:
@@ -100,27 +103,32 @@ class AgentSpeechModel(Checker):
 
         read = [self._messages(chat) for chat in chats]
         prediction = agent_proba(self.model, [(m, c) for rows in read for _, m, c in rows])
+        # Only the rows where some class reaches its threshold are looked at one by one.
+        columns = [column for column, _ in self.columns]
+        limits = np.array([self.thresholds[name] for _, name in self.columns])
+        flagged = np.flatnonzero((prediction.proba[:, columns] >= limits).any(axis=1))
         start = 0
         for chat, rows in zip(chats, read, strict=True):
-            chat.memo[self] = (prediction, start, [index for index, _, _ in rows])
-            start += len(rows)
+            end = start + len(rows)
+            chosen = flagged[np.searchsorted(flagged, start):np.searchsorted(flagged, end)]
+            chat.memo[self] = (prediction, [(int(r), rows[r - start][0]) for r in chosen])
+            start = end
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         from qc_engine.ml.runtime import evidence_span
 
         if self not in chat.memo:
             self.prepare([chat])
-        prediction, start, indices = chat.memo.pop(self)
-        probabilities = prediction.proba[start:start + len(indices)]
-        for position, (index, row) in enumerate(zip(indices, probabilities, strict=True)):
+        prediction, flagged = chat.memo.pop(self)
+        for row, index in flagged:
+            probabilities = prediction.proba[row]
             best, best_p = None, 0.0
             for column, name in self.columns:
-                p = float(row[column])
+                p = float(probabilities[column])
                 if p >= self.thresholds[name] and p > best_p:
                     best, best_p = name, p
-            if best is None:
-                continue
-            reasons = [c.feature[2:] for c in prediction.explain(start + position, best, top=5)
+            assert best is not None
+            reasons = [c.feature[2:] for c in prediction.explain(row, best, top=5)
                        if c.feature.startswith("t:")]
             span = evidence_span(chat, index, reasons)
             words = "「" + "」「".join(reasons[:3]) + "」" if reasons else "整体语气"

@@ -3,6 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
 
@@ -81,18 +83,23 @@ class CustomerModel(Checker):
         messages = [chat.norm[i] for chat, rows in zip(chats, read, strict=True) for i in rows]
         negative = customer_proba(self.emotion, messages)
         complaint = customer_proba(self.complaint, messages)
+        # Only the rows where a signal reaches its threshold are looked at one by one.
+        flagged = np.flatnonzero((negative.proba[:, 1] >= self.negative_at)
+                                 | (complaint.proba[:, 1] >= self.complaint_at))
         start = 0
         for chat, rows in zip(chats, read, strict=True):
-            chat.memo[self] = (negative, complaint, start, rows)
-            start += len(rows)
+            end = start + len(rows)
+            chosen = flagged[np.searchsorted(flagged, start):np.searchsorted(flagged, end)]
+            chat.memo[self] = (negative, complaint, [(int(r), rows[r - start]) for r in chosen])
+            start = end
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         from qc_engine.ml.runtime import evidence_span
 
         if self not in chat.memo:
             self.prepare([chat])
-        negative, complaint, start, rows = chat.memo.pop(self)
-        for row, index in enumerate(rows, start=start):
+        negative, complaint, flagged = chat.memo.pop(self)
+        for row, index in flagged:
             for prediction, at, category, name in (
                 (complaint, self.complaint_at, "complaint_risk", "投诉风险"),
                 (negative, self.negative_at, "customer_negative", "负面情绪"),
