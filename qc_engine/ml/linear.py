@@ -56,35 +56,33 @@ class GramTable:
 
     def __init__(self, vocabulary: list[str], family: GramFamily) -> None:
         self.family = family
-        width = len(family.prefix)
+        width, high = len(family.prefix), family.high
         grams = [(i, v[width:]) for i, v in enumerate(vocabulary)
                  if v.startswith(family.prefix)
-                 and family.low <= len(v) - width <= family.high and "\x00" not in v]
-        chars = sorted({ch for _, gram in grams for ch in gram})
+                 and family.low <= len(v) - width <= high and "\x00" not in v]
+        self.grams = grams
+        # Each n-gram as `high` code points, padded with 0 (NUL, excluded above).
+        codes = np.array([gram for _, gram in grams], dtype=f"<U{high}").view(
+            np.uint32).reshape(len(grams), high)
+        chars = np.unique(codes[codes != 0])
         self.bits = max(1, len(chars).bit_length())
         # Too many distinct characters to pack: fall back to Python lookups (still right).
-        self.packed = self.bits * family.high <= 64
-        self.index = {gram: i for i, gram in grams}
-        char_id = {ch: k for k, ch in enumerate(chars, start=1)}
+        self.packed = self.bits * high <= 64
         self.ids = np.zeros(0x110000, dtype=np.uint16 if len(chars) < 0xFFFF else np.uint32)
-        for ch, k in char_id.items():
-            self.ids[ord(ch)] = k
-        keys = np.array([self._key(gram, char_id) for _, gram in grams], dtype=np.uint64) \
-            if self.packed else np.zeros(len(grams), dtype=np.uint64)
+        self.ids[chars] = np.arange(1, len(chars) + 1)
+        keys = np.zeros(len(grams), dtype=np.uint64)
+        if self.packed:
+            digits = self.ids[codes].astype(np.uint64)
+            for j in range(high):
+                keys |= digits[:, j] << np.uint64(self.bits * (high - 1 - j))
         order = np.argsort(keys, kind="stable")
         self.keys = keys[order]
         self.columns = np.array([i for i, _ in grams], dtype=np.int64)[order]
 
-    def _key(self, gram: str, char_id: dict[str, int]) -> int:
-        key = 0
-        for ch in gram:
-            key = (key << self.bits) | char_id[ch]
-        return key << (self.bits * (self.family.high - len(gram)))
-
     def find(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every vocabulary n-gram occurrence in the texts (row = the
         text's position in the list)."""
-        if not texts or not self.index:
+        if not texts or not self.grams:
             return _EMPTY, _EMPTY
         if not self.packed:
             return self._find_slowly(texts)
@@ -119,7 +117,8 @@ class GramTable:
         return row_at[where], self.columns[at[hit]]
 
     def _find_slowly(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        low, high, lookup = self.family.low, self.family.high, self.index.get
+        low, high, lookup = self.family.low, self.family.high, dict(
+            (gram, i) for i, gram in self.grams).get
         rows, cols = [], []
         for row, text in enumerate(texts):
             for size in range(low, high + 1):
@@ -252,13 +251,18 @@ class LinearTextModel:
         short list of other features per row (looked up one by one). The same
         probabilities as `predict_proba` of the full feature lists; the prediction also
         explains any row without computing its features again."""
+        return self.predict_found([self.gram_table(family).find(texts)
+                                   for family, texts in families], extras)
+
+    def predict_found(self, found: list[tuple[np.ndarray, np.ndarray]],
+                      extras: list[list[str]]) -> Prediction:
+        """`predict_grams` once the n-grams are found: their (rows, columns) by family."""
         n = len(extras)
         lookup = self.index.get
-        found = [lookup(f, -1) for features in extras for f in features]
+        columns = [lookup(f, -1) for features in extras for f in features]
         all_rows = [np.repeat(np.arange(n, dtype=np.int64), [len(f) for f in extras])]
-        all_cols = [np.array(found, dtype=np.int64)]
-        for family, texts in families:
-            rows, cols = self.gram_table(family).find(texts)
+        all_cols = [np.array(columns, dtype=np.int64)]
+        for rows, cols in found:
             all_rows.append(rows)
             all_cols.append(cols)
         rows, cols = np.concatenate(all_rows), np.concatenate(all_cols)
