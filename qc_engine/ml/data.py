@@ -146,6 +146,26 @@ def clause_cut(text: str, rng: random.Random, low: int = 6, high: int = 25) -> s
     return text[: rng.randint(low, high)]
 
 
+def clause_pieces(text: str, low: int = 6, high: int = 25) -> list[str]:
+    """Every piece `clause_cut` can return for `text`, each once, in order: the runs of
+    consecutive whole clauses of `low`-`high` characters, else the prefixes it falls back
+    to. Training on all of them (each weighed by its share) shows the model the whole
+    distribution that `clause_cut` samples one piece from."""
+    parts = [p for p in _CLAUSE.split(text) if p.strip()]
+    pieces: list[str] = []
+    for i in range(len(parts)):
+        piece = ""
+        for j in range(i, len(parts)):
+            piece += parts[j]
+            if len(piece) > high:
+                break
+            if len(piece) >= low:
+                pieces.append(piece.strip())
+    if not pieces:
+        pieces = [text[:size] for size in range(low, high + 1)]
+    return list(dict.fromkeys(pieces))
+
+
 def random_cut(text: str, rng: random.Random, low: int = 6, high: int = 25) -> str:
     """A chat-length slice at a random offset (may cut words and clauses)."""
     size = rng.randint(low, high)
