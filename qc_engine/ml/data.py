@@ -184,13 +184,19 @@ def reviews(name: str) -> list[tuple[str, int]]:
 
 
 def customer_turns(*, seed: str = "customer-v1") -> list[CustomerExample]:
-    path = MODELS_DIR / "data" / "customer" / "written.jsonl"
+    """The hand-written customer chat turns of every models/data/customer/*.jsonl (written,
+    and written_calm: hard negatives), split by a seeded hash of the text."""
     out = []
-    for number, row in read_jsonl(path):
-        if not isinstance(row.get("text"), str) or row.get("negative") not in (0, 1) \
-                or row.get("complaint_risk") not in (0, 1):
-            raise QCError("E101", "expected text, negative (0/1) and complaint_risk (0/1)",
-                          file=str(path), line=number)
-        out.append(CustomerExample(row["text"], row["negative"], row["complaint_risk"],
-                                   "written", split_of(row["text"], seed=seed)))
+    seen: set[str] = set()
+    for path in sorted((MODELS_DIR / "data" / "customer").glob("*.jsonl")):
+        for number, row in read_jsonl(path):
+            if not isinstance(row.get("text"), str) or row.get("negative") not in (0, 1) \
+                    or row.get("complaint_risk") not in (0, 1):
+                raise QCError("E101", "expected text, negative (0/1) and complaint_risk (0/1)",
+                              file=str(path), line=number)
+            if row["text"] in seen:
+                continue
+            seen.add(row["text"])
+            out.append(CustomerExample(row["text"], row["negative"], row["complaint_risk"],
+                                       "written", split_of(row["text"], seed=seed)))
     return out

@@ -239,8 +239,10 @@ no pickle: {size:.1f} MB.
   them).
 - `../shared/data/sentiment/waimai_10k.csv` ({s['reviews']['waimai']:,} food-delivery reviews):
   training only.
-- Hand-written customer chat turns, `models/data/customer/written.jsonl`, split by a seeded
-  hash (test 20 %, validation 15 %):
+- Hand-written customer chat turns, `models/data/customer/*.jsonl` (`written.jsonl`, and
+  `written_calm.jsonl`: calm remarks and questions with the words the models over-read on
+  real chats, 我/知道/找/看看/运费/快递, and upset or threatening turns with the same words),
+  split by a seeded hash (test 20 %, validation 15 %):
 
 {table(rows, ['labels', 'train', 'validation', 'test'])}
 
