@@ -8,7 +8,7 @@
    (one commit per batch) into a fresh SQLite file and into a fresh PostgreSQL database
    (created for the run and dropped after; URL from --postgres or $QC_TEST_POSTGRES_URL,
    skipped without one). Prints transcripts/s, messages/s and the split between scoring
-   (Engine.select + Engine.score) and storing (building rows, SQL, commit).
+   (Engine.select + Engine.score_batch) and storing (building rows, SQL, commit).
 2. Over HTTP: a real `qc serve --workers 2` on a free loopback port, `POST /v1/transcripts`
    with JSON Lines batches of 500 from 2 client threads, on each database again.
 
@@ -70,6 +70,13 @@ class TimedEngine:
         started = time.perf_counter()
         try:
             return self.engine.score(transcript, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+    def score_batch(self, transcripts: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self.engine.score_batch(transcripts, **kwargs)
         finally:
             self.seconds += time.perf_counter() - started
 
