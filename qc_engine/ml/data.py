@@ -128,11 +128,11 @@ class CustomerExample:
 _CLAUSE = re.compile(r"(?<=[，,。！!？?；;~～\s])")
 
 
-def clause_cut(text: str, rng: random.Random, low: int = 6, high: int = 25) -> str:
-    """A chat-length piece of a review: consecutive whole clauses of `low`-`high`
-    characters (chat turns are whole utterances), else the first `high` characters."""
+def _clause_runs(text: str, low: int, high: int) -> list[str]:
+    """The runs of consecutive whole clauses of `low`-`high` characters, in order (a run
+    can repeat)."""
     parts = [p for p in _CLAUSE.split(text) if p.strip()]
-    candidates = []
+    runs = []
     for i in range(len(parts)):
         piece = ""
         for j in range(i, len(parts)):
@@ -140,7 +140,14 @@ def clause_cut(text: str, rng: random.Random, low: int = 6, high: int = 25) -> s
             if len(piece) > high:
                 break
             if len(piece) >= low:
-                candidates.append(piece.strip())
+                runs.append(piece.strip())
+    return runs
+
+
+def clause_cut(text: str, rng: random.Random, low: int = 6, high: int = 25) -> str:
+    """A chat-length piece of a review: consecutive whole clauses of `low`-`high`
+    characters (chat turns are whole utterances), else the first `high` characters."""
+    candidates = _clause_runs(text, low, high)
     if candidates:
         return rng.choice(candidates)
     return text[: rng.randint(low, high)]
@@ -151,18 +158,7 @@ def clause_pieces(text: str, low: int = 6, high: int = 25) -> list[str]:
     consecutive whole clauses of `low`-`high` characters, else the prefixes it falls back
     to. Training on all of them (each weighed by its share) shows the model the whole
     distribution that `clause_cut` samples one piece from."""
-    parts = [p for p in _CLAUSE.split(text) if p.strip()]
-    pieces: list[str] = []
-    for i in range(len(parts)):
-        piece = ""
-        for j in range(i, len(parts)):
-            piece += parts[j]
-            if len(piece) > high:
-                break
-            if len(piece) >= low:
-                pieces.append(piece.strip())
-    if not pieces:
-        pieces = [text[:size] for size in range(low, high + 1)]
+    pieces = _clause_runs(text, low, high) or [text[:size] for size in range(low, high + 1)]
     return list(dict.fromkeys(pieces))
 
 
