@@ -84,8 +84,6 @@ class AgentSpeechModel(Checker):
         self.columns = [(self.model.classes.index(name), name) for name in params.categories]
         self.roles = frozenset(params.roles)
 
-    batched = True
-
     def _messages(self, chat: Chat) -> list[tuple[int, NormalizedText, NormalizedText | None]]:
         """The messages it reads, each with the customer message before it."""
         norm = chat.norm

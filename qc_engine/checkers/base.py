@@ -77,8 +77,10 @@ class Checker:
     def check(self, chat: Chat) -> Iterator[Hit]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    # Set by checkers that define `prepare`: the engine calls it only for those.
-    batched: ClassVar[bool] = False
+    @property
+    def batched(self) -> bool:
+        """Whether this checker defines `prepare` (the engine calls it only for those)."""
+        return type(self).prepare is not Checker.prepare
 
     def prepare(self, chats: list[Chat]) -> None:
         """Do for many chats at once what `check` would do for each (results kept in

@@ -74,8 +74,6 @@ class CustomerModel(Checker):
                              if params.complaint_threshold is not None
                              else float(self.complaint.meta.get("threshold", 0.5)))
 
-    batched = True
-
     def prepare(self, chats: list[Chat]) -> None:
         from qc_engine.ml.features import customer_proba
 

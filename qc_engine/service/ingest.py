@@ -10,8 +10,8 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Literal
 
 from sqlalchemy import JSON, delete, insert, select, text
@@ -25,7 +25,7 @@ from qc_engine.db.models import (
     WebhookEvent,
     WorkItem,
 )
-from qc_engine.engine import Engine
+from qc_engine.engine import Engine, inspect_batch
 from qc_engine.reports.response import response_times
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.service.common import audit, utcnow
@@ -187,7 +187,8 @@ def ingest(
     chosen_all = [engine.select(t, checklist) for t in transcripts]
     results: list[Result] = []
     for start in range(0, len(transcripts), 256):
-        results.extend(engine.score_batch(transcripts[start:start + 256], checklist=checklist))
+        results.extend(inspect_batch(transcripts[start:start + 256],
+                                     chosen_all[start:start + 256]))
     for transcript, chosen, result in zip(transcripts, chosen_all, results, strict=True):
         if transcript.id in pending_ids:
             # The same id twice in one batch: write the first, then update it.
