@@ -61,6 +61,7 @@ class GramTable:
                  if v.startswith(family.prefix)
                  and family.low <= len(v) - width <= high and "\x00" not in v]
         self.grams = grams
+        self._index: dict[str, int] | None = None  # for _find_slowly, built on first use
         # Each n-gram as `high` code points, padded with 0 (NUL, excluded above).
         codes = np.array([gram for _, gram in grams], dtype=f"<U{high}").view(
             np.uint32).reshape(len(grams), high)
@@ -117,8 +118,9 @@ class GramTable:
         return row_at[where], self.columns[at[hit]]
 
     def _find_slowly(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        low, high, lookup = self.family.low, self.family.high, dict(
-            (gram, i) for i, gram in self.grams).get
+        if self._index is None:
+            self._index = {gram: i for i, gram in self.grams}
+        low, high, lookup = self.family.low, self.family.high, self._index.get
         rows, cols = [], []
         for row, text in enumerate(texts):
             for size in range(low, high + 1):
@@ -251,18 +253,13 @@ class LinearTextModel:
         short list of other features per row (looked up one by one). The same
         probabilities as `predict_proba` of the full feature lists; the prediction also
         explains any row without computing its features again."""
-        return self.predict_found([self.gram_table(family).find(texts)
-                                   for family, texts in families], extras)
-
-    def predict_found(self, found: list[tuple[np.ndarray, np.ndarray]],
-                      extras: list[list[str]]) -> Prediction:
-        """`predict_grams` once the n-grams are found: their (rows, columns) by family."""
         n = len(extras)
         lookup = self.index.get
         columns = [lookup(f, -1) for features in extras for f in features]
         all_rows = [np.repeat(np.arange(n, dtype=np.int64), [len(f) for f in extras])]
         all_cols = [np.array(columns, dtype=np.int64)]
-        for rows, cols in found:
+        for family, texts in families:
+            rows, cols = self.gram_table(family).find(texts)
             all_rows.append(rows)
             all_cols.append(cols)
         rows, cols = np.concatenate(all_rows), np.concatenate(all_cols)
