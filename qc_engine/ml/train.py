@@ -21,21 +21,28 @@ VALIDATION_PRECISION = 0.93
 GRID = [round(x, 2) for x in np.arange(0.30, 0.995, 0.01)]
 
 
-def fit(features: Sequence[list[str]], labels: Sequence[int], classes: list[str], *,
+def fit(documents: Sequence[Any], labels: Sequence[int], classes: list[str], *,
         C: float, max_features: int, min_df: int = 2, meta: dict[str, Any],
-        weights: Sequence[float] | None = None) -> LinearTextModel:
-    """TF-IDF (sublinear, L2) over given feature lists, then logistic regression."""
+        weights: Sequence[float] | None = None,
+        analyzer: Callable[[Any], list[str]] | None = None,
+        solver: str = "lbfgs") -> LinearTextModel:
+    """TF-IDF (sublinear, L2) over the documents' features, then logistic regression.
+    A document is its feature list, or anything `analyzer` turns into one (computed as
+    the vectorizer goes, so a large corpus never holds every list at once). `solver`:
+    scikit-learn's; "liblinear" solves to convergence where lbfgs at its default
+    tolerance stops early on large weighted corpora."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
 
     pipeline = Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=min_df,
-                                  max_features=max_features, dtype=np.float64)),
-        ("clf", LogisticRegression(C=C, max_iter=5000, random_state=0)),
+        ("tfidf", TfidfVectorizer(analyzer=analyzer or _identity, sublinear_tf=True,
+                                  min_df=min_df, max_features=max_features,
+                                  dtype=np.float64)),
+        ("clf", LogisticRegression(C=C, solver=solver, max_iter=5000, random_state=0)),
     ])
     extra = {"clf__sample_weight": np.asarray(weights)} if weights is not None else {}
-    pipeline.fit(list(features), np.asarray(labels), **extra)
+    pipeline.fit(list(documents), np.asarray(labels), **extra)
     vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
     assert list(classifier.classes_) == list(range(len(classes)))
     return LinearTextModel(classes=classes,

@@ -66,23 +66,13 @@ def fit_emotion(texts: Sequence[str], labels: Sequence[int], weights: Sequence[f
     logistic regression, solved to convergence (liblinear's trust-region Newton: lbfgs at
     its default tolerance stops early on 600,000 weighted rows, at a point that moves with
     C)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     def analyse(text: str) -> list[str]:
         return customer_features(normalizer.normalize(text))
 
-    vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, min_df=2,
-                                 max_features=EMOTION_FEATURES, dtype=np.float64)
-    matrix = vectorizer.fit_transform(texts)
-    classifier = LogisticRegression(C=EMOTION_C, solver="liblinear", max_iter=5000,
-                                    random_state=0)
-    classifier.fit(matrix, np.asarray(labels), sample_weight=np.asarray(weights))
-    return LinearTextModel(classes=["not_negative", "negative"],
-                           vocabulary=[str(v) for v in vectorizer.get_feature_names_out()],
-                           idf=vectorizer.idf_, coef=classifier.coef_,
-                           intercept=classifier.intercept_,
-                           meta={"name": "customer_emotion", "features": "customer_features"})
+    return fit(texts, labels, ["not_negative", "negative"], C=EMOTION_C,
+               max_features=EMOTION_FEATURES, weights=weights, analyzer=analyse,
+               solver="liblinear",
+               meta={"name": "customer_emotion", "features": "customer_features"})
 
 
 def validate_emotion(*, normalizer: Normalizer, folds: Sequence[int] = VALIDATION_FOLDS,
