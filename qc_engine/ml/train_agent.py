@@ -13,7 +13,6 @@ import numpy as np
 from qc_engine.ml import data
 from qc_engine.ml.features import agent_features
 from qc_engine.ml.train import (
-    VALIDATION_PRECISION,
     Metrics,
     choose_threshold,
     decide,
@@ -23,6 +22,19 @@ from qc_engine.ml.train import (
     table,
 )
 from qc_engine.normalize import Normalizer
+
+# Thresholds are chosen on out-of-fold predictions: the train and validation splits are cut
+# into FOLDS stratified parts, and each part is predicted by a model fit on the others, so
+# every example is judged by a model that never saw it. Per class that is ~300-450 problem
+# examples instead of the validation split's 60-110, where one error moved precision by two
+# points and the thresholds moved with every data addition. The final model is then fit on
+# train and validation together. Precision 0.92 out of fold (the target is 0.90): treating
+# the validation split as a test, thresholds chosen this way on train alone gave every class
+# at least 0.93 on it (0.90 gave impatient 0.90 exactly, 0.93 cost 0.02 macro-F1).
+FOLDS = 5
+OUT_OF_FOLD_PRECISION = 0.92
+C = 10.0
+MAX_FEATURES = 60000
 
 
 def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], None]) -> dict:
@@ -45,18 +57,22 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
               for name, rows in parts.items()}
     log(f"agent: {len(examples)} examples "
         f"({', '.join(f'{k} {len(v)}' for k, v in parts.items())})")
-    model = fit(feats["train"], labels["train"], classes, C=10.0, max_features=60000,
-                meta={"name": "agent_speech", "features": "agent_features",
-                      "trained_on": "train split"})
-    val_p = model.predict_proba(feats["validation"])
+    fit_feats = feats["train"] + feats["validation"]
+    fit_labels = np.concatenate([labels["train"], labels["validation"]])
+    out_of_fold = _out_of_fold(fit_feats, fit_labels, classes)
     thresholds, chosen = {}, {}
     for k, name in enumerate(classes):
         if name == "none":
             continue
-        t, p, r = choose_threshold(val_p[:, k], labels["validation"] == k)
+        t, p, r = choose_threshold(out_of_fold[:, k], fit_labels == k, OUT_OF_FOLD_PRECISION)
         thresholds[name] = t
         chosen[name] = {"threshold": t, "validation_precision": round(p, 4),
                         "validation_recall": round(r, 4)}
+    model = fit(fit_feats, fit_labels, classes, C=C, max_features=MAX_FEATURES,
+                meta={"name": "agent_speech", "features": "agent_features",
+                      "trained_on": "train and validation splits",
+                      "thresholds_chosen": f"out of {FOLDS} folds, precision "
+                                           f"{OUT_OF_FOLD_PRECISION}"})
     model.meta["thresholds"] = thresholds
     test_p = model.predict_proba(feats["test"])
     predicted = decide(test_p, classes, thresholds)
@@ -80,6 +96,20 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
     }
     _write_agent_card(out_dir, summary)
     return summary
+
+
+def _out_of_fold(feats: list[list[str]], labels: np.ndarray,
+                 classes: list[str]) -> np.ndarray:
+    """Each example's probabilities from a model fit on the other FOLDS - 1 parts."""
+    from sklearn.model_selection import StratifiedKFold
+
+    out = np.zeros((len(feats), len(classes)))
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
+    for fit_rows, held_out in folds.split(np.zeros(len(labels)), labels):
+        model = fit([feats[i] for i in fit_rows], labels[fit_rows], classes, C=C,
+                    max_features=MAX_FEATURES, meta={})
+        out[held_out] = model.predict_proba([feats[i] for i in held_out])
+    return out
 
 
 def _write_agent_card(out_dir: Path, s: dict) -> None:
@@ -115,18 +145,23 @@ features. Stored as plain arrays (`model.npz`, no pickle) and JSON (`model.json`
   docs/quality.md) were left out.
 - Splits are fixed by a hash of each example (seeded; stable when examples are added):
   test 20 %, validation 15 %, train the rest. The test split is never used for training or
-  for choosing thresholds.
+  for choosing thresholds; the model is fit on train and validation (thresholds below).
 
 {table([[name] + [sizes[part].get(name, 0) for part in ('train', 'validation', 'test')]
          for name in classes], ['label', 'train', 'validation', 'test'])}
 
-## Thresholds (chosen on the validation split, precision first)
-The lowest threshold at which the class reaches precision {VALIDATION_PRECISION} on validation
-(above the 0.90 target, since one error moves a class's validation precision by ~2 points).
+## Thresholds (chosen out of fold, precision first)
+The train and validation splits are cut into {FOLDS} stratified folds; each fold is predicted
+by a model fit on the other four, so every example is judged by a model that never saw it.
+Per class, the lowest threshold at which those out-of-fold predictions reach precision
+{OUT_OF_FOLD_PRECISION} (above the 0.90 target) is the class's threshold. The shipped model is
+then fit on train and validation together. (Chosen over one small validation split, where
+one error moved a class's precision by ~2 points and the thresholds moved with every data
+addition.)
 
 {table([[n, v['threshold'], v['validation_precision'], v['validation_recall']]
          for n, v in s['thresholds'].items()],
-        ['class', 'threshold', 'validation precision', 'validation recall'])}
+        ['class', 'threshold', 'out-of-fold precision', 'out-of-fold recall'])}
 
 ## Results on the held-out test split
 A message gets the likeliest problem class whose probability reaches its threshold, else
