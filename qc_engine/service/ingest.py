@@ -14,7 +14,7 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, Literal
 
-from sqlalchemy import JSON, delete, insert, select, text
+from sqlalchemy import JSON, delete, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from qc_engine.checklist import Checklist, ReviewPolicy
@@ -388,6 +388,10 @@ def _update(session: Session, row: StoredTranscript, transcript: Transcript, res
     row.customer_risk = _customer_risk(result.flags)
     for column, value in response_times(transcript).items():
         setattr(row, column, value)
+    # Work items carry the chat's agent, shop and channel (the queue and the reports filter
+    # and group by them): a corrected chat corrects its items too, decided ones included.
+    session.execute(update(WorkItem).where(WorkItem.transcript_id == row.id).values(
+        agent=row.agent, shop=row.shop, channel=row.channel))
 
     old = {f.fingerprint: f for f in row.flags}
     kept: set[str] = set()

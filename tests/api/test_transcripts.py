@@ -180,6 +180,22 @@ def test_reingest_withdraws_the_item_of_a_flag_that_disappeared(qc):
     assert withdrawal.actor == "test-service"
 
 
+def test_reingest_corrects_the_agent_shop_and_channel_of_its_items(qc):
+    qc.stored(chat("R-5", RED_LINE, DEDUCT_5))
+    decided, _ = qc.items(transcript_id="R-5")
+    qc.done(decided["id"], "confirm")
+    # The same chat, re-sent with the agent, shop and channel corrected.
+    changed = qc.stored(chat("R-5", RED_LINE, DEDUCT_5, agent="阿杰", shop="Q女家童装店",
+                             channel="jd"))
+    assert changed["status"] == "updated" and changed["work_items_created"] == 0
+    items = qc.items(transcript_id="R-5")
+    assert len(items) == 2
+    assert {(i["agent"], i["shop"], i["channel"]) for i in items} == {("阿杰", "Q女家童装店", "jd")}
+    assert {i["id"]: i["status"] for i in items}[decided["id"]] == "confirmed"
+    got = qc.transcript("R-5")
+    assert (got["agent"], got["shop"], got["channel"]) == ("阿杰", "Q女家童装店", "jd")
+
+
 def test_reingest_with_a_moved_flag_replaces_its_item(qc):
     qc.stored(chat("R-4", RED_LINE))
     (old,) = qc.items(transcript_id="R-4")
