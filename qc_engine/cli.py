@@ -360,6 +360,41 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from qc_engine.db.session import make_engine, session_factory, upgrade
+    from qc_engine.service.auth import list_keys
+
+    engine = make_engine()
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        rows = list_keys(session)
+    # Times as the database layer gives them back: Asia/Shanghai, like the rest of the UI.
+    print(f"{'prefix':<12} {'user':<20} {'role':<10} {'created (UTC+8)':<20} revoked (UTC+8)")
+    for row in rows:
+        revoked = f"{row['revoked_at']:%Y-%m-%d %H:%M:%S}" if row["revoked_at"] else "-"
+        user = str(row["name"]) + (" (disabled)" if row["disabled"] else "")
+        print(f"{row['prefix']:<12} {user:<20} {row['role']:<10} "
+              f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {revoked}")
+    return EXIT_OK
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    from qc_engine.db.session import make_engine, session_factory, upgrade
+    from qc_engine.service.auth import revoke_keys
+
+    engine = make_engine()
+    upgrade(engine)
+    try:
+        with session_factory(engine).begin() as session:
+            count = revoke_keys(session, prefix=args.prefix, name=args.name, actor="cli")
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
+    print(f"revoked {count} key{'s' if count != 1 else ''}; a running server stops accepting "
+          "it within 10 seconds", file=sys.stderr)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qc", description="Chat quality inspection (质检).")
     parser.add_argument("--checklists", type=Path, default=None,
@@ -415,6 +450,14 @@ def build_parser() -> argparse.ArgumentParser:
     kcreate.add_argument("--name", required=True)
     kcreate.add_argument("--agent-name", help="for --role agent: the agent name in chats")
     kcreate.set_defaults(func=cmd_keys_create)
+    klist = ksub.add_parser("list", help="list keys (their first characters, never the key)")
+    klist.set_defaults(func=cmd_keys_list)
+    krevoke = ksub.add_parser("revoke", help="revoke a key, or every key of a user")
+    which = krevoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("prefix", nargs="?", help="the key's first characters (qc keys list) "
+                       "or the whole key")
+    which.add_argument("--name", help="revoke every live key of this user")
+    krevoke.set_defaults(func=cmd_keys_revoke)
 
     train = sub.add_parser("train", help="rebuild a trained model and its card")
     train.add_argument("model", choices=("agent", "customer"))

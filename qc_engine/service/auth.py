@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from qc_engine.db.models import ApiKey, User
 from qc_engine.service.common import audit, utcnow
-from qc_engine.service.errors import Invalid
+from qc_engine.service.errors import Invalid, NotFound
 
 ROLES = ("admin", "lead", "specialist", "agent", "service")
 KEY_PREFIX = "qck_"
@@ -55,6 +55,49 @@ def create_key(
     audit(session, actor=actor, entity="api_key", entity_id=user.name, action="create",
           to_state=role)
     return user, key
+
+
+def list_keys(session: Session) -> list[dict[str, object]]:
+    """Every key (never the key itself: its first characters, its user and dates)."""
+    rows = session.execute(
+        select(ApiKey.prefix, ApiKey.created_at, ApiKey.revoked_at, User.name, User.role,
+               User.disabled).join(User, ApiKey.user_id == User.id)
+        .order_by(User.name, ApiKey.created_at, ApiKey.id))
+    return [dict(row._mapping) for row in rows]
+
+
+def revoke_keys(session: Session, *, prefix: str | None = None, name: str | None = None,
+                actor: str = "system") -> int:
+    """Revoke one live key, named by its first characters as `list_keys` shows them (or
+    the whole key), or every live key of the user `name`; return how many. Nothing
+    matching, or a prefix that matches several keys, is an error: a typo must not pass for
+    a revocation, nor revoke someone else's key."""
+    if (prefix is None) == (name is None):
+        raise Invalid("E422", "name a key (its prefix) or a user, not both", field="prefix")
+    query = select(ApiKey).join(User, ApiKey.user_id == User.id).where(
+        ApiKey.revoked_at.is_(None))
+    if name is not None:
+        query = query.where(User.name == name)
+    elif len(prefix or "") > 10:  # the whole key
+        query = query.where(ApiKey.key_hash == hash_key(prefix or ""))
+    elif len(prefix or "") >= 8:
+        query = query.where(ApiKey.prefix.startswith(prefix or "", autoescape=True))
+    else:
+        raise Invalid("E422", "a key prefix needs at least 8 characters (qck_ and 4 more)",
+                      field="prefix")
+    keys = list(session.scalars(query))
+    if not keys:
+        raise NotFound("E404", f"user {name!r} has no live key" if name is not None
+                       else f"no live key starts with {prefix!r}")
+    if name is None and len(keys) > 1:
+        raise Invalid("E422", f"{len(keys)} live keys start with {prefix!r}: give more of it",
+                      field="prefix")
+    now = utcnow()
+    for key in keys:
+        key.revoked_at = now
+        audit(session, actor=actor, entity="api_key", entity_id=key.prefix, action="revoke",
+              to_state="revoked")
+    return len(keys)
 
 
 class KeyCache:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from qc_engine.cli import main as qc_main
-from qc_engine.db.models import ApiKey, User, WorkItem
+from qc_engine.db.models import ApiKey, AuditEntry, User, WorkItem
 from qc_engine.service.auth import create_key
 
 from .support import CHECKLIST, chat, checklist_yaml, prepared
@@ -189,3 +189,46 @@ def test_keys_create_command(qc, database_url, monkeypatch, capsys):
         qc_main(["keys", "create", "--role", "boss", "--name", "x"])
     with qc.db() as session:
         assert session.scalar(select(User.role).where(User.name == "王组长")) == "lead"
+
+
+def test_keys_list_and_revoke_commands(qc, database_url, monkeypatch, capsys):
+    monkeypatch.setenv("QC_DATABASE_URL", database_url)
+    keys = []
+    for name in ("李质检", "李质检", "赵质检"):
+        assert qc_main(["keys", "create", "--role", "specialist", "--name", name]) == 0
+        keys.append(capsys.readouterr().out.strip())
+    assert qc_main(["keys", "list"]) == 0
+    listing = capsys.readouterr().out
+    for key in keys:
+        assert key[:10] in listing and key not in listing  # never the key itself
+
+    def status(key: str) -> int:
+        return qc.client.get("/v1/work-items",
+                             headers={"Authorization": f"Bearer {key}"}).status_code
+
+    # One key by its prefix (as listed): it stops working; the others go on.
+    assert qc_main(["keys", "revoke", keys[0][:10]]) == 0
+    assert "revoked 1 key" in capsys.readouterr().err
+    assert status(keys[0]) == 401 and status(keys[2]) == 200
+    assert qc_main(["keys", "list"]) == 0
+    (line,) = [row for row in capsys.readouterr().out.splitlines() if row.startswith(keys[0][:10])]
+    assert not line.endswith("-")  # the revocation time is shown
+    # Every live key of a user.
+    assert qc_main(["keys", "revoke", "--name", "李质检"]) == 0
+    assert status(keys[1]) == 401
+    # The whole key works as well as its prefix. The server checked this key a moment ago
+    # and trusts that for 10 seconds (KeyCache); after that it refuses it.
+    assert qc_main(["keys", "revoke", keys[2]]) == 0
+    assert status(keys[2]) == 200
+    qc.client.app.state.qc.keys.ttl = 0.0
+    assert status(keys[2]) == 401
+    # A typo is an error, never a silent success; so is a prefix too short to be one key.
+    assert qc_main(["keys", "revoke", "qck_nothing"]) == 2
+    assert "no live key starts with 'qck_nothing'" in capsys.readouterr().err
+    assert qc_main(["keys", "revoke", "--name", "李质检"]) == 2
+    assert "has no live key" in capsys.readouterr().err
+    assert qc_main(["keys", "revoke", "qck_"]) == 2
+    assert "at least 8 characters" in capsys.readouterr().err
+    with qc.db() as session:
+        revoked = session.scalars(select(AuditEntry).where(AuditEntry.action == "revoke")).all()
+        assert len(revoked) == 3 and {a.actor for a in revoked} == {"cli"}
