@@ -2,10 +2,11 @@
 Asia/Shanghai) the service builds and stores the report of the week before.
 
 `run_due` is called by the service's background task every few seconds. It works out the
-latest slot that has passed, so a run missed while the service was down is caught up at the
-next start; it claims the run with a unique `report_runs` row, so with several service
-processes only one builds the report; a run that failed is retried a few times, and one
-whose process died mid-way is taken over once its claim is stale.
+latest slot that has passed, and the weeks since the last scheduled run, so runs missed
+while the service was down are caught up at the next start, oldest first (at most
+`catch_up_weeks`); it claims each run with a unique `report_runs` row, so with several
+service processes only one builds a report; a run that failed is retried a few times, and
+one whose process died mid-way is taken over once its claim is stale.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +44,10 @@ class Schedule:
     stale_after: timedelta = timedelta(minutes=30)
     retry_after: timedelta = timedelta(minutes=5)
     max_attempts: int = 5
+    catch_up_weeks: int = 8
+    """After a downtime, the missed weeks since the last scheduled run are generated,
+    oldest first, up to this many (the latest ones). A first start generates only the due
+    week: no backlog of weeks from before the service existed."""
 
     @classmethod
     def parse(cls, *, weekday: int | str = 1, at: str = "08:00", shops: str = "") -> Schedule:
@@ -69,6 +74,21 @@ class Schedule:
     def due_week(self, now: datetime) -> IsoWeek:
         """The week the latest slot reports on: the one before the slot's week."""
         return IsoWeek.of(self.latest_slot(now)).previous()
+
+    def due_weeks(self, now: datetime, last_run: IsoWeek | None) -> list[IsoWeek]:
+        """The weeks to report on, oldest first: those after `last_run` (the latest week
+        a scheduled run finished) up to the due week, at most `catch_up_weeks`; the due week
+        alone when no run finished before. (A week whose run failed for good stays in the
+        list and is skipped by `claim`.)"""
+        due = self.due_week(now)
+        if last_run is None or str(last_run) >= str(due):
+            return [due]
+        weeks: list[IsoWeek] = []
+        week = due
+        while str(week) > str(last_run) and len(weeks) < self.catch_up_weeks:
+            weeks.append(week)
+            week = week.previous()
+        return weeks[::-1]
 
 
 def worker_name() -> str:
@@ -121,34 +141,48 @@ def run_due(sessions: sessionmaker[Session], *, schedule: Schedule,
             options: ReportOptions | None = None, base_url: str | None = None,
             link_secret: str | None = None, now: datetime | None = None,
             worker: str | None = None) -> list[str]:
-    """Generate the due week's reports that no process has generated yet; returns what this
-    call generated ("2026-W47", "2026-W47 Q女家旗舰店"). The report, its webhook event and
-    the end of the run are committed together."""
+    """Generate the due weeks' reports (the latest due week, and the weeks missed since the
+    last finished run) that no process has generated yet, oldest first; returns what this
+    call generated ("2026-W47", "2026-W47 Q女家旗舰店"). Each report, its webhook event and
+    the end of its run are committed together."""
     now = now or utcnow()
     worker = worker or worker_name()
-    week = schedule.due_week(now)
     done: list[str] = []
     for shop in (None, *schedule.shops):
-        if not claim(sessions, period=str(week), shop=shop, now=now, worker=worker,
-                     schedule=schedule):
-            continue
-        label = f"{week} {shop}" if shop else str(week)
-        try:
-            with sessions.begin() as session:
-                report = build_weekly(session, week=week, shop=shop, options=options,
-                                      base_url=base_url, link_secret=link_secret, now=now)
-                save_report(session, report, generated_by="scheduler", now=now)
-                session.add(weekly_report_event(report, now=now))
-                _finish(session, period=str(week), shop=shop, worker=worker, status="done",
-                        now=utcnow())
-            done.append(label)
-            log.info("weekly report %s generated", label)
-        except Exception as exc:
-            log.exception("weekly report %s failed", label)
-            with sessions.begin() as session:
-                _finish(session, period=str(week), shop=shop, worker=worker, status="failed",
-                        now=utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
+        with sessions() as session:
+            last = session.scalar(select(func.max(ReportRun.period)).where(
+                ReportRun.kind == KIND, ReportRun.shop == (shop or ""),
+                ReportRun.status == "done"))
+        for week in schedule.due_weeks(now, IsoWeek.parse(last) if last else None):
+            _run_week(sessions, week=week, shop=shop, now=now, worker=worker,
+                      schedule=schedule, options=options, base_url=base_url,
+                      link_secret=link_secret, done=done)
     return done
+
+
+def _run_week(sessions: sessionmaker[Session], *, week: IsoWeek, shop: str | None,
+              now: datetime, worker: str, schedule: Schedule, options: ReportOptions | None,
+              base_url: str | None, link_secret: str | None, done: list[str]) -> None:
+    """Claim, build, store and push one week's report (for one shop, or all of them)."""
+    if not claim(sessions, period=str(week), shop=shop, now=now, worker=worker,
+                 schedule=schedule):
+        return
+    label = f"{week} {shop}" if shop else str(week)
+    try:
+        with sessions.begin() as session:
+            report = build_weekly(session, week=week, shop=shop, options=options,
+                                  base_url=base_url, link_secret=link_secret, now=now)
+            save_report(session, report, generated_by="scheduler", now=now)
+            session.add(weekly_report_event(report, now=now))
+            _finish(session, period=str(week), shop=shop, worker=worker, status="done",
+                    now=utcnow())
+        done.append(label)
+        log.info("weekly report %s generated", label)
+    except Exception as exc:
+        log.exception("weekly report %s failed", label)
+        with sessions.begin() as session:
+            _finish(session, period=str(week), shop=shop, worker=worker, status="failed",
+                    now=utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
 
 
 def runs(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:

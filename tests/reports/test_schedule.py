@@ -92,6 +92,43 @@ def test_a_missed_run_is_caught_up_at_the_next_start(seeded):
         assert [r["week"] for r in list_reports(session)] == ["2026-W48", "2026-W47"]
 
 
+def test_every_week_missed_during_a_downtime_is_caught_up_oldest_first(seeded):
+    assert run_due(seeded, schedule=Schedule(), now=MONDAY_8) == ["2026-W47"]
+    # Down from Tuesday until three weeks later, a Wednesday: W48, W49 and W50 were missed.
+    back = at("2026-12-16T10:00:00+08:00")
+    assert run_due(seeded, schedule=Schedule(), now=back) == [
+        "2026-W48", "2026-W49", "2026-W50"]
+    assert run_due(seeded, schedule=Schedule(), now=back + timedelta(seconds=5)) == []
+    with seeded() as session:
+        assert [r["week"] for r in list_reports(session)] == [
+            "2026-W50", "2026-W49", "2026-W48", "2026-W47"]
+        pushed = session.scalars(select(WebhookEvent.payload)).all()
+        assert sorted(p["week"] for p in pushed) == [
+            "2026-W47", "2026-W48", "2026-W49", "2026-W50"]
+
+
+def test_catching_up_is_bounded(seeded):
+    assert run_due(seeded, schedule=Schedule(), now=MONDAY_8) == ["2026-W47"]
+    # Down for ten weeks, across the new year (2026 has 53 ISO weeks): the latest two only.
+    assert run_due(seeded, schedule=Schedule(catch_up_weeks=2),
+                   now=at("2027-02-01T09:00:00+08:00")) == ["2027-W03", "2027-W04"]
+    assert str(Schedule().due_weeks(at("2027-01-04T09:00:00+08:00"),
+                                    IsoWeek.parse("2026-W51"))[0]) == "2026-W52"
+
+
+def test_a_week_whose_run_failed_for_good_does_not_block_the_next(seeded, monkeypatch):
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(schedule_module, "build_weekly", broken)
+    schedule = Schedule(max_attempts=1)
+    assert run_due(seeded, schedule=schedule, now=MONDAY_8) == []
+    monkeypatch.undo()
+    # The next Monday: W47 failed for good (not retried), W48 is generated.
+    assert run_due(seeded, schedule=schedule, now=at("2026-11-30T08:00:05+08:00")) == [
+        "2026-W48"]
+
+
 def test_several_processes_run_it_once(seeded):
     now = MONDAY_8 + timedelta(seconds=5)
     results: list[list[str]] = []
