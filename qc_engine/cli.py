@@ -8,11 +8,14 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from qc_engine.errors import QCError
 from qc_engine.result import Result
 from qc_engine.transcript import Loaded, Transcript, load_path
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -341,14 +344,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_keys_create(args: argparse.Namespace) -> int:
+def _database() -> sessionmaker[Session]:
+    """The sessions of $QC_DATABASE_URL's database, brought up to the current schema."""
     from qc_engine.db.session import make_engine, session_factory, upgrade
-    from qc_engine.service.auth import create_key
 
     engine = make_engine()
     upgrade(engine)
+    return session_factory(engine)
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from qc_engine.service.auth import create_key
+
     try:
-        with session_factory(engine).begin() as session:
+        with _database().begin() as session:
             user, key = create_key(session, name=args.name, role=args.role,
                                    agent_name=args.agent_name, actor="cli")
     except QCError as exc:
@@ -361,12 +370,9 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from qc_engine.db.session import make_engine, session_factory, upgrade
     from qc_engine.service.auth import list_keys
 
-    engine = make_engine()
-    upgrade(engine)
-    with session_factory(engine)() as session:
+    with _database()() as session:
         rows = list_keys(session)
     # Times as the database layer gives them back: Asia/Shanghai, like the rest of the UI.
     print(f"{'prefix':<12} {'user':<20} {'role':<10} {'created (UTC+8)':<20} revoked (UTC+8)")
@@ -379,13 +385,10 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    from qc_engine.db.session import make_engine, session_factory, upgrade
     from qc_engine.service.auth import revoke_keys
 
-    engine = make_engine()
-    upgrade(engine)
     try:
-        with session_factory(engine).begin() as session:
+        with _database().begin() as session:
             count = revoke_keys(session, prefix=args.prefix, name=args.name, actor="cli")
     except QCError as exc:
         _report_error(exc, sys.stderr)
