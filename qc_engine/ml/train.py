@@ -41,8 +41,14 @@ def fit(documents: Sequence[Any], labels: Sequence[int], classes: list[str], *,
                                   dtype=np.float64)),
         ("clf", LogisticRegression(C=C, solver=solver, max_iter=5000, random_state=0)),
     ])
+    from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
+
     extra = {"clf__sample_weight": np.asarray(weights)} if weights is not None else {}
-    pipeline.fit(list(documents), np.asarray(labels), **extra)
+    # One BLAS thread: a multi-threaded BLAS sums in an order that depends on the thread
+    # count, so the same data would give other coefficients (in the last bits) on a machine
+    # with more or fewer cores, and `qc train` would not rebuild the shipped arrays.
+    with threadpool_limits(limits=1):
+        pipeline.fit(list(documents), np.asarray(labels), **extra)
     vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
     assert list(classifier.classes_) == list(range(len(classes)))
     return LinearTextModel(classes=classes,
