@@ -31,29 +31,33 @@ def fit(documents: Sequence[Any], labels: Sequence[int], classes: list[str], *,
     the vectorizer goes, so a large corpus never holds every list at once). `solver`:
     scikit-learn's; "liblinear" solves to convergence where lbfgs at its default
     tolerance stops early on large weighted corpora."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-
-    pipeline = Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer=analyzer or _identity, sublinear_tf=True,
-                                  min_df=min_df, max_features=max_features,
-                                  dtype=np.float64)),
-        ("clf", LogisticRegression(C=C, solver=solver, max_iter=5000, random_state=0)),
-    ])
     from threadpoolctl import threadpool_limits  # scikit-learn's own dependency
 
-    extra = {"clf__sample_weight": np.asarray(weights)} if weights is not None else {}
+    # What TfidfVectorizer(max_features=...) does, but with ties at the cut broken the same
+    # way everywhere (alphabetically, by a stable sort): its own sort is numpy's unstable
+    # one, whose order for equal counts depends on the CPU's vector instructions, so the
+    # same data gave another vocabulary on another machine.
+    counter = CountVectorizer(analyzer=analyzer or _identity, min_df=min_df, dtype=np.float64)
+    counts = counter.fit_transform(documents)
+    names = counter.get_feature_names_out()  # alphabetical
+    if counts.shape[1] > max_features:
+        totals = np.asarray(counts.sum(axis=0)).ravel()
+        keep = np.sort(np.argsort(-totals, kind="stable")[:max_features])
+        counts, names = counts[:, keep], names[keep]
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    features = tfidf.fit_transform(counts)
+    classifier = LogisticRegression(C=C, solver=solver, max_iter=5000, random_state=0)
     # One BLAS thread: a multi-threaded BLAS sums in an order that depends on the thread
     # count, so the same data would give other coefficients (in the last bits) on a machine
     # with more or fewer cores, and `qc train` would not rebuild the shipped arrays.
     with threadpool_limits(limits=1):
-        pipeline.fit(list(documents), np.asarray(labels), **extra)
-    vectorizer, classifier = pipeline.named_steps["tfidf"], pipeline.named_steps["clf"]
+        classifier.fit(features, np.asarray(labels),
+                       sample_weight=None if weights is None else np.asarray(weights))
     assert list(classifier.classes_) == list(range(len(classes)))
-    return LinearTextModel(classes=classes,
-                           vocabulary=[str(v) for v in vectorizer.get_feature_names_out()],
-                           idf=vectorizer.idf_, coef=classifier.coef_,
+    return LinearTextModel(classes=classes, vocabulary=[str(v) for v in names],
+                           idf=tfidf.idf_, coef=classifier.coef_,
                            intercept=classifier.intercept_, meta=meta)
 
 
