@@ -66,8 +66,8 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
             continue
         t, p, r = choose_threshold(out_of_fold[:, k], fit_labels == k, OUT_OF_FOLD_PRECISION)
         thresholds[name] = t
-        chosen[name] = {"threshold": t, "validation_precision": round(p, 4),
-                        "validation_recall": round(r, 4)}
+        chosen[name] = {"threshold": t, "out_of_fold_precision": round(p, 4),
+                        "out_of_fold_recall": round(r, 4)}
     model = fit(fit_feats, fit_labels, classes, C=C, max_features=MAX_FEATURES,
                 meta={"name": "agent_speech", "features": "agent_features",
                       "trained_on": "train and validation splits",
@@ -159,7 +159,7 @@ then fit on train and validation together. (Chosen over one small validation spl
 one error moved a class's precision by ~2 points and the thresholds moved with every data
 addition.)
 
-{table([[n, v['threshold'], v['validation_precision'], v['validation_recall']]
+{table([[n, v['threshold'], v['out_of_fold_precision'], v['out_of_fold_recall']]
          for n, v in s['thresholds'].items()],
         ['class', 'threshold', 'out-of-fold precision', 'out-of-fold recall'])}
 
