@@ -76,12 +76,13 @@ def revoke_keys(session: Session, *, prefix: str | None = None, name: str | None
         raise Invalid("E422", "name a key (its prefix) or a user, not both", field="prefix")
     query = select(ApiKey).join(User, ApiKey.user_id == User.id).where(
         ApiKey.revoked_at.is_(None))
+    given = prefix or ""
     if name is not None:
         query = query.where(User.name == name)
-    elif len(prefix or "") > 10:  # the whole key
-        query = query.where(ApiKey.key_hash == hash_key(prefix or ""))
-    elif len(prefix or "") >= 8:
-        query = query.where(ApiKey.prefix.startswith(prefix or "", autoescape=True))
+    elif len(given) > 10:  # the whole key
+        query = query.where(ApiKey.key_hash == hash_key(given))
+    elif len(given) >= 8:
+        query = query.where(ApiKey.prefix.startswith(given, autoescape=True))
     else:
         raise Invalid("E422", "a key prefix needs at least 8 characters (qck_ and 4 more)",
                       field="prefix")
