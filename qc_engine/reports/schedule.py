@@ -81,11 +81,11 @@ class Schedule:
         alone when no run finished before. (A week whose run failed for good stays in the
         list and is skipped by `claim`.)"""
         due = self.due_week(now)
-        if last_run is None or str(last_run) >= str(due):
+        if last_run is None or last_run >= due:
             return [due]
         weeks: list[IsoWeek] = []
         week = due
-        while str(week) > str(last_run) and len(weeks) < self.catch_up_weeks:
+        while week > last_run and len(weeks) < self.catch_up_weeks:
             weeks.append(week)
             week = week.previous()
         return weeks[::-1]
@@ -154,19 +154,22 @@ def run_due(sessions: sessionmaker[Session], *, schedule: Schedule,
                 ReportRun.kind == KIND, ReportRun.shop == (shop or ""),
                 ReportRun.status == "done"))
         for week in schedule.due_weeks(now, IsoWeek.parse(last) if last else None):
-            _run_week(sessions, week=week, shop=shop, now=now, worker=worker,
-                      schedule=schedule, options=options, base_url=base_url,
-                      link_secret=link_secret, done=done)
+            label = _run_week(sessions, week=week, shop=shop, now=now, worker=worker,
+                              schedule=schedule, options=options, base_url=base_url,
+                              link_secret=link_secret)
+            if label is not None:
+                done.append(label)
     return done
 
 
 def _run_week(sessions: sessionmaker[Session], *, week: IsoWeek, shop: str | None,
               now: datetime, worker: str, schedule: Schedule, options: ReportOptions | None,
-              base_url: str | None, link_secret: str | None, done: list[str]) -> None:
-    """Claim, build, store and push one week's report (for one shop, or all of them)."""
+              base_url: str | None, link_secret: str | None) -> str | None:
+    """Claim, build, store and push one week's report (for one shop, or all of them);
+    its label when this call generated it."""
     if not claim(sessions, period=str(week), shop=shop, now=now, worker=worker,
                  schedule=schedule):
-        return
+        return None
     label = f"{week} {shop}" if shop else str(week)
     try:
         with sessions.begin() as session:
@@ -176,13 +179,14 @@ def _run_week(sessions: sessionmaker[Session], *, week: IsoWeek, shop: str | Non
             session.add(weekly_report_event(report, now=now))
             _finish(session, period=str(week), shop=shop, worker=worker, status="done",
                     now=utcnow())
-        done.append(label)
         log.info("weekly report %s generated", label)
+        return label
     except Exception as exc:
         log.exception("weekly report %s failed", label)
         with sessions.begin() as session:
             _finish(session, period=str(week), shop=shop, worker=worker, status="failed",
                     now=utcnow(), error=f"{type(exc).__name__}: {exc}"[:2000])
+        return None
 
 
 def runs(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
