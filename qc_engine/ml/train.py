@@ -61,6 +61,22 @@ def fit(documents: Sequence[Any], labels: Sequence[int], classes: list[str], *,
                            intercept=classifier.intercept_, meta=meta)
 
 
+def out_of_fold(feats: Sequence[list[str]], labels: np.ndarray, classes: list[str], *,
+                folds: int, C: float, max_features: int) -> np.ndarray:
+    """Each example's class probabilities from a model fit (as `fit`) on the other parts
+    of `folds` seeded, stratified parts: every example judged by a model that never saw
+    it, for choosing thresholds on all the data instead of one small validation split."""
+    from sklearn.model_selection import StratifiedKFold
+
+    out = np.zeros((len(feats), len(classes)))
+    parts = StratifiedKFold(folds, shuffle=True, random_state=0)
+    for fit_rows, held_out in parts.split(np.zeros(len(labels)), labels):
+        model = fit([feats[i] for i in fit_rows], labels[fit_rows], classes, C=C,
+                    max_features=max_features, meta={})
+        out[held_out] = model.predict_proba([feats[i] for i in held_out])
+    return out
+
+
 def _identity(features: list[str]) -> list[str]:
     return features
 

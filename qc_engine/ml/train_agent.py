@@ -17,6 +17,7 @@ from qc_engine.ml.train import (
     choose_threshold,
     decide,
     fit,
+    out_of_fold,
     prf,
     size_on_disk,
     table,
@@ -59,12 +60,14 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
         f"({', '.join(f'{k} {len(v)}' for k, v in parts.items())})")
     fit_feats = feats["train"] + feats["validation"]
     fit_labels = np.concatenate([labels["train"], labels["validation"]])
-    out_of_fold = _out_of_fold(fit_feats, fit_labels, classes)
+    predicted_out = out_of_fold(fit_feats, fit_labels, classes, folds=FOLDS, C=C,
+                                max_features=MAX_FEATURES)
     thresholds, chosen = {}, {}
     for k, name in enumerate(classes):
         if name == "none":
             continue
-        t, p, r = choose_threshold(out_of_fold[:, k], fit_labels == k, OUT_OF_FOLD_PRECISION)
+        t, p, r = choose_threshold(predicted_out[:, k], fit_labels == k,
+                                   OUT_OF_FOLD_PRECISION)
         thresholds[name] = t
         chosen[name] = {"threshold": t, "out_of_fold_precision": round(p, 4),
                         "out_of_fold_recall": round(r, 4)}
@@ -96,20 +99,6 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
     }
     _write_agent_card(out_dir, summary)
     return summary
-
-
-def _out_of_fold(feats: list[list[str]], labels: np.ndarray,
-                 classes: list[str]) -> np.ndarray:
-    """Each example's probabilities from a model fit on the other FOLDS - 1 parts."""
-    from sklearn.model_selection import StratifiedKFold
-
-    out = np.zeros((len(feats), len(classes)))
-    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
-    for fit_rows, held_out in folds.split(np.zeros(len(labels)), labels):
-        model = fit([feats[i] for i in fit_rows], labels[fit_rows], classes, C=C,
-                    max_features=MAX_FEATURES, meta={})
-        out[held_out] = model.predict_proba([feats[i] for i in held_out])
-    return out
 
 
 def _write_agent_card(out_dir: Path, s: dict) -> None:
