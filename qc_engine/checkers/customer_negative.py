@@ -46,6 +46,7 @@ class CustomerNegative(PhraseChecker):
         Example("c: 垃圾！", at=0),
         Example("c: 到底怎么回事啊，凭什么不给我送货", at=0),
         Example("c: 别弄花样赶紧退款给我", at=0),
+        Example("c: 你们又骗我，说好的昨天发", at=0),
     ]
     must_pass = [
         "c: 质量一点都不差，挺好的",
@@ -58,4 +59,5 @@ class CustomerNegative(PhraseChecker):
         "c: 你们最近在搞什么活动呀",
         "c: 我怀孕了老是恶心，这个能吃吗",
         "a: 让您久等了，实在抱歉，给您添麻烦了",
+        "c: 真能退吗？没骗我吧",
     ]
