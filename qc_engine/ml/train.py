@@ -19,9 +19,11 @@ TARGET_PRECISION = 0.90
 # turns, the complaint model's out-of-fold predictions): above the 0.90 target, so that it
 # holds on new data (on a few hundred examples one error moves precision by a point or two).
 VALIDATION_PRECISION = 0.93
-# The thresholds tried, lowest first. From 0.10: with a floor of 0.30, two agent classes sat
-# on the floor (a threshold chosen by the grid's edge, not by the data).
-GRID = [round(x, 2) for x in np.arange(0.10, 0.995, 0.01)]
+# The thresholds tried, lowest first. The floor is deliberate: a model flag needs at least
+# 0.30. Tried from 0.10: shirking and risky_promise went to 0.26-0.29 (out-of-fold precision
+# still 0.92), and on the benchmark mix a greeting ("我是客服晴天，很高兴为您服务") and a
+# product reassurance came out as flags: weak calls that cost a reviewer's time.
+GRID = [round(x, 2) for x in np.arange(0.30, 0.995, 0.01)]
 
 
 def fit(documents: Sequence[Any], labels: Sequence[int], classes: list[str], *,
