@@ -181,7 +181,8 @@ def reviews(name: str) -> list[tuple[str, int]]:
 
 def customer_turns(*, seed: str = "customer-v1") -> list[CustomerExample]:
     """The hand-written customer chat turns of every models/data/customer/*.jsonl (written,
-    and written_calm: hard negatives), split by a seeded hash of the text."""
+    and the hard negatives with their upset counterparts: written_calm, written_doubt),
+    split by a seeded hash of the text."""
     out = []
     seen: set[str] = set()
     for path in sorted((MODELS_DIR / "data" / "customer").glob("*.jsonl")):
