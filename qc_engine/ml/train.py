@@ -66,19 +66,22 @@ def fit(documents: Sequence[Any], labels: Sequence[int], classes: list[str], *,
                            intercept=classifier.intercept_, meta=meta)
 
 
-def out_of_fold(feats: Sequence[list[str]], labels: np.ndarray, classes: list[str], *,
-                folds: int, C: float, max_features: int) -> np.ndarray:
-    """Each example's class probabilities from a model fit (as `fit`) on the other parts
-    of `folds` seeded, stratified parts: every example judged by a model that never saw
-    it, for choosing thresholds on all the data instead of one small validation split."""
+def out_of_fold(labels: np.ndarray, folds: int,
+                fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """Each example's prediction by a model that never saw it: the examples are cut into
+    `folds` seeded, stratified parts, and `fit_predict(fit_rows, held_out)` fits a model on
+    the rows of the other parts and returns its predictions for the held-out rows. For
+    choosing thresholds on all the data instead of one small validation split."""
     from sklearn.model_selection import StratifiedKFold
 
-    out = np.zeros((len(feats), len(classes)))
+    out: np.ndarray | None = None
     parts = StratifiedKFold(folds, shuffle=True, random_state=0)
     for fit_rows, held_out in parts.split(np.zeros(len(labels)), labels):
-        model = fit([feats[i] for i in fit_rows], labels[fit_rows], classes, C=C,
-                    max_features=max_features, meta={})
-        out[held_out] = model.predict_proba([feats[i] for i in held_out])
+        predicted = fit_predict(fit_rows, held_out)
+        if out is None:
+            out = np.zeros((len(labels), *predicted.shape[1:]))
+        out[held_out] = predicted
+    assert out is not None
     return out
 
 

@@ -60,8 +60,12 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
         f"({', '.join(f'{k} {len(v)}' for k, v in parts.items())})")
     fit_feats = feats["train"] + feats["validation"]
     fit_labels = np.concatenate([labels["train"], labels["validation"]])
-    predicted_out = out_of_fold(fit_feats, fit_labels, classes, folds=FOLDS, C=C,
-                                max_features=MAX_FEATURES)
+    def fit_predict(fit_rows: np.ndarray, held_out: np.ndarray) -> np.ndarray:
+        model = fit([fit_feats[i] for i in fit_rows], fit_labels[fit_rows], classes, C=C,
+                    max_features=MAX_FEATURES, meta={})
+        return model.predict_proba([fit_feats[i] for i in held_out])
+
+    predicted_out = out_of_fold(fit_labels, FOLDS, fit_predict)
     thresholds, chosen = {}, {}
     for k, name in enumerate(classes):
         if name == "none":
