@@ -32,7 +32,9 @@ class BrokenPromise(Checker):
         before the chat ends. Substantive means more than filler or another promise:
         "好的亲", "嗯嗯", "还在查哦请再稍等" do not keep a promise. The flag sits on the
         promise (the first of a chain of promises left open together). A customer who
-        withdraws the request ("不用查了", "没事了") releases the promise.
+        withdraws the request ("不用查了", "没事了") releases the promise. A bot's promise
+        ("正在为您转接人工客服，请稍等") is kept by the first human agent message, whatever it
+        says: what the customer waited for was a person.
 
     Why is this bad?
         The customer was told to wait and waited for nothing; such chats turn into
@@ -66,6 +68,8 @@ class BrokenPromise(Checker):
         Example("c: 什么时候发货\na: 您稍等，正在为您查询", at=1),
         Example("c@10:00:00: 还有货吗\na@10:00:10: 我看下\na@10:03:00: 还有的",
                 params={"window_seconds": 120}, at=1),
+        Example("c: 转人工\nb: 正在为您转接人工客服，请稍等哦~", at=1,
+                note="the bot promised a person and none came"),
     ]
     must_pass = [
         "c: 亲，我的快递到哪了\na: 稍等我查一下\na: 亲，您的包裹已经到杭州中转站了，明天派送",
@@ -78,6 +82,11 @@ class BrokenPromise(Checker):
         Example("c@10:00:00: 还有货吗\na@10:00:10: 稍等我看一下\n"
                 "a@10:08:00: 亲，还有的，今天拍下今天发"),
         "c: 发货了吗\na: 已经发出了哦，耐心稍等发货物流更新",
+        Example("c@08:08:14: 我要人工\nb@08:08:15: 正在为您转接人工客服，请稍等哦~\n"
+                "a@08:08:24: 您好亲亲，在的哦~ 请问有什么可以帮您\nc@08:20:21: 直接退款吧\n"
+                "a@08:21:25: 好的，给您申请退款239元，3个工作日内到账",
+                note="the agent's greeting keeps the bot's transfer promise; the customer's "
+                     "12 silent minutes are not the agent's delay"),
     ]
 
     def __init__(self, params: BrokenPromiseParams, resources: Resources) -> None:  # type: ignore[override]
@@ -107,7 +116,8 @@ class BrokenPromise(Checker):
                 continue  # nothing open, and this message opens nothing
             reply = self.reader.read(chat, index)
             if open_at is not None:
-                if reply.substantive:
+                # A bot's promise (a transfer) is kept by a person arriving.
+                if reply.substantive or (role == "agent" and roles[open_at] == "bot"):
                     late = self._late(messages[open_at].ts, messages[index].ts)
                     if late is not None:
                         yield Hit(open_at, open_span,
