@@ -36,7 +36,7 @@ class EmojiMisuse(Checker):
         Flags an agent or bot message that (a) uses a mocking emoji or emoticon at any time
         (🙄, [白眼], [鄙视], /:>M<), (b) uses a cheerful or neutral one ([微笑], 😊, [OK])
         while the customer is complaining or upset: the customer messages it answers hold
-        a complaint word (customer_upset.txt: 怎么回事, 坏了, 投诉, 太慢, 还没到, 退款…) or
+        a complaint word (customer_upset.txt: 怎么回事, 坏了, 投诉, 太慢, 还没到, 退钱…) or
         an angry or crying emoji; apologetic ones (🙏, [抱拳], [对不起]) are fine then, or
         (c) holds more than `max_per_message` emoji. One flag per message, on the emoji.
 
@@ -73,6 +73,8 @@ class EmojiMisuse(Checker):
         "c: 东西坏了\na: 实在对不起🙏我们马上处理",
         "c: 好的谢谢\na: 不客气哦亲😊祝您生活愉快[玫瑰][爱心]",
         "c: 不用退款了，挺好的\na: 好的亲[微笑]",
+        Example("c: 退款什么时候到账\na: 亲，仓库收到退货后3个工作日内退款哦[微笑]",
+                note="asking about a refund is a request, not a complaint"),
         "c: 发什么快递\na: 默认中通哦[微笑]",
         "c: 东西破了怎么回事\na: 亲亲抱歉\nc: 好吧，那补发一个吧\na: 好的亲[微笑]",
         "c: 哈哈好的[白眼]\na: 嗯嗯亲",
