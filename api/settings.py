@@ -1,19 +1,46 @@
 """Service settings, from the environment (QC_*), in one place."""
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from qc_engine.engine import default_checklist_dir
+from qc_engine.errors import QCError
 
 
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+def _env_number(name: str, default: float, kind: type, low: float | None,
+                high: float | None) -> Any:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    what = "a whole number" if kind is int else "a number"
+    if low is not None and high is not None:
+        what += f" from {low:g} to {high:g}"
+    elif low is not None:
+        what += f" of at least {low:g}"
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or not math.isfinite(value) or (low is not None and value < low) or (
+            high is not None and value > high):
+        raise QCError("E630", f"expected {what}, not {raw!r}", field=name)
+    return value
 
 
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
+def _env_int(name: str, default: int, low: int | None = None,
+             high: int | None = None) -> int:
+    """An integer setting; a value that is not one, or out of range, is an error naming
+    the variable (E630), not a traceback."""
+    return int(_env_number(name, default, int, low, high))
+
+
+def _env_float(name: str, default: float, low: float | None = None,
+               high: float | None = None) -> float:
+    return float(_env_number(name, default, float, low, high))
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -27,15 +54,15 @@ def _env_bool(name: str, default: bool) -> bool:
 class Settings:
     database_url: str | None = field(default_factory=lambda: os.environ.get("QC_DATABASE_URL"))
     checklist_dir: Path = field(default_factory=default_checklist_dir)
-    sample_rate: float = field(default_factory=lambda: _env_float("QC_SAMPLE_RATE", 0.02))
+    sample_rate: float = field(default_factory=lambda: _env_float("QC_SAMPLE_RATE", 0.02, 0, 1))
     sample_seed: int = field(default_factory=lambda: _env_int("QC_SAMPLE_SEED", 20261125))
-    claim_minutes: int = field(default_factory=lambda: _env_int("QC_CLAIM_MINUTES", 30))
+    claim_minutes: int = field(default_factory=lambda: _env_int("QC_CLAIM_MINUTES", 30, 1))
     max_body_bytes: int = field(default_factory=lambda: _env_int("QC_MAX_BODY_BYTES",
-                                                                 20 * 1024 * 1024))
-    max_messages: int = field(default_factory=lambda: _env_int("QC_MAX_MESSAGES", 2000))
+                                                                 20 * 1024 * 1024, 1))
+    max_messages: int = field(default_factory=lambda: _env_int("QC_MAX_MESSAGES", 2000, 1))
     max_message_chars: int = field(default_factory=lambda: _env_int("QC_MAX_MESSAGE_CHARS",
-                                                                    10000))
-    max_batch_lines: int = field(default_factory=lambda: _env_int("QC_MAX_BATCH_LINES", 10000))
+                                                                    10000, 1))
+    max_batch_lines: int = field(default_factory=lambda: _env_int("QC_MAX_BATCH_LINES", 10000, 1))
     # Reports and webhooks (docs/reports.md).
     public_url: str = field(default_factory=lambda: os.environ.get(
         "QC_PUBLIC_URL", "http://127.0.0.1:8000"))
@@ -43,9 +70,9 @@ class Settings:
     background: bool = field(default_factory=lambda: _env_bool("QC_BACKGROUND", True))
     """Run the background task (scheduled reports, webhook delivery) in this process."""
     background_interval: float = field(default_factory=lambda: _env_float(
-        "QC_BACKGROUND_INTERVAL", 5.0))
+        "QC_BACKGROUND_INTERVAL", 5.0, 0.1))
     report_schedule: bool = field(default_factory=lambda: _env_bool("QC_REPORT_SCHEDULE", True))
-    report_weekday: int = field(default_factory=lambda: _env_int("QC_REPORT_WEEKDAY", 1))
+    report_weekday: int = field(default_factory=lambda: _env_int("QC_REPORT_WEEKDAY", 1, 1, 7))
     """ISO weekday of the weekly report: 1 = Monday."""
     report_time: str = field(default_factory=lambda: os.environ.get("QC_REPORT_TIME", "08:00"))
     """HH:MM, Asia/Shanghai."""
@@ -57,11 +84,11 @@ class Settings:
     webhooks: str = field(default_factory=lambda: os.environ.get("QC_WEBHOOKS", ""))
     """JSON list of {"name", "format", "url", "secret", "events"} or `format=url ...`."""
     webhook_max_attempts: int = field(default_factory=lambda: _env_int(
-        "QC_WEBHOOK_MAX_ATTEMPTS", 8))
+        "QC_WEBHOOK_MAX_ATTEMPTS", 8, 1))
     webhook_backoff_seconds: float = field(default_factory=lambda: _env_float(
-        "QC_WEBHOOK_BACKOFF", 30.0))
+        "QC_WEBHOOK_BACKOFF", 30.0, 0))
     webhook_timeout_seconds: float = field(default_factory=lambda: _env_float(
-        "QC_WEBHOOK_TIMEOUT", 10.0))
+        "QC_WEBHOOK_TIMEOUT", 10.0, 0.1))
     webhook_per_minute: int = field(default_factory=lambda: _env_int("QC_WEBHOOK_PER_MINUTE",
-                                                                     20))
+                                                                     20, 1))
     """Messages per webhook per minute at most (DingTalk and WeCom robots take 20)."""

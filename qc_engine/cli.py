@@ -313,11 +313,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.main import build_state
     from api.settings import Settings
 
-    settings = Settings()
-    if args.checklists is not None:
-        os.environ["QC_CHECKLISTS"] = str(args.checklists)
-        settings.checklist_dir = args.checklists
     try:
+        settings = Settings()
+        if args.checklists is not None:
+            os.environ["QC_CHECKLISTS"] = str(args.checklists)
+            settings.checklist_dir = args.checklists
         state = build_state(settings)
     except QCError as exc:
         _report_error(exc, sys.stderr)

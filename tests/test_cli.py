@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -13,6 +14,20 @@ EXAMPLES = ROOT / "examples" / "chats.jsonl"
 def qc(*args, stdin=None):
     return subprocess.run([sys.executable, "-m", "qc_engine.cli", *map(str, args)],
                           input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def qc_env(*args, env):
+    return subprocess.run([sys.executable, "-m", "qc_engine.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, **env})
+
+
+def test_serve_refuses_a_bad_setting_before_starting():
+    run = qc_env("serve", "--port", "9", env={"QC_SAMPLE_RATE": "abc"})
+    assert run.returncode == 2
+    assert run.stderr.strip() == \
+        "error: QC_SAMPLE_RATE: expected a number from 0 to 1, not 'abc' [E630]"
+    assert "Traceback" not in run.stderr
 
 
 def test_score_prints_one_result_per_transcript():

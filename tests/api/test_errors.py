@@ -159,6 +159,33 @@ def test_limits_come_from_the_environment(monkeypatch):
         1234, 7, 99, 5, 12, 0.5)
 
 
+@pytest.mark.parametrize("name, value, expected", [
+    ("QC_SAMPLE_RATE", "abc", "expected a number from 0 to 1, not 'abc'"),
+    ("QC_SAMPLE_RATE", "1.5", "expected a number from 0 to 1, not '1.5'"),
+    ("QC_CLAIM_MINUTES", "1.5", "expected a whole number of at least 1, not '1.5'"),
+    ("QC_MAX_MESSAGES", "0", "expected a whole number of at least 1, not '0'"),
+    ("QC_REPORT_WEEKDAY", "8", "expected a whole number from 1 to 7, not '8'"),
+    ("QC_WEBHOOK_TIMEOUT", "nan", "expected a number of at least 0.1, not 'nan'"),
+    ("QC_BACKGROUND_INTERVAL", "inf", "expected a number of at least 0.1, not 'inf'"),
+])
+def test_a_bad_setting_is_an_error_naming_the_variable(monkeypatch, name, value, expected):
+    from api.settings import Settings
+    from qc_engine.errors import QCError
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(QCError) as caught:
+        Settings()
+    assert (caught.value.code, caught.value.field, caught.value.message) == (
+        "E630", name, expected)
+
+
+def test_an_empty_setting_takes_the_default(monkeypatch):
+    from api.settings import Settings
+
+    monkeypatch.setenv("QC_SAMPLE_RATE", " ")
+    assert Settings().sample_rate == 0.02
+
+
 # No malformed input gives a 500 ------------------------------------------------------
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
