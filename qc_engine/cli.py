@@ -372,8 +372,12 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 def cmd_keys_list(args: argparse.Namespace) -> int:
     from qc_engine.service.auth import list_keys
 
-    with _database()() as session:
-        rows = list_keys(session)
+    try:
+        with _database()() as session:
+            rows = list_keys(session)
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
     # Times as the database layer gives them back: Asia/Shanghai, like the rest of the UI.
     print(f"{'prefix':<12} {'user':<20} {'role':<10} {'created (UTC+8)':<20} revoked (UTC+8)")
     for row in rows:

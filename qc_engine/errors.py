@@ -23,6 +23,8 @@ ERROR_CODES: dict[str, str] = {
     "E610": "QC_WEBHOOKS is not valid",
     "E620": "the weekly report schedule (QC_REPORT_TIME, QC_REPORT_WEEKDAY) is not valid",
     "E630": "a numeric service setting (QC_*) is not a number in its range",
+    "E640": "the database URL (QC_DATABASE_URL) cannot be used",
+    "E641": "the database cannot be opened (not reachable, refused, or not a database)",
 }
 
 

@@ -30,6 +30,27 @@ def test_serve_refuses_a_bad_setting_before_starting():
     assert "Traceback" not in run.stderr
 
 
+def test_a_bad_database_url_is_an_error_naming_it(tmp_path):
+    run = qc_env("keys", "list", env={"QC_DATABASE_URL": "mysql://x@y/z"})
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.strip() == (
+        "error: QC_DATABASE_URL: cannot use 'mysql://x@y/z' as a database URL: expected "
+        "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE [E640]")
+    run = qc_env("serve", "--port", "9", env={"QC_DATABASE_URL": "foo"})
+    assert run.returncode == 2 and "QC_DATABASE_URL: cannot use 'foo'" in run.stderr
+    # Nothing listens on port 1: refused at once. The password is never printed.
+    run = qc_env("keys", "list",
+                 env={"QC_DATABASE_URL": "postgresql://qc:s3cret@127.0.0.1:1/qc"})
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.startswith(
+        "error: cannot open the database postgresql+psycopg://qc:***@127.0.0.1:1/qc: ")
+    assert "s3cret" not in run.stderr and run.stderr.rstrip().endswith("[E641]")
+    missing = tmp_path / "no" / "such" / "qc.sqlite3"
+    run = qc_env("report", "weekly", "--database", f"sqlite:///{missing}", "--out", tmp_path,
+                 env={})
+    assert run.returncode == 2 and "cannot open the database sqlite:///" in run.stderr
+
+
 def test_score_prints_one_result_per_transcript():
     run = qc("score", EXAMPLES)
     assert run.returncode == 0, run.stderr

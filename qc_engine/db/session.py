@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from qc_engine.errors import QCError
 
 DEFAULT_URL = "sqlite:///qc.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -20,8 +25,27 @@ def database_url(url: str | None = None) -> str:
     return chosen
 
 
+def _shown(url: str) -> str:
+    """A database URL as it may be printed: without the password."""
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def _source(url: str | None) -> str | None:
+    """The field an error names: the environment variable, when the URL came from it."""
+    from_env = os.environ.get("QC_DATABASE_URL")
+    return "QC_DATABASE_URL" if from_env and url in (None, "", from_env) else None
+
+
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     resolved = database_url(url)
+    try:
+        usable = make_url(resolved).get_backend_name() in ("sqlite", "postgresql")
+    except ArgumentError:
+        usable = False
+    if not usable:
+        raise QCError("E640", f"cannot use {_shown(resolved)!r} as a database URL: expected "
+                      "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE",
+                      field=_source(url))
     if resolved.startswith("sqlite"):
         engine = create_engine(resolved, echo=echo, connect_args={"check_same_thread": False})
 
@@ -50,6 +74,12 @@ def upgrade(engine: Engine) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as connection:
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        raise QCError("E641", f"cannot open the database "
+                      f"{engine.url.render_as_string(hide_password=True)}: {reason}") from None
+    with connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
