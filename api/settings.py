@@ -16,19 +16,19 @@ def _env_number(name: str, default: float, kind: type, low: float | None,
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
+    try:
+        value = kind(raw.strip())
+    except ValueError:
+        value = None
+    if value is not None and math.isfinite(value) and (low is None or value >= low) and (
+            high is None or value <= high):
+        return value
     what = "a whole number" if kind is int else "a number"
     if low is not None and high is not None:
         what += f" from {low:g} to {high:g}"
     elif low is not None:
         what += f" of at least {low:g}"
-    try:
-        value = kind(raw.strip())
-    except ValueError:
-        value = None
-    if value is None or not math.isfinite(value) or (low is not None and value < low) or (
-            high is not None and value > high):
-        raise QCError("E630", f"expected {what}, not {raw!r}", field=name)
-    return value
+    raise QCError("E630", f"expected {what}, not {raw!r}", field=name)
 
 
 def _env_int(name: str, default: int, low: int | None = None,

@@ -11,19 +11,15 @@ from .conftest import CHECKLISTS, ROOT
 EXAMPLES = ROOT / "examples" / "chats.jsonl"
 
 
-def qc(*args, stdin=None):
+def qc(*args, stdin=None, env=None):
+    """`qc ARGS` in a subprocess; `env`: variables set on top of this process's."""
     return subprocess.run([sys.executable, "-m", "qc_engine.cli", *map(str, args)],
-                          input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120)
-
-
-def qc_env(*args, env):
-    return subprocess.run([sys.executable, "-m", "qc_engine.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          env={**os.environ, **env})
+                          input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, **(env or {})})
 
 
 def test_serve_refuses_a_bad_setting_before_starting():
-    run = qc_env("serve", "--port", "9", env={"QC_SAMPLE_RATE": "abc"})
+    run = qc("serve", "--port", "9", env={"QC_SAMPLE_RATE": "abc"})
     assert run.returncode == 2
     assert run.stderr.strip() == \
         "error: QC_SAMPLE_RATE: expected a number from 0 to 1, not 'abc' [E630]"
@@ -31,22 +27,22 @@ def test_serve_refuses_a_bad_setting_before_starting():
 
 
 def test_a_bad_database_url_is_an_error_naming_it(tmp_path):
-    run = qc_env("keys", "list", env={"QC_DATABASE_URL": "mysql://x@y/z"})
+    run = qc("keys", "list", env={"QC_DATABASE_URL": "mysql://x@y/z"})
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip() == (
         "error: QC_DATABASE_URL: cannot use 'mysql://x@y/z' as a database URL: expected "
         "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE [E640]")
-    run = qc_env("serve", "--port", "9", env={"QC_DATABASE_URL": "foo"})
+    run = qc("serve", "--port", "9", env={"QC_DATABASE_URL": "foo"})
     assert run.returncode == 2 and "QC_DATABASE_URL: cannot use 'foo'" in run.stderr
     # Nothing listens on port 1: refused at once. The password is never printed.
-    run = qc_env("keys", "list",
+    run = qc("keys", "list",
                  env={"QC_DATABASE_URL": "postgresql://qc:s3cret@127.0.0.1:1/qc"})
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.startswith(
         "error: cannot open the database postgresql+psycopg://qc:***@127.0.0.1:1/qc: ")
     assert "s3cret" not in run.stderr and run.stderr.rstrip().endswith("[E641]")
     missing = tmp_path / "no" / "such" / "qc.sqlite3"
-    run = qc_env("report", "weekly", "--database", f"sqlite:///{missing}", "--out", tmp_path,
+    run = qc("report", "weekly", "--database", f"sqlite:///{missing}", "--out", tmp_path,
                  env={})
     assert run.returncode == 2 and "cannot open the database sqlite:///" in run.stderr
 

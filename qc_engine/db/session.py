@@ -26,7 +26,8 @@ def database_url(url: str | None = None) -> str:
 
 
 def _shown(url: str) -> str:
-    """A database URL as it may be printed: without the password."""
+    """A database URL as it may be printed: without the password (by pattern, since a URL
+    that is wrong may not parse)."""
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
@@ -79,7 +80,8 @@ def upgrade(engine: Engine) -> None:
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise QCError("E641", f"cannot open the database "
-                      f"{engine.url.render_as_string(hide_password=True)}: {reason}") from None
+                      f"{_shown(engine.url.render_as_string(hide_password=False))}: "
+                      f"{reason}") from None
     with connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
