@@ -117,11 +117,14 @@ def test_qc_bench_runs_and_prints_the_figures(capsys, tmp_path):
     assert code == 0
     out = capsys.readouterr().out
     for needle in ("200 generated transcripts", "ONE core", "transcripts/s", "messages/s",
-                   "normalise", "Aho-Corasick floor", "x the floor", "jieba.lcut",
+                   "normalise", "Aho-Corasick floor", "x the floor", "ahocorasick_rs",
+                   "jieba.lcut",
                    "rjieba.cut", "JSON Lines parse", "max RSS", "tracemalloc", "Targets"):
         assert needle in out, needle
     figures = json.loads(out_json.read_text(encoding="utf-8"))
     assert figures["mix"]["transcripts"] == 200
     assert figures["engine"]["transcripts_per_s"] > 0
     assert figures["floor"]["engine_over_floor"] > 0
+    # the two floors count the same hits: one phrase list, two libraries
+    assert figures["floor"]["rust_hits"] == figures["floor"]["hits"] > 0
     assert any(s["stage"] == "normalise" for s in figures["stages"]["by_stage"])
