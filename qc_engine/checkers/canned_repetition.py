@@ -18,11 +18,8 @@ if TYPE_CHECKING:
 # which the copies of one canned reply usually differ ("亲亲，已经发货了哦~" = "亲，已经发货了").
 _NOISE = " \t\r\n,.!?;:'\"`~-_=+*/\\|()[]{}<>@#$%^&、。…·「」『』【】《》〈〉“”‘’—" \
          "亲哦噢喔呢啊呀吧哈嘛嗯恩哟啦滴哒"
-# Removing them is one str.translate (a list indexed by code point; a character beyond
-# it raises IndexError, a LookupError, and stays: no noise character is beyond it).
-_NOISE_TABLE: list[int | None] = list(range(0x10000))
-for _ch in _NOISE:
-    _NOISE_TABLE[ord(_ch)] = None
+# Removed by one regex substitution over all of a chat's compared replies, joined by NUL.
+_NOISE_RUN = re.compile("[" + re.escape(_NOISE) + "]+")
 _NUMBER = re.compile(r"\d+")
 
 
@@ -164,18 +161,17 @@ class CannedRepetition(Checker):
         min_length = params.min_length
         roles = chat.roles
         norm = chat.norm
+        long = [(index, norm[index].text) for index, role in enumerate(roles)
+                if role == "agent" and len(norm[index].text) >= min_length]
+        if len(long) < params.min_occurrences:
+            return  # (the comparison drops characters, never adds them)
+        stripped = _NOISE_RUN.sub("", "\x00".join(text for _, text in long)).split("\x00")
+        if len(stripped) != len(long):  # a message holding a NUL itself
+            stripped = [_NOISE_RUN.sub("", text) for _, text in long]
         holds = set(chat.hit_indices(self.hold, ("agent",)))
-        compared: list[tuple[int, str]] = []
-        for index, role in enumerate(roles):
-            if role != "agent":
-                continue
-            text = norm[index].text
-            if len(text) < min_length:
-                continue
-            text = text.translate(_NOISE_TABLE)
-            if len(text) < min_length or (index in holds and self._answered_hold(chat, index)):
-                continue
-            compared.append((index, text))
+        compared = [(index, text) for (index, _), text in zip(long, stripped, strict=True)
+                    if len(text) >= min_length
+                    and not (index in holds and self._answered_hold(chat, index))]
         if len(compared) < params.min_occurrences:
             return  # no group can be large enough
         similarity = params.similarity

@@ -47,6 +47,9 @@ PRICE = "亲亲，已经是最低价了哦，品质有保障"
     # numbers tell different answers apart
     ("a: 您的单号是YT1234567\na: 您的单号是YT1234568\na: 您的单号是YT1234569", {}, []),
     ("a: 您的单号是YT1234567\na: 您的单号是YT1234567\na: 您的单号是YT1234567", {}, [1]),
+    # a NUL inside a message (the replies are compared joined by NUL) changes nothing else
+    (f"a: {SHIP}\na: 您的\x00订单已经在排队发货了\na: {SHIP}\na: {SHIP}", {}, [2]),
+    (f"a: {SHIP}\x00\na: {SHIP}\x00\na: {SHIP}\x00", {}, [1]),
 ])
 def test_canned_repetition(chat, params, expected):
     assert hits("structure.canned_repetition", chat, **params) == expected
