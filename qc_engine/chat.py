@@ -53,6 +53,11 @@ class Chat:
                 [n.text for n in self.norm], self.roles)
         return found
 
+    def scanned(self) -> dict[int, dict[int, list[PhraseHit]]]:
+        """The shared phrase scan: lexicon key -> message index -> hits (before the
+        entries' conditions), only lexicons with hits."""
+        return self._scan()
+
     def _raw_hits(self, index: int, key: int) -> list[PhraseHit]:
         """A lexicon's hits in one message before the entries' conditions."""
         phrases = self.resources.phrase_index

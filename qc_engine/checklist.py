@@ -268,6 +268,8 @@ def parse_checklist(
     assert spec_head is not None
     spec = ChecklistSpec.model_validate({**head, "items": [i.spec.model_dump() for i in items]})
     resources.freeze()
+    for item in items:
+        item.checker.bind(resources.phrase_index)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
     return Checklist(spec=spec, items=items, resources=resources, path=file, digest=digest)
 

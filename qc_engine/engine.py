@@ -169,8 +169,11 @@ def _run(chat: Chat, checklist: Checklist, timings: dict[str, float] | None) -> 
         when = spec.when
         if (when.order_status or when.channel) and not when.matches(transcript):
             continue  # (as _applies, inlined: this runs for every item of every chat)
+        checker = item.checker
+        if checker.gate is not None and checker.idle(chat):
+            continue  # none of its phrases in the chat: it would find nothing
         item_start = clock() if timings is not None else 0.0
-        for hit in item.checker.check(chat):
+        for hit in checker.check(chat):
             category = hit.category or item.category
             if hit.category and hit.category != item.category:
                 severity, points = item.cost_of(hit.category)
@@ -183,7 +186,7 @@ def _run(chat: Chat, checklist: Checklist, timings: dict[str, float] | None) -> 
                 evidence=hit.evidence,
                 severity=severity,
                 points=points,
-                source=item.checker.source,
+                source=checker.source,
                 rule=item.rule,
                 confidence=hit.confidence,
             )

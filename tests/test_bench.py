@@ -128,3 +128,23 @@ def test_qc_bench_runs_and_prints_the_figures(capsys, tmp_path):
     # the two floors count the same hits: one phrase list, two libraries
     assert figures["floor"]["rust_hits"] == figures["floor"]["hits"] > 0
     assert any(s["stage"] == "normalise" for s in figures["stages"]["by_stage"])
+
+
+def test_gated_checkers_skip_only_chats_where_they_find_nothing(mix):
+    """A checker with a gate is skipped on chats where none of its lexicons hits: the same
+    results as running every checker on every chat, over the whole mix."""
+    from qc_engine.chat import Chat
+    from qc_engine.engine import Engine
+
+    gated = Engine.from_dir(CHECKLISTS).with_models(False)
+    ungated = Engine.from_dir(CHECKLISTS).with_models(False)
+    for checklist in ungated.checklists.values():
+        for item in checklist.items:
+            item.checker.gate = None
+    skipped = 0
+    for transcript in mix:
+        assert gated.score(transcript) == ungated.score(transcript), transcript.id
+        checklist = gated.select(transcript)
+        chat = Chat(transcript, checklist.resources)
+        skipped += sum(item.checker.idle(chat) for item in checklist.items)
+    assert skipped > len(mix)  # most chats hold no phrase of most phrase checkers

@@ -118,11 +118,16 @@ class ReplyReader:
                     last = hit
         for hit in chat.phrase_hits(index, self.filler):
             covered[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
-        substance = [k for k in range(n) if not covered[k] and text[k] not in FILLER_CHARS]
+        # The last character of substance (read from the end: it is usually near it).
+        substance = -1
+        for k in range(n - 1, -1, -1):
+            if not covered[k] and text[k] not in FILLER_CHARS:
+                substance = k
+                break
         open_promise = None
-        if last is not None and (not substance or substance[-1] < last.start):
+        if last is not None and substance < last.start:
             open_promise = last
-        return Reply(substantive=bool(substance), promise=first, open_promise=open_promise)
+        return Reply(substantive=substance >= 0, promise=first, open_promise=open_promise)
 
 
 _SUBSTANTIVE = Reply(substantive=True, promise=None, open_promise=None)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
+    from qc_engine.lexicon import Lexicon, PhraseIndex
     from qc_engine.resources import Resources
 
 
@@ -70,9 +71,34 @@ class Checker:
     must_flag: ClassVar[list[Example | str]] = []
     must_pass: ClassVar[list[Example | str]] = []
 
+    gate: frozenset[int] | None = None
+    """The lexicons (by id) of which one must hit a message of the chat for this checker
+    to find anything there, or None (no such promise): set by `bind` from `gate_lexicons`. The
+    engine and the example runner skip the checker on a chat the gate rules out (`idle`),
+    so the examples test the promise."""
+
     def __init__(self, params: Params, resources: Resources) -> None:
         self.params = params
         self.resources = resources
+
+    def gate_lexicons(self) -> list[tuple[Lexicon, frozenset[str]]] | None:
+        """Lexicons, each with the roles it is read on, such that `check` finds nothing
+        in a chat where none of them has a hit on a message of those roles; None for
+        checkers that promise nothing of the kind."""
+        return None
+
+    def bind(self, phrases: PhraseIndex) -> None:
+        """Called once the checklist's phrase index is built: sets `gate` if every
+        trigger lexicon is in the shared scan for its roles (else the scan cannot tell)."""
+        triggers = self.gate_lexicons()
+        self.gate = None
+        if triggers and all(phrases.covered.get(id(lexicon), frozenset()).issuperset(roles)
+                            for lexicon, roles in triggers):
+            self.gate = frozenset(id(lexicon) for lexicon, _ in triggers)
+
+    def idle(self, chat: Chat) -> bool:
+        """Whether the gate rules this chat out: no trigger lexicon hits any message."""
+        return self.gate is not None and self.gate.isdisjoint(chat.scanned())
 
     def check(self, chat: Chat) -> Iterator[Hit]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -56,6 +56,7 @@ def build_checker(
     )
     checker = checker_cls(checker_cls.Params.model_validate(params or {}), resources)
     resources.freeze()
+    checker.bind(resources.phrase_index)
     return checker, resources
 
 
@@ -69,4 +70,5 @@ def run_example(
     checker, resources = build_checker(checker_cls, example.params, lexicon_dir=lexicon_dir,
                                        normalizer=normalizer)
     transcript = parse_example_chat(example.chat, meta=example.meta)
-    return list(checker.check(Chat(transcript, resources)))
+    chat = Chat(transcript, resources)
+    return [] if checker.idle(chat) else list(checker.check(chat))

@@ -8,6 +8,7 @@ from qc_engine.checkers.base import Checker, Hit, Params
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
+    from qc_engine.lexicon import Lexicon
     from qc_engine.resources import Resources
 
 Role = Literal["customer", "agent", "bot", "system"]
@@ -44,6 +45,12 @@ class PhraseChecker(Checker):
         if params.extra:
             self.lexicons.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra,
                                                           shared=shared, roles=roles))
+
+    def gate_lexicons(self) -> list[tuple[Lexicon, frozenset[str]]] | None:
+        # (only shared lexicons are in the scan the gate reads)
+        if not self.shared_lexicons:
+            return None
+        return [(lexicon, self.inspect_roles) for lexicon in self.lexicons]
 
     def candidates(self, chat: Chat) -> list[int]:
         """The messages of the inspected roles where one of the lexicons may hit, in order."""

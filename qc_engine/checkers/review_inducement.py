@@ -13,6 +13,7 @@ from qc_engine.checkers.registry import register
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
+    from qc_engine.lexicon import Lexicon
     from qc_engine.resources import Resources
 
 # A sum of money handed over: "返您5元", "给你三块", "发个10元".
@@ -103,6 +104,13 @@ class ReviewInducement(PhraseChecker):
             if self.pair_window else None
         self.reward_words = resources.lexicon(params.reward_words, roles=roles) \
             if self.pair_window else None
+
+    def gate_lexicons(self) -> list[tuple[Lexicon, frozenset[str]]] | None:
+        found = super().gate_lexicons()
+        if found is not None and self.review_words is not None:
+            # a pair needs a review word
+            found.append((self.review_words, self.inspect_roles))
+        return found
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         phrase_hits = {hit.message_index: hit for hit in super().check(chat)}
