@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 _NONE: frozenset[str] = frozenset()
 
 
+def _leftmost_longest(hit: PhraseHit) -> tuple[int, int]:
+    return (hit.start, -hit.end)
+
+
 class Chat:
     """Normalised texts, one phrase scan per chat, segmentation on demand.
 
@@ -134,9 +138,21 @@ class Chat:
         return [h for h in hits
                 if not h.entry.conditional or h.entry.accepts(self, index, h.start, h.end)]
 
-    def first_hit(self, index: int, lexicon: Lexicon) -> PhraseHit | None:
-        hits = self.phrase_hits(index, lexicon)
-        return min(hits, key=lambda h: (h.start, -h.end)) if hits else None
+    def first_hit(self, index: int, lexicon: Lexicon, keep: Any = None) -> PhraseHit | None:
+        """The first hit whose conditions hold (leftmost, then longest), and, if given,
+        for which `keep(text, hit)` is true: conditions are tested in that order only
+        until one hit passes."""
+        hits = self._raw_hits(index, id(lexicon))
+        if not hits:
+            return None
+        if len(hits) > 1:
+            hits = sorted(hits, key=_leftmost_longest)
+        text = self.norm[index].text
+        for hit in hits:
+            if (not hit.entry.conditional or hit.entry.accepts(self, index, hit.start, hit.end)
+                    ) and (keep is None or keep(text, hit)):
+                return hit
+        return None
 
     def previous_index(self, index: int, role: str) -> int | None:
         for j in range(index - 1, -1, -1):

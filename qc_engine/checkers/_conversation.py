@@ -46,30 +46,21 @@ def _is_ascii_letter(ch: str) -> bool:
     return ch.isascii() and ch.isalpha()
 
 
-def word_hits(chat: Chat, index: int, lexicon: Lexicon) -> list[PhraseHit]:
-    """`chat.phrase_hits`, less Latin phrases found inside a longer Latin word ("hi" in
-    "this", "sorry" in "sorryy" stays): CJK text has no word boundaries, Latin text has."""
-    hits = chat.phrase_hits(index, lexicon)
-    if not hits:
-        return hits
-    text = chat.norm[index].text
-    if _LATIN.search(text) is None:
-        return hits  # no Latin letter: nothing to drop
-    kept = []
-    for hit in hits:
-        if _is_ascii_letter(text[hit.start]) and hit.start > 0 and _is_ascii_letter(
-                text[hit.start - 1]):
-            continue
-        if _is_ascii_letter(text[hit.end - 1]) and hit.end < len(text) and _is_ascii_letter(
-                text[hit.end]):
-            continue
-        kept.append(hit)
-    return kept
+def _whole_word(text: str, hit: PhraseHit) -> bool:
+    """Not a Latin phrase found inside a longer Latin word ("hi" in "this")."""
+    if _is_ascii_letter(text[hit.start]) and hit.start > 0 and _is_ascii_letter(
+            text[hit.start - 1]):
+        return False
+    return not (_is_ascii_letter(text[hit.end - 1]) and hit.end < len(text)
+                and _is_ascii_letter(text[hit.end]))
 
 
 def first_word_hit(chat: Chat, index: int, lexicon: Lexicon) -> PhraseHit | None:
-    hits = word_hits(chat, index, lexicon)
-    return min(hits, key=lambda h: (h.start, -h.end)) if hits else None
+    """`chat.first_hit`, less Latin phrases found inside a longer Latin word ("hi" in
+    "this", "sorry" in "sorryy" stays): CJK text has no word boundaries, Latin text has."""
+    # (no Latin letter in the message: nothing to drop)
+    keep = _whole_word if _LATIN.search(chat.norm[index].text) else None
+    return chat.first_hit(index, lexicon, keep)
 
 
 def ends_with_question(text: str) -> bool:
