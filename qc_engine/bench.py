@@ -943,8 +943,8 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
         rest = sum(v for _, v in stages[len(shown):])
         say(f"  {f'({len(stages) - len(shown)} more stages)':<36} {rest:>8.3f} "
             f"{rest / staged:>7.1%} {rest / n * 1e6:>14.1f}")
-    say("  (each message's phrase scan is shared and lazy: the first item that reads phrases "
-        "pays it; its cost alone is 'its phrase scan' below)")
+    say("  ('phrase scan': each chat's one scan of every message with the checklist's shared "
+        "lexicons, which the lexicon checkers and their gates read)")
     say()
 
     # Rules + models: the same checklists with the trained classifiers switched on, scored

@@ -162,6 +162,12 @@ def _run(chat: Chat, checklist: Checklist, timings: dict[str, float] | None) -> 
     clock = time.perf_counter
     transcript = chat.transcript
     best: dict[tuple[str, int], Flag] = {}
+    if timings is not None:
+        # The chat's shared phrase scan, a stage of its own (else the first item that reads
+        # it, or a gate, would pay for it)
+        started = clock()
+        chat.scanned()
+        timings["phrase scan"] = timings.get("phrase scan", 0.0) + clock() - started
     for item in checklist.items:
         spec = item.spec
         if not spec.enabled:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import ahocorasick_rs
 
@@ -230,8 +230,10 @@ def core_length(text: str) -> int:
     return len(text.strip(_FILLER_CHARS))
 
 
-@dataclass(frozen=True, slots=True)
-class PhraseHit:
+class PhraseHit(NamedTuple):
+    """A phrase found in a text (a named tuple: built for every hit of every scan, about
+    three times cheaper than a frozen dataclass)."""
+
     start: int
     end: int
     entry: Entry
