@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -142,10 +143,19 @@ class Checklist:
     def name(self) -> str:
         return self.spec.name
 
-    @property
+    @cached_property
     def label(self) -> str:
         """How a result names the checklist that produced it: name@version."""
         return f"{self.spec.name}@{self.spec.version}"
+
+    @cached_property
+    def plan(self) -> list[tuple[Item, Checker, Scope | None]]:
+        """What scoring runs, worked out once (a checklist does not change once loaded):
+        each enabled item, its checker, and its scope if it has one."""
+        return [(item, item.checker,
+                 item.spec.when if item.spec.when.order_status or item.spec.when.channel
+                 else None)
+                for item in self.items if item.spec.enabled]
 
 
 def _pydantic_errors(exc: ValidationError, *, file: str, prefix: str) -> list[QCError]:

@@ -168,14 +168,9 @@ def _run(chat: Chat, checklist: Checklist, timings: dict[str, float] | None) -> 
         started = clock()
         chat.scanned()
         timings["phrase scan"] = timings.get("phrase scan", 0.0) + clock() - started
-    for item in checklist.items:
-        spec = item.spec
-        if not spec.enabled:
+    for item, checker, when in checklist.plan:
+        if when is not None and not when.matches(transcript):
             continue
-        when = spec.when
-        if (when.order_status or when.channel) and not when.matches(transcript):
-            continue  # (as _applies, inlined: this runs for every item of every chat)
-        checker = item.checker
         if checker.gate is not None and checker.idle(chat):
             continue  # none of its phrases in the chat: it would find nothing
         item_start = clock() if timings is not None else 0.0
