@@ -238,10 +238,7 @@ class Normalizer:
         if self._special.search(text) is None and _ASTRAL.search(text) is None:
             return NormalizedText(original, text, None, None, ())
         emoji = self._find_emoji(original) if _EMOJI_HINT.search(original) else None
-        if not emoji and (
-            (_SEPARATOR.search(text) is None or _WEDGED_RE.search(text) is None)
-            and not self._has_evasion(text)
-        ):
+        if not emoji and not _wedged(text) and not self._has_evasion(text):
             return NormalizedText(original, text, None, None, ())
         stripped, runs = self._strip(text, emoji or ())
         found = tuple(emoji or ())
@@ -304,7 +301,9 @@ class Normalizer:
                 last = end
             parts.append(text[last:])
             masked = "".join(parts)
-        cuts.extend(m.span() for m in _WEDGED_RE.finditer(masked))
+        first = _SEPARATOR.search(masked)
+        if first is not None:
+            cuts.extend(m.span() for m in _WEDGED_RE.finditer(masked, first.start()))
         cuts.sort()
         return _cut(text, cuts)
 
@@ -330,6 +329,14 @@ class Normalizer:
         new_starts.extend(starts[last:])
         new_ends.extend(ends[last:])
         return "".join(out), new_starts, new_ends
+
+
+def _wedged(text: str) -> bool:
+    """Whether a run of separators is wedged between two characters. The search starts at
+    the first separator (the look-behind still sees the character before it): most texts
+    with a separator have one near the end ("稍等哦~")."""
+    first = _SEPARATOR.search(text)
+    return first is not None and _WEDGED_RE.search(text, first.start()) is not None
 
 
 def _cut(text: str, cuts: list[tuple[int, int]]) -> tuple[str, tuple[list[int], list[int]]]:
