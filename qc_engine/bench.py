@@ -1091,7 +1091,8 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
         say(f"  {label:<44} {seconds:>8.3f} {cpu:>7.3f} {_fmt_rate(_rate(messages, seconds)):>11} "
             f"{_fmt_rate(_rate(n, seconds)):>14}")
     say(f"  engine time = {ratio:.1f}x the floor (its phrase scan alone, on normalised text: "
-        f"{scan_ratio:.1f}x), {rs_ratio:.1f}x the ahocorasick_rs floor; plain jieba alone would cap a pipeline at "
+        f"{scan_ratio:.1f}x), {rs_ratio:.1f}x the ahocorasick_rs floor; plain jieba alone "
+        "would cap a pipeline at "
         f"{_fmt_rate(_rate(n, jieba_wall))} transcripts/s on this mix")
     say(f"  JSON Lines parse (json.loads + transcript_from_dict), reported apart: "
         f"{parse_wall:.3f} s"
