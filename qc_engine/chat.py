@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 from qc_engine.lexicon import Lexicon, PhraseHit, core_length
@@ -138,7 +138,8 @@ class Chat:
         return [h for h in hits
                 if not h.entry.conditional or h.entry.accepts(self, index, h.start, h.end)]
 
-    def first_hit(self, index: int, lexicon: Lexicon, keep: Any = None) -> PhraseHit | None:
+    def first_hit(self, index: int, lexicon: Lexicon,
+                  keep: Callable[[str, PhraseHit], bool] | None = None) -> PhraseHit | None:
         """The first hit whose conditions hold (leftmost, then longest), and, if given,
         for which `keep(text, hit)` is true: conditions are tested in that order only
         until one hit passes."""

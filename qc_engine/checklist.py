@@ -151,7 +151,8 @@ class Checklist:
     @cached_property
     def plan(self) -> list[tuple[Item, Checker, Scope | None]]:
         """What scoring runs, worked out once (a checklist does not change once loaded):
-        each enabled item, its checker, and its scope if it has one."""
+        each enabled item, its checker, and its scope (None: an empty scope, which
+        matches every transcript)."""
         return [(item, item.checker,
                  item.spec.when if item.spec.when.order_status or item.spec.when.channel
                  else None)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from qc_engine.chat import Chat
-from qc_engine.checklist import Checklist, Item, load_checklist
+from qc_engine.checklist import Checklist, load_checklist
 from qc_engine.errors import QCError
 from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.result import Flag, Result, score_flags
@@ -141,21 +141,16 @@ def inspect_batch(
     for chat, checklist in zip(chats, checklists, strict=True):
         groups.setdefault(id(checklist), (checklist, []))[1].append(chat)
     for checklist, members in groups.values():
-        for item in checklist.items:
-            if item.checker.batched and item.spec.enabled:
+        for item, checker, when in checklist.plan:
+            if checker.batched:
                 item_start = clock() if timings is not None else 0.0
-                item.checker.prepare([c for c in members if _applies(item, c.transcript)])
+                checker.prepare([c for c in members
+                                 if when is None or when.matches(c.transcript)])
                 if timings is not None:
                     timings[item.spec.id] = (timings.get(item.spec.id, 0.0) + clock()
                                              - item_start)
     return [_run(chat, checklist, timings)
             for chat, checklist in zip(chats, checklists, strict=True)]
-
-
-def _applies(item: Item, transcript: Transcript) -> bool:
-    when = item.spec.when
-    # (an empty scope matches every transcript)
-    return not (when.order_status or when.channel) or when.matches(transcript)
 
 
 def _run(chat: Chat, checklist: Checklist, timings: dict[str, float] | None) -> Result:

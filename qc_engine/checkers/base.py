@@ -73,9 +73,9 @@ class Checker:
 
     gate: frozenset[int] | None = None
     """The lexicons (by id) of which one must hit a message of the chat for this checker
-    to find anything there, or None (no such promise): set by `bind` from `gate_lexicons`. The
-    engine and the example runner skip the checker on a chat the gate rules out (`idle`),
-    so the examples test the promise."""
+    to find anything there, or None (no such promise): set by `bind` from
+    `gate_lexicons`. The engine and the example runner skip the checker on a chat the gate
+    rules out (`idle`), so the examples test the promise."""
 
     def __init__(self, params: Params, resources: Resources) -> None:
         self.params = params
@@ -88,16 +88,16 @@ class Checker:
         return None
 
     def bind(self, phrases: PhraseIndex) -> None:
-        """Called once the checklist's phrase index is built: sets `gate` if every
-        trigger lexicon is in the shared scan for its roles (else the scan cannot tell)."""
-        triggers = self.gate_lexicons()
+        """Called once the checklist's phrase index is built: sets `gate` if every gate
+        lexicon is in the shared scan for its roles (else the scan cannot tell)."""
+        lexicons = self.gate_lexicons()
         self.gate = None
-        if triggers and all(phrases.covered.get(id(lexicon), frozenset()).issuperset(roles)
-                            for lexicon, roles in triggers):
-            self.gate = frozenset(id(lexicon) for lexicon, _ in triggers)
+        if lexicons and all(phrases.covered.get(id(lexicon), frozenset()).issuperset(roles)
+                            for lexicon, roles in lexicons):
+            self.gate = frozenset(id(lexicon) for lexicon, _ in lexicons)
 
     def idle(self, chat: Chat) -> bool:
-        """Whether the gate rules this chat out: no trigger lexicon hits any message."""
+        """Whether the gate rules this chat out: no gate lexicon hits any message."""
         return self.gate is not None and self.gate.isdisjoint(chat.scanned())
 
     def check(self, chat: Chat) -> Iterator[Hit]:  # pragma: no cover - abstract
