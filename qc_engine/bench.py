@@ -775,6 +775,15 @@ def _floor_scan(automaton: Any, texts: list[str]) -> int:
     return hits
 
 
+def _reference_scan(scan: Callable[[list[str]], int], texts: list[str], repeat: int
+                    ) -> tuple[float, float, int]:
+    """Wall and CPU seconds (best of `repeat`, after a warm-up) of a reference scan of every
+    text, and the hits it counts."""
+    scan(texts[:1000])
+    wall, cpu = _timed(lambda: scan(texts), repeat)
+    return wall, cpu, scan(texts)
+
+
 def _rs_floor_scan(find: Callable[..., list[Any]], texts: list[str]) -> int:
     hits = 0
     for text in texts:
@@ -989,33 +998,25 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     # more often: a scheduler hiccup would otherwise weigh on a 0.1 s measurement.
     cheap = max(repeat, 5)
     import ahocorasick
-
-    phrases = _phrases(engine)
-    automaton = ahocorasick.Automaton()
-    for phrase in phrases:
-        automaton.add_word(phrase, len(phrase))
-    if phrases:
-        automaton.make_automaton()
-        _floor_scan(automaton, texts[:1000])
-        floor_wall, floor_cpu = _timed(lambda: _floor_scan(automaton, texts), cheap)
-        floor_hits = _floor_scan(automaton, texts)
-    else:
-        floor_wall = floor_cpu = 0.0
-        floor_hits = 0
-    ratio = engine_wall / floor_wall if floor_wall > 0 else float("inf")
-    # The same scan with the library the engine scans with (ahocorasick_rs, a Rust DFA):
-    # the least a phrase scan costs here, and so a second, lower floor.
     import ahocorasick_rs
 
+    phrases = _phrases(engine)
+    floor_wall = floor_cpu = rs_wall = rs_cpu = 0.0
+    floor_hits = rs_hits = 0
     if phrases:
+        automaton = ahocorasick.Automaton()
+        for phrase in phrases:
+            automaton.add_word(phrase, len(phrase))
+        automaton.make_automaton()
+        floor_wall, floor_cpu, floor_hits = _reference_scan(
+            lambda some: _floor_scan(automaton, some), texts, cheap)
+        # The same scan with the library the engine scans with (ahocorasick_rs, a Rust
+        # DFA): the least a phrase scan costs here, and so a second, lower floor.
         find = ahocorasick_rs.AhoCorasick(
             phrases, matchkind=ahocorasick_rs.MatchKind.Standard).find_matches_as_indexes
-        _rs_floor_scan(find, texts[:1000])
-        rs_wall, rs_cpu = _timed(lambda: _rs_floor_scan(find, texts), cheap)
-        rs_hits = _rs_floor_scan(find, texts)
-    else:
-        rs_wall = rs_cpu = 0.0
-        rs_hits = 0
+        rs_wall, rs_cpu, rs_hits = _reference_scan(
+            lambda some: _rs_floor_scan(find, some), texts, cheap)
+    ratio = engine_wall / floor_wall if floor_wall > 0 else float("inf")
     rs_ratio = engine_wall / rs_wall if rs_wall > 0 else float("inf")
     # The engine's own phrase stage on the same messages: the PhraseIndex of the checklist
     # each transcript gets (all its lexicons in one automaton) over the normalised texts,
