@@ -5,7 +5,8 @@ Every checker matches on `NormalizedText.text`; every span it reports goes throu
 
 What normalisation does, in order:
 1. one-to-one character mapping (offsets unchanged): full-width to half-width, traditional
-   to simplified (OpenCC's character table), ASCII case folding, circled digits;
+   to simplified (OpenCC's character table), ASCII case folding, circled digits, half of a
+   surrogate pair to U+FFFD;
 2. runs of Chinese numerals long enough to be a phone or account number become digits;
 3. platform emoticon codes ([微笑], /:^_^) and Unicode emoji are recognised as emoji, kept
    aside in `emoji` and removed from the text, so "[微笑]" never matches the word 微笑;
@@ -52,6 +53,11 @@ def _build_char_table() -> dict[int, str]:
         table[code] = chr(code + 32)
     for offset in range(9):
         table[0x2460 + offset] = str(offset + 1)
+    # Half of a surrogate pair is no character (parsing refuses one; a Transcript built in
+    # code may still hold one): the replacement character, so nothing downstream that
+    # encodes the text (the phrase scan, the models) meets it.
+    for code in range(0xD800, 0xE000):
+        table[code] = "\ufffd"
     return table
 
 

@@ -5,6 +5,7 @@ Parsing validates completely and reports the field at fault; unknown fields are 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,9 @@ ORDER_STATUSES: tuple[str, ...] = (
     "none", "unpaid", "paid", "shipped", "delivered", "refunding", "refunded", "closed",
 )
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+# Half of a UTF-16 surrogate pair: JSON can write one ("\ud800"), but it is no character,
+# and no UTF-8 output, database or scanner can take it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(slots=True)
@@ -75,6 +79,15 @@ def _optional_str(obj: dict[str, Any], key: str, where: dict[str, Any]) -> str |
         return None
     if not isinstance(value, str):
         raise QCError("E101", f"expected a string, got {type(value).__name__}", field=key, **where)
+    return _text(value, key, where)
+
+
+def _text(value: str, field: str, where: dict[str, Any]) -> str:
+    """A string field, refused if it holds half of a surrogate pair."""
+    found = _SURROGATE.search(value)
+    if found is not None:
+        raise QCError("E101", f"character {found.start() + 1} is half of a surrogate pair "
+                      f"(\\u{ord(found.group()):04x}), not a character", field=field, **where)
     return value
 
 
@@ -91,6 +104,7 @@ def transcript_from_dict(
         tid = str(tid)
     if not isinstance(tid, str) or not tid.strip():
         raise QCError("E101", "required: a non-empty string id", field="id", **where)
+    _text(tid, "id", where)
     raw_messages = data.get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
         raise QCError("E101", "required: a list of at least one message", field="messages",
@@ -108,6 +122,7 @@ def transcript_from_dict(
         if not isinstance(text, str):
             raise QCError("E101", "required: the message text as a string",
                           field=f"{path}.text", **where)
+        _text(text, f"{path}.text", where)
         ts_raw = raw.get("ts")
         ts = None
         if ts_raw is not None:
@@ -120,8 +135,9 @@ def transcript_from_dict(
                 raise QCError("E101", f"expected an ISO 8601 time, got {ts_raw!r}",
                               field=f"{path}.ts", **where) from None
         sender = raw.get("sender")
-        if sender is not None and not isinstance(sender, str):
-            sender = str(sender)
+        if sender is not None:
+            sender = _text(sender if isinstance(sender, str) else str(sender),
+                           f"{path}.sender", where)
         extra = {k: v for k, v in raw.items() if k not in ("role", "text", "ts", "sender")}
         messages.append(Message(role=role, text=text, ts=ts, sender=sender, extra=extra))
     status = _optional_str(data, "order_status", where)

@@ -104,3 +104,19 @@ def test_every_kept_character_maps_back_to_itself(normalizer):
                                                             len(norm.text))[1])
         assert norm.to_original(len(norm.text), len(norm.text))[0] == len(original)
     assert checked > 10_000
+
+
+def test_half_a_surrogate_pair_becomes_the_replacement_character(normalizer):
+    """Parsing refuses one; a Transcript built in code may still hold one."""
+    norm = normalizer.normalize("稍等\ud800哦")
+    assert norm.text == "稍等\ufffd哦" and norm.to_original(2, 3) == (2, 3)
+
+
+def test_a_transcript_built_in_code_with_half_a_surrogate_pair_scores(engine):
+    from qc_engine.transcript import Message, Transcript
+
+    transcript = Transcript(id="s", order_status="shipped", messages=[
+        Message("customer", "到哪了\udc00"), Message("agent", "亲，稍等\ud800我查一下"),
+        Message("system", "会话结束\ud83d")])
+    result = engine.score(transcript)  # the phrase scan and both models read every text
+    assert result.checklist.startswith("aftersale")

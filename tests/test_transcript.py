@@ -38,6 +38,13 @@ def test_valid_transcript_keeps_unknown_fields_and_reads_local_time():
          "ISO 8601"),
         ({"order_status": "lost"}, "order_status", "lost"),
         ({"channel": 5}, "channel", "string"),
+        # half of a surrogate pair ("\ud800" in JSON) is no character
+        ({"id": "T\ud800"}, "id", "character 2 is half of a surrogate pair"),
+        ({"messages": [{"role": "system", "text": "会话结束\udc00"}]}, "messages[0].text",
+         "character 5 is half of a surrogate pair (\\udc00)"),
+        ({"messages": [{"role": "agent", "text": "x", "sender": "\ud83d"}]},
+         "messages[0].sender", "surrogate"),
+        ({"shop": "店\udfff"}, "shop", "surrogate"),
     ],
 )
 def test_errors_name_the_field(patch, field, words):
@@ -60,6 +67,20 @@ def test_batch_reports_bad_lines_and_keeps_good_ones(tmp_path):
     errors = [i.error for i in items if i.error]
     assert [(e.code, e.line) for e in errors] == [("E100", 2), ("E101", 5)]
     assert errors[1].field == "messages[0].text"
+
+
+def test_a_lone_surrogate_escape_is_a_bad_line_not_a_crash(tmp_path):
+    """JSON can escape half of a surrogate pair; that line is reported, the rest scored."""
+    path = tmp_path / "chats.jsonl"
+    bad = json.dumps({**GOOD, "id": "T-2", "messages": [
+        {"role": "agent", "text": "亲亲您好"}, {"role": "system", "text": "会话结束\ud800"}]})
+    assert "\\ud800" in bad
+    path.write_text("\n".join([json.dumps(GOOD), bad, json.dumps({**GOOD, "id": "T-3"})])
+                    + "\n", encoding="utf-8")
+    items = list(load_path(path))
+    assert [i.transcript.id for i in items if i.transcript] == ["T-1", "T-3"]
+    [error] = [i.error for i in items if i.error]
+    assert (error.line, error.field) == (2, "messages[1].text")
 
 
 def test_single_object_and_array_files(tmp_path):
