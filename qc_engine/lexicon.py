@@ -244,7 +244,7 @@ class _Automaton:
     lexicon listing the phrase; hits of `alone` entries only where the phrase is at least
     as long as the message's core (anywhere else their condition fails anyway).
 
-    The automaton is ahocorasick_rs's (Rust, a DFA: 2.5x faster than pyahocorasick per
+    The automaton is ahocorasick_rs's (Rust, a DFA: about 2.4x faster than pyahocorasick per
     message here, whose nodes search their children one by one; see docs/performance.md),
     asked for every overlapping match, which it gives in character offsets, by end and then
     by start, as pyahocorasick's iteration did."""
