@@ -15,7 +15,7 @@ from api.errors import ApiError
 from api.settings import Settings
 from qc_engine.db.models import StoredMessage, StoredTranscript
 from qc_engine.errors import QCError
-from qc_engine.transcript import Transcript, transcript_from_dict
+from qc_engine.transcript import Transcript, parse_json, transcript_from_dict
 
 
 # What the database stores: column widths, and no NUL or lone surrogate (PostgreSQL and
@@ -30,27 +30,10 @@ _SENDER_WIDTH = _width(StoredMessage.__table__.c.sender)
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-_MAX_DIGITS = 4300  # Python's own limit for int(str)
-
-
-def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _integer(digits: str) -> int:
-    if len(digits) > _MAX_DIGITS:
-        raise ValueError(f"a number has more than {_MAX_DIGITS:,} digits")
-    return int(digits)
-
-
 def loads(raw: bytes | str) -> Any:
-    """json.loads for request bodies. NaN and Infinity, numbers of thousands of digits,
-    nesting deeper than the interpreter allows and escapes of lone surrogates are invalid
-    JSON (ValueError) here rather than an unexpected error further on."""
-    try:
-        data = json.loads(raw, parse_constant=_constant, parse_int=_integer)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
+    """`parse_json` for request bodies, and escapes of lone surrogates anywhere in them
+    are invalid JSON too (ValueError): nothing the database cannot store gets further."""
+    data = parse_json(raw)
     escape = (_SURROGATE_ESCAPE.search(raw) if isinstance(raw, str)
               else _SURROGATE_ESCAPE_BYTES.search(raw))
     if escape is not None:

@@ -65,6 +65,35 @@ class Transcript:
         return out
 
 
+_MAX_DIGITS = 4300  # Python's own limit for int(str)
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _integer(digits: str) -> int:
+    if len(digits) > _MAX_DIGITS:
+        raise ValueError(f"a number has more than {_MAX_DIGITS:,} digits")
+    return int(digits)
+
+
+def parse_json(raw: str | bytes) -> Any:
+    """json.loads for input someone else wrote: NaN and Infinity, numbers of thousands of
+    digits and nesting deeper than the interpreter allows are invalid JSON (ValueError,
+    of which json.JSONDecodeError is one) rather than an unexpected error further on."""
+    try:
+        return json.loads(raw, parse_constant=_constant, parse_int=_integer)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _json_error(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON ({exc.msg} at column {exc.colno})"
+    return f"not valid JSON ({exc})"
+
+
 def parse_time(value: str) -> datetime:
     """ISO 8601; a time without an offset is Asia/Shanghai."""
     ts = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
@@ -173,11 +202,9 @@ def iter_json_lines(
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Loaded(number, error=QCError(
-                "E100", f"not valid JSON ({exc.msg} at column {exc.colno})", file=file,
-                line=number))
+            data = parse_json(line)
+        except ValueError as exc:
+            yield Loaded(number, error=QCError("E100", _json_error(exc), file=file, line=number))
             continue
         try:
             yield Loaded(number, transcript=transcript_from_dict(data, file=file, line=number))
@@ -187,9 +214,11 @@ def iter_json_lines(
 
 def _is_json_line(line: str) -> bool:
     try:
-        json.loads(line)
+        parse_json(line)
     except json.JSONDecodeError:
         return False
+    except ValueError:
+        return True  # JSON, but not what we take: the line's own error says why
     return True
 
 
@@ -204,15 +233,17 @@ def iter_text(text: str, *, file: str | None, agents: Iterable[str] = ()) -> Ite
         return
     if stripped.startswith(("[", "{")):
         try:
-            data = json.loads(stripped)
+            data = parse_json(stripped)
         except json.JSONDecodeError as exc:
             # "[图片]…" fails at its first characters: that is chat text, not broken JSON.
             if not (stripped.startswith("[") and exc.lineno == 1 and exc.colno <= 2):
                 line = exc.lineno + skipped_lines
-                yield Loaded(line, error=QCError(
-                    "E100", f"not valid JSON ({exc.msg} at column {exc.colno})", file=file,
-                    line=line))
+                yield Loaded(line, error=QCError("E100", _json_error(exc), file=file,
+                                                 line=line))
                 return
+        except ValueError as exc:
+            yield Loaded(None, error=QCError("E100", _json_error(exc), file=file))
+            return
         else:
             items = data if isinstance(data, list) else [data]
             for index, item in enumerate(items):

@@ -83,6 +83,28 @@ def test_a_lone_surrogate_escape_is_a_bad_line_not_a_crash(tmp_path):
     assert (error.line, error.field) == (2, "messages[1].text")
 
 
+@pytest.mark.parametrize(("bad", "words"), [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"id": "x", "messages": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested too deeply"),
+    ('{"id": ' + "9" * 5000 + ', "messages": []}', "more than 4,300 digits"),
+    ('{"id": "x", "messages": [{"role": "agent", "text": "x", "ts": NaN}]}', "NaN"),
+])
+def test_json_the_parser_cannot_take_is_a_bad_line_not_a_crash(tmp_path, bad, words):
+    """Deep nesting, numbers past Python's digit limit and NaN were a traceback that lost
+    the whole batch; now the line is reported and the others are still read."""
+    path = tmp_path / "chats.jsonl"
+    path.write_text("\n".join([json.dumps(GOOD), bad, json.dumps({**GOOD, "id": "T-3"})])
+                    + "\n", encoding="utf-8")
+    items = list(load_path(path))
+    assert [i.transcript.id for i in items if i.transcript] == ["T-1", "T-3"]
+    [error] = [i.error for i in items if i.error]
+    assert (error.code, error.line) == ("E100", 2) and words in error.message
+    # the same as a whole document
+    [whole] = list(iter_text(bad if bad.startswith("[") else f"[{bad}]", file="x.json"))
+    assert whole.error is not None and whole.error.code == "E100"
+    assert words in whole.error.message
+
+
 def test_single_object_and_array_files(tmp_path):
     one = tmp_path / "one.json"
     one.write_text(json.dumps(GOOD, ensure_ascii=False, indent=2), encoding="utf-8")
