@@ -17,6 +17,8 @@ from qc_engine.transcript import Loaded, Transcript, load_path
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from qc_engine.engine import Engine
+
 EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
 
 
@@ -101,8 +103,14 @@ def cmd_score(args: argparse.Namespace) -> int:
     batch: list[Transcript] = []
 
     def flush() -> None:
-        results = engine.score_batch(batch, checklist=args.checklist)
-        for transcript, result in zip(batch, results, strict=True):
+        nonlocal failed
+        for transcript, result in zip(batch, _score_each(engine, batch, args.checklist),
+                                      strict=True):
+            if isinstance(result, QCError):
+                failed += 1
+                progress.tick(failed=True)
+                _report_error(result, sys.stderr)
+                continue
             progress.tick()
             if args.format == "table":
                 out.write(render_table(result, transcript) + "\n\n")
@@ -131,6 +139,29 @@ def cmd_score(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{failed} transcript(s) rejected, {progress.count - failed} scored\n")
         return EXIT_SOME_FAILED
     return EXIT_OK
+
+
+def _score_each(engine: Engine, batch: list[Transcript], checklist: str | None
+                ) -> list[Result | QCError]:
+    """The batch's results; if scoring fails unexpectedly (a bug), each transcript alone,
+    so the one the engine cannot score is reported (E500) and the others still are."""
+    try:
+        return list(engine.score_batch(batch, checklist=checklist))
+    except QCError:
+        raise
+    except Exception:  # noqa: BLE001 - isolated below, transcript by transcript
+        pass
+    results: list[Result | QCError] = []
+    for transcript in batch:
+        try:
+            results.append(engine.score(transcript, checklist=checklist))
+        except QCError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
+            results.append(QCError(
+                "E500", f"internal error scoring transcript {transcript.id!r}: "
+                f"{type(exc).__name__}: {exc} (a bug: please report it with the transcript)"))
+    return results
 
 
 def _load_checklist_file(path: Path, lexicon_dir: Path | None):

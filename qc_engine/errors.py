@@ -20,6 +20,7 @@ ERROR_CODES: dict[str, str] = {
     "E203": "a regular expression is not allowed",
     "E204": "no checklist with that name",
     "E300": "unknown category or checker code",
+    "E500": "internal error: a bug stopped the scoring of one transcript (the others go on)",
     "E610": "QC_WEBHOOKS is not valid",
     "E620": "the weekly report schedule (QC_REPORT_TIME, QC_REPORT_WEEKDAY) is not valid",
     "E630": "a numeric service setting (QC_*) is not a number in its range",

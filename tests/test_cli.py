@@ -133,3 +133,32 @@ def test_checker_docs_are_current():
     current = (ROOT / "docs" / "checkers.md").read_text(encoding="utf-8")
     assert run.stdout == current, "docs/checkers.md is stale: run `qc explain --markdown " \
                                   "> docs/checkers.md`"
+
+
+def test_a_transcript_the_engine_fails_on_is_reported_and_the_batch_goes_on(
+        tmp_path, monkeypatch, capsys):
+    """A bug in a checker on one chat costs that chat (E500), not the batch around it."""
+    from qc_engine.checkers.greeting import Greeting
+    from qc_engine.cli import main as qc_main
+
+    real = Greeting.check
+
+    def broken(self, chat):
+        if chat.transcript.id == "boom":
+            raise ZeroDivisionError("division by zero")
+        return real(self, chat)
+
+    monkeypatch.setattr(Greeting, "check", broken)
+    lines = EXAMPLES.read_text(encoding="utf-8").splitlines()[:3]
+    boom = json.loads(lines[1])
+    boom["id"] = "boom"
+    lines[1] = json.dumps(boom, ensure_ascii=False)
+    path = tmp_path / "chats.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = qc_main(["--checklists", str(CHECKLISTS), "score", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [
+        json.loads(lines[0])["id"], json.loads(lines[2])["id"]]
+    assert "internal error scoring transcript 'boom': ZeroDivisionError: division by zero" \
+        in err and "[E500]" in err and "1 transcript(s) rejected, 2 scored" in err
