@@ -149,19 +149,20 @@ def _score_each(engine: Engine, batch: list[Transcript], checklist: str | None
         return list(engine.score_batch(batch, checklist=checklist))
     except QCError:
         raise
-    except Exception:  # noqa: BLE001 - isolated below, transcript by transcript
-        pass
-    results: list[Result | QCError] = []
-    for transcript in batch:
-        try:
-            results.append(engine.score(transcript, checklist=checklist))
-        except QCError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
-            results.append(QCError(
-                "E500", f"internal error scoring transcript {transcript.id!r}: "
-                f"{type(exc).__name__}: {exc} (a bug: please report it with the transcript)"))
-    return results
+    except Exception:  # noqa: BLE001 - a bug on some transcript of the batch: find it
+        return [_score_one(engine, transcript, checklist) for transcript in batch]
+
+
+def _score_one(engine: Engine, transcript: Transcript, checklist: str | None
+               ) -> Result | QCError:
+    try:
+        return engine.score(transcript, checklist=checklist)
+    except QCError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
+        return QCError("E500", f"internal error scoring transcript {transcript.id!r}: "
+                       f"{type(exc).__name__}: {exc} (a bug: please report it with the "
+                       "transcript)")
 
 
 def _load_checklist_file(path: Path, lexicon_dir: Path | None):
