@@ -45,7 +45,7 @@ from datetime import datetime
 from pathlib import Path
 
 from qc_engine.errors import QCError
-from qc_engine.transcript import SHANGHAI, Loaded, Message, Transcript
+from qc_engine.transcript import SHANGHAI, Loaded, Message, Transcript, surrogate_problem
 
 HEADER_SHAPE = "`sender  YYYY-MM-DD HH:MM:SS` (two or more spaces or a tab before the time)"
 
@@ -142,6 +142,11 @@ def parse_qianniu(
 
     for number, raw in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
         line = raw.rstrip()
+        problem = surrogate_problem(line)
+        if problem is not None:
+            if conv.start_line is None:
+                conv.start_line = number
+            error(number, problem)
         if not line:
             block_start = True
             if held_rule:

@@ -111,12 +111,20 @@ def _optional_str(obj: dict[str, Any], key: str, where: dict[str, Any]) -> str |
     return _text(value, key, where)
 
 
+def surrogate_problem(value: str) -> str | None:
+    """What is wrong with a string holding half of a surrogate pair, else None."""
+    found = _SURROGATE.search(value)
+    if found is None:
+        return None
+    return (f"character {found.start() + 1} is half of a surrogate pair "
+            f"(\\u{ord(found.group()):04x}), not a character")
+
+
 def _text(value: str, field: str, where: dict[str, Any]) -> str:
     """A string field, refused if it holds half of a surrogate pair."""
-    found = _SURROGATE.search(value)
-    if found is not None:
-        raise QCError("E101", f"character {found.start() + 1} is half of a surrogate pair "
-                      f"(\\u{ord(found.group()):04x}), not a character", field=field, **where)
+    problem = surrogate_problem(value)
+    if problem is not None:
+        raise QCError("E101", problem, field=field, **where)
     return value
 
 

@@ -260,3 +260,14 @@ def test_iter_text_routes_plain_text_to_qianniu():
     [loaded] = list(iter_text("买家A  2026-11-20 10:00:00\n[微笑]\n", file="x.txt"))
     assert loaded.transcript.id == "x#1"
     assert loaded.transcript.messages[0].text == "[微笑]"
+
+
+def test_half_a_surrogate_pair_in_text_given_in_memory_is_the_conversations_error():
+    """A file read as UTF-8 cannot hold one; a string handed to the library can."""
+    first, second = parse("tb_buyer  2026-11-20 10:00:03\n在吗\ud800\n\n"
+                          "店铺:客服A  2026-11-20 10:00:21\n好的\n\n会话ID: 2\n"
+                          "tb_b  2026-11-20 10:00:03\n在吗\n")
+    assert first.transcript is None
+    assert (first.error.code, first.error.line) == ("E102", 2)
+    assert "character 3 is half of a surrogate pair" in first.error.message
+    assert second.transcript.id == "2"
