@@ -10,7 +10,11 @@
   produce the same kind of flag;
 - optionally `prepare(chats)`: work done for a whole batch of chats at once before `check`
   runs on each of them (the trained classifiers score every message of a batch in one
-  pass); `check` must give the same hits whether or not `prepare` ran.
+  pass); `check` must give the same hits whether or not `prepare` ran;
+- optionally `gate_lexicons()`: lexicons without a hit of which `check` finds nothing, so
+  the engine can skip the checker on most chats. `PhraseChecker` declares its own; a
+  subclass whose `check` also flags on another lexicon must add it (as review_inducement
+  adds its review words), or the engine skips chats where it would have flagged.
 """
 from __future__ import annotations
 
