@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from qc_engine.errors import QCError
+from qc_engine.errors import QCError, scoring_failed
 from qc_engine.result import Result
 from qc_engine.transcript import Loaded, Transcript, load_path
 
@@ -160,9 +160,7 @@ def _score_one(engine: Engine, transcript: Transcript, checklist: str | None
     except QCError:
         raise
     except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
-        return QCError("E500", f"internal error scoring transcript {transcript.id!r}: "
-                       f"{type(exc).__name__}: {exc} (a bug: please report it with the "
-                       "transcript)")
+        return scoring_failed(transcript.id, exc)
 
 
 def _load_checklist_file(path: Path, lexicon_dir: Path | None):

@@ -72,3 +72,10 @@ class QCError(Exception):
         if self.details:
             out["details"] = [d.to_dict() for d in self.details]
         return out
+
+
+def scoring_failed(transcript_id: str, exc: Exception) -> QCError:
+    """E500: the engine failed on one transcript (a bug); the caller reports it and goes on
+    with the others."""
+    return QCError("E500", f"internal error scoring transcript {transcript_id!r}: "
+                   f"{type(exc).__name__}: {exc} (a bug: please report it with the transcript)")

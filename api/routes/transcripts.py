@@ -12,7 +12,7 @@ from api.errors import ApiError
 from api.metrics import record_result
 from api.schemas import transcript_json
 from qc_engine.db.models import StoredTranscript, WorkItem
-from qc_engine.service.ingest import ingest
+from qc_engine.service.ingest import IngestFailure, ingest
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 _JSONL = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines",
@@ -44,12 +44,16 @@ async def store(request: Request, state: State, session: SessionDep, principal: 
                           engine=engine, sampling=state.sampling, actor=principal.name,
                           checklist=checklist)
         session.commit()
-        for outcome in outcomes:
+        accepted, rejected = [], []
+        for line, outcome in zip(good, outcomes, strict=True):
+            if isinstance(outcome, IngestFailure):
+                rejected.append({"line": line.line, "error": outcome.error.to_dict()})
+                continue
             record_result("ingest", [f.category for f in outcome.result.flags])
-        accepted = [{"line": line.line, **_outcome_json(o)}
-                    for line, o in zip(good, outcomes, strict=True)]
-        rejected = [{"line": line.line, "error": line.error.to_dict()}
-                    for line in lines if line.error is not None]
+            accepted.append({"line": line.line, **_outcome_json(outcome)})
+        rejected += [{"line": line.line, "error": line.error.to_dict()}
+                     for line in lines if line.error is not None]
+        rejected.sort(key=lambda entry: entry["line"])
         return {"accepted": accepted, "rejected": rejected,
                 "counts": {"accepted": len(accepted), "rejected": len(rejected)}}
     if content_type not in ("application/json", ""):
@@ -58,6 +62,8 @@ async def store(request: Request, state: State, session: SessionDep, principal: 
     transcript = parse_one(raw, state.settings)
     (outcome,) = ingest(session, [transcript], engine=engine, sampling=state.sampling,
                         actor=principal.name, checklist=checklist)
+    if isinstance(outcome, IngestFailure):
+        raise ApiError(500, "E500", outcome.error.message)
     session.commit()
     record_result("ingest", [f.category for f in outcome.result.flags])
     return _outcome_json(outcome) | {"result": outcome.result.to_dict()}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,8 @@ from qc_engine.db.models import (
     WebhookEvent,
     WorkItem,
 )
-from qc_engine.engine import Engine, inspect_batch
+from qc_engine.engine import Engine, inspect, inspect_batch
+from qc_engine.errors import QCError, scoring_failed
 from qc_engine.reports.response import response_times
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.service.common import audit, utcnow
@@ -56,6 +58,14 @@ class IngestOutcome:
     status: Literal["created", "updated", "unchanged"]
     result: Result
     work_items: int
+
+
+@dataclass
+class IngestFailure:
+    """A transcript the engine failed on (a bug): not stored; the rest of the batch is."""
+
+    id: str
+    error: QCError
 
 
 def content_hash(transcript: Transcript) -> str:
@@ -154,8 +164,10 @@ def ingest(
     sampling: Sampling,
     actor: str,
     checklist: str | None = None,
-) -> list[IngestOutcome]:
-    """Store, inspect and queue a batch of transcripts in the session (caller commits).
+) -> list[IngestOutcome | IngestFailure]:
+    """Store, inspect and queue a batch of transcripts in the session (caller commits); one
+    outcome per transcript, in order. A transcript the engine fails on (a bug) is an
+    IngestFailure, logged, and not stored; the others are.
 
     New transcripts are written with bulk inserts (one statement per table per batch);
     re-ingested ones go through the ORM, which keeps their flags' decisions.
@@ -170,7 +182,7 @@ def ingest(
             .options(selectinload(StoredTranscript.flags))
         ):
             existing[row.id] = row
-    outcomes: list[IngestOutcome | None] = []
+    outcomes: list[IngestOutcome | IngestFailure | None] = []
     pending: list[tuple[int, Transcript, Result, Checklist]] = []
     pending_ids: set[str] = set()
 
@@ -185,11 +197,14 @@ def ingest(
     # Inspected up front, a few hundred at a time (the trained classifiers run once per
     # chunk), then stored in order.
     chosen_all = [engine.select(t, checklist) for t in transcripts]
-    results: list[Result] = []
+    results: list[Result | QCError] = []
     for start in range(0, len(transcripts), 256):
-        results.extend(inspect_batch(transcripts[start:start + 256],
-                                     chosen_all[start:start + 256]))
+        results.extend(_inspect_chunk(transcripts[start:start + 256],
+                                      chosen_all[start:start + 256]))
     for transcript, chosen, result in zip(transcripts, chosen_all, results, strict=True):
+        if isinstance(result, QCError):
+            outcomes.append(IngestFailure(transcript.id, result))
+            continue
         if transcript.id in pending_ids:
             # The same id twice in one batch: write the first, then update it.
             flush_pending()
@@ -210,6 +225,25 @@ def ingest(
     if pending:
         flush_pending()
     return [o for o in outcomes if o is not None]
+
+
+def _inspect_chunk(transcripts: Sequence[Transcript], chosen: Sequence[Checklist]
+                   ) -> list[Result | QCError]:
+    """inspect_batch; if it fails unexpectedly (a bug), each transcript alone, so only the
+    one the engine cannot score is lost (E500, logged with its traceback)."""
+    try:
+        return list(inspect_batch(transcripts, chosen))
+    except Exception:  # noqa: BLE001 - a bug on some transcript of the chunk: find it
+        return [_inspect_one(t, c) for t, c in zip(transcripts, chosen, strict=True)]
+
+
+def _inspect_one(transcript: Transcript, checklist: Checklist) -> Result | QCError:
+    try:
+        return inspect(transcript, checklist)
+    except Exception as exc:  # logged and reported: the batch goes on
+        logging.getLogger("qc_engine.ingest").exception(
+            "the engine failed on transcript %r", transcript.id)
+        return scoring_failed(transcript.id, exc)
 
 
 def _insert_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -235,3 +235,35 @@ def test_agent_taken_from_the_senders_when_absent(qc):
     qc.stored(transcript)
     assert qc.transcript("A-3")["agent"] == "小美"
     assert [i["agent"] for i in qc.items(role="agent")] == ["小美"]
+
+
+def test_a_transcript_the_engine_fails_on_is_rejected_and_the_batch_is_stored(
+        qc, monkeypatch):
+    """A bug on one chat costs that chat (E500, logged), not the batch around it."""
+    import qc_engine.engine as engine_module
+
+    real = engine_module._run
+
+    def failing(chat, checklist, timings):
+        if chat.transcript.id == "B-boom":
+            raise ZeroDivisionError("division by zero")
+        return real(chat, checklist, timings)
+
+    monkeypatch.setattr(engine_module, "_run", failing)
+    out = qc.batch(jsonl(chat("B-1"), chat("B-boom", RED_LINE), "{not json",
+                         chat("B-2", RED_LINE))).json()
+    assert out["counts"] == {"accepted": 2, "rejected": 2}
+    assert [a["id"] for a in out["accepted"]] == ["B-1", "B-2"]
+    assert [(r["line"], r["error"]["code"]) for r in out["rejected"]] == [(2, "E500"),
+                                                                         (3, "E100")]
+    assert "'B-boom': ZeroDivisionError: division by zero" in out["rejected"][0]["error"][
+        "message"]
+    with qc.db() as session:
+        assert set(session.scalars(select(StoredTranscript.id))) == {"B-1", "B-2"}
+    # One transcript alone: a 500 naming it, nothing stored.
+    response = qc.client.post("/v1/transcripts", json=chat("B-boom"),
+                              headers=qc.auth("service"))
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "E500"
+    with qc.db() as session:
+        assert "B-boom" not in set(session.scalars(select(StoredTranscript.id)))
