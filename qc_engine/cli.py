@@ -10,14 +10,12 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from qc_engine.errors import QCError, scoring_failed
+from qc_engine.errors import QCError
 from qc_engine.result import Result
 from qc_engine.transcript import Loaded, Transcript, load_path
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
-
-    from qc_engine.engine import Engine
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
 
@@ -104,8 +102,10 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     def flush() -> None:
         nonlocal failed
-        for transcript, result in zip(batch, _score_each(engine, batch, args.checklist),
-                                      strict=True):
+        from qc_engine.engine import inspect_isolated
+
+        chosen = [engine.select(transcript, args.checklist) for transcript in batch]
+        for transcript, result in zip(batch, inspect_isolated(batch, chosen), strict=True):
             if isinstance(result, QCError):
                 failed += 1
                 progress.tick(failed=True)
@@ -139,28 +139,6 @@ def cmd_score(args: argparse.Namespace) -> int:
         sys.stderr.write(f"{failed} transcript(s) rejected, {progress.count - failed} scored\n")
         return EXIT_SOME_FAILED
     return EXIT_OK
-
-
-def _score_each(engine: Engine, batch: list[Transcript], checklist: str | None
-                ) -> list[Result | QCError]:
-    """The batch's results; if scoring fails unexpectedly (a bug), each transcript alone,
-    so the one the engine cannot score is reported (E500) and the others still are."""
-    try:
-        return list(engine.score_batch(batch, checklist=checklist))
-    except QCError:
-        raise
-    except Exception:  # noqa: BLE001 - a bug on some transcript of the batch: find it
-        return [_score_one(engine, transcript, checklist) for transcript in batch]
-
-
-def _score_one(engine: Engine, transcript: Transcript, checklist: str | None
-               ) -> Result | QCError:
-    try:
-        return engine.score(transcript, checklist=checklist)
-    except QCError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - reported, the batch goes on
-        return scoring_failed(transcript.id, exc)
 
 
 def _load_checklist_file(path: Path, lexicon_dir: Path | None):

@@ -1,6 +1,7 @@
 """The inspection pipeline: a transcript in, a scored result out."""
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from qc_engine.chat import Chat
 from qc_engine.checklist import Checklist, load_checklist
-from qc_engine.errors import QCError
+from qc_engine.errors import QCError, scoring_failed
 from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.taxonomy import CATEGORIES
@@ -151,6 +152,25 @@ def inspect_batch(
                                              - item_start)
     return [_run(chat, checklist, timings)
             for chat, checklist in zip(chats, checklists, strict=True)]
+
+
+def inspect_isolated(transcripts: Sequence[Transcript], checklists: Sequence[Checklist]
+                     ) -> list[Result | QCError]:
+    """`inspect_batch`; if it fails unexpectedly (a bug), each transcript alone, so only
+    the one the engine fails on is lost: an E500 error in its place, the traceback logged."""
+    try:
+        return list(inspect_batch(transcripts, checklists))
+    except Exception:  # noqa: BLE001 - a bug on some transcript of the batch: find it
+        return [_inspect_or_error(t, c) for t, c in zip(transcripts, checklists, strict=True)]
+
+
+def _inspect_or_error(transcript: Transcript, checklist: Checklist) -> Result | QCError:
+    try:
+        return inspect(transcript, checklist)
+    except Exception as exc:  # logged and reported: the batch goes on
+        logging.getLogger("qc_engine").exception(
+            "the engine failed on transcript %r", transcript.id)
+        return scoring_failed(transcript.id, exc)
 
 
 def _run(chat: Chat, checklist: Checklist, timings: dict[str, float] | None) -> Result:

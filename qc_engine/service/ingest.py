@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,8 +25,8 @@ from qc_engine.db.models import (
     WebhookEvent,
     WorkItem,
 )
-from qc_engine.engine import Engine, inspect, inspect_batch
-from qc_engine.errors import QCError, scoring_failed
+from qc_engine.engine import Engine, inspect_isolated
+from qc_engine.errors import QCError
 from qc_engine.reports.response import response_times
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.service.common import audit, utcnow
@@ -199,8 +198,8 @@ def ingest(
     chosen_all = [engine.select(t, checklist) for t in transcripts]
     results: list[Result | QCError] = []
     for start in range(0, len(transcripts), 256):
-        results.extend(_inspect_chunk(transcripts[start:start + 256],
-                                      chosen_all[start:start + 256]))
+        results.extend(inspect_isolated(transcripts[start:start + 256],
+                                        chosen_all[start:start + 256]))
     for transcript, chosen, result in zip(transcripts, chosen_all, results, strict=True):
         if isinstance(result, QCError):
             outcomes.append(IngestFailure(transcript.id, result))
@@ -225,25 +224,6 @@ def ingest(
     if pending:
         flush_pending()
     return [o for o in outcomes if o is not None]
-
-
-def _inspect_chunk(transcripts: Sequence[Transcript], chosen: Sequence[Checklist]
-                   ) -> list[Result | QCError]:
-    """inspect_batch; if it fails unexpectedly (a bug), each transcript alone, so only the
-    one the engine cannot score is lost (E500, logged with its traceback)."""
-    try:
-        return list(inspect_batch(transcripts, chosen))
-    except Exception:  # noqa: BLE001 - a bug on some transcript of the chunk: find it
-        return [_inspect_one(t, c) for t, c in zip(transcripts, chosen, strict=True)]
-
-
-def _inspect_one(transcript: Transcript, checklist: Checklist) -> Result | QCError:
-    try:
-        return inspect(transcript, checklist)
-    except Exception as exc:  # logged and reported: the batch goes on
-        logging.getLogger("qc_engine.ingest").exception(
-            "the engine failed on transcript %r", transcript.id)
-        return scoring_failed(transcript.id, exc)
 
 
 def _insert_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
