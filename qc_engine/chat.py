@@ -50,23 +50,20 @@ class Chat:
     def __len__(self) -> int:
         return len(self.messages)
 
-    def _scan(self) -> dict[int, dict[int, list[PhraseHit]]]:
+    def scanned(self) -> dict[int, dict[int, list[PhraseHit]]]:
+        """The shared phrase scan, run on first use: lexicon key -> message index -> hits
+        (before the entries' conditions), only lexicons with hits."""
         found = self._hits
         if found is None:
             found = self._hits = self.resources.phrase_index.scan_texts(
                 [n.text for n in self.norm], self.roles)
         return found
 
-    def scanned(self) -> dict[int, dict[int, list[PhraseHit]]]:
-        """The shared phrase scan: lexicon key -> message index -> hits (before the
-        entries' conditions), only lexicons with hits."""
-        return self._scan()
-
     def _raw_hits(self, index: int, key: int) -> list[PhraseHit]:
         """A lexicon's hits in one message before the entries' conditions."""
         phrases = self.resources.phrase_index
         if self.roles[index] in phrases.covered.get(key, _NONE):
-            by_message = self._scan().get(key)
+            by_message = self.scanned().get(key)
             return by_message.get(index) or [] if by_message is not None else []
         if key not in phrases.lexicons:
             return []
@@ -86,7 +83,7 @@ class Chat:
         if roles is None:
             roles = set(role_of)
         if covered.issuperset(roles):
-            by_message = self._scan().get(key)
+            by_message = self.scanned().get(key)
             if by_message is None:
                 return []
             return [i for i in by_message if role_of[i] in roles]

@@ -87,6 +87,8 @@ SCORE_BATCH = 64
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    from qc_engine.engine import inspect_isolated
+
     try:
         engine = _engine(args)
     except QCError as exc:
@@ -102,8 +104,6 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     def flush() -> None:
         nonlocal failed
-        from qc_engine.engine import inspect_isolated
-
         chosen = [engine.select(transcript, args.checklist) for transcript in batch]
         for transcript, result in zip(batch, inspect_isolated(batch, chosen), strict=True):
             if isinstance(result, QCError):
