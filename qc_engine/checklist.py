@@ -177,11 +177,13 @@ def parse_checklist(
     text: str,
     *,
     file: str,
-    base_dir: Path,
+    base_dir: Path | None,
     lexicon_dir: Path,
     normalizer: Normalizer,
 ) -> Checklist:
-    """Parse and validate a checklist's YAML text; raise one QCError listing every problem."""
+    """Parse and validate a checklist's YAML text; raise one QCError listing every problem.
+    Lexicon names resolve in `base_dir` (the folder of a checklist read from a file; None
+    for one that came over the API) and then in `lexicon_dir`."""
     from qc_engine.segment import Segmenter
 
     try:

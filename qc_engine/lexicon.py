@@ -188,9 +188,11 @@ def parse_lexicon_lines(
 _LOADED: dict[tuple[str, int, int, int, str | None], Lexicon] = {}
 
 
-def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None) -> Lexicon:
-    """Read and parse a lexicon file. Parsed lexicons are immutable, so one parse serves
-    every checklist until the file changes (keyed by path, mtime and size)."""
+def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None,
+                 max_bytes: int | None = None) -> Lexicon:
+    """Read and parse a lexicon file (at most `max_bytes`, when given). Parsed lexicons
+    are immutable, so one parse serves every checklist until the file changes (keyed by
+    path, mtime and size). Errors name the file by its name, not its folder."""
     try:
         stat = path.stat()
     except OSError:
@@ -199,7 +201,7 @@ def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None)
         if stat else None
     if key is not None and key in _LOADED:
         return _LOADED[key]
-    lexicon = _read_lexicon(path, normalizer=normalizer, name=name)
+    lexicon = _read_lexicon(path, normalizer=normalizer, name=name, max_bytes=max_bytes)
     if key is not None:
         if len(_LOADED) > 1000:
             _LOADED.clear()
@@ -207,13 +209,19 @@ def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None)
     return lexicon
 
 
-def _read_lexicon(path: Path, *, normalizer: Normalizer, name: str | None) -> Lexicon:
+def _read_lexicon(path: Path, *, normalizer: Normalizer, name: str | None,
+                  max_bytes: int | None) -> Lexicon:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(-1 if max_bytes is None else max_bytes + 1)
+        if max_bytes is not None and len(raw) > max_bytes:
+            raise QCError("E202", f"lexicon is larger than {max_bytes // (1024 * 1024)} MB",
+                          file=path.name)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise QCError("E202", f"cannot read lexicon: {reason}", file=str(path)) from None
-    entries = parse_lexicon_lines(text.splitlines(), source=str(path), normalizer=normalizer)
+        raise QCError("E202", f"cannot read lexicon: {reason}", file=path.name) from None
+    entries = parse_lexicon_lines(text.splitlines(), source=path.name, normalizer=normalizer)
     return Lexicon(name=name or path.stem, path=str(path), entries=tuple(entries))
 
 

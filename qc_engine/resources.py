@@ -1,6 +1,7 @@
 """What checkers load at checklist time: lexicons, the normaliser, regexes, the segmenter."""
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,23 @@ if TYPE_CHECKING:
     from qc_engine.segment import Segmenter
 
 
+# A lexicon is named, never pathed: a file name in the checklist's folder or the lexicon
+# folder. No separator, no leading dot, so no name can leave those folders.
+LEXICON_NAME = re.compile(r"[^\W_][\w.-]{0,99}\.txt")
+LEXICON_MAX_BYTES = 4 * 1024 * 1024
+"""The largest lexicon file read (the largest shipped one is about 0.4 MB)."""
+
+
+def check_lexicon_name(name: object) -> str:
+    """`name` if it is a lexicon name (such as `off_platform.txt`), else a QCError that
+    says what a name must be, without saying anything about the server's files."""
+    if not isinstance(name, str) or not LEXICON_NAME.fullmatch(name):
+        raise QCError("E202", f"{name!r} is not a lexicon name: a lexicon is named by its file "
+                      "name in the lexicon folder, such as off_platform.txt (letters, digits, "
+                      "_, . and -, ending in .txt; no folders)")
+    return name
+
+
 class Resources:
     """Shared, read-only after `freeze()`: one per loaded checklist."""
 
@@ -20,7 +38,7 @@ class Resources:
         self,
         *,
         normalizer: Normalizer,
-        base_dir: Path,
+        base_dir: Path | None,
         lexicon_dir: Path,
         segmenter_factory: Any,
     ) -> None:
@@ -38,32 +56,37 @@ class Resources:
         self.phrase_index = PhraseIndex(())
 
     def resolve(self, name: str) -> Path:
-        """A lexicon path as written in a checklist: relative to the checklist's folder,
-        or a bare file name in the lexicon folder."""
-        path = Path(name)
-        if path.is_absolute():
-            return path
+        """The file of a lexicon name as written in a checklist: in the checklist's own
+        folder (`base_dir`, only for checklists read from a file), else in the lexicon
+        folder. Anything but a plain name, a missing file or one that is not a regular file
+        is a QCError naming the lexicon and nothing of the server's paths."""
+        check_lexicon_name(name)
         for base in (self.base_dir, self.lexicon_dir):
-            candidate = base / path
-            if candidate.exists():
+            if base is None:
+                continue
+            candidate = base / name
+            if candidate.is_file():
                 return candidate
-        return self.base_dir / path
+        raise QCError("E202", f"lexicon not found: {name} (no such lexicon in the lexicon "
+                      "folder)", file=name)
 
     def lexicon(self, name: str, *, shared: bool = True,
-                roles: Collection[str] | None = None) -> Lexicon:
+                roles: Collection[str] | None = None, field: str | None = None) -> Lexicon:
         """A lexicon file. `shared=False` is for word lists with very common entries (亲,
         好, 您…) that a checker reads on a few messages: they stay out of the phrase scan
         every message gets, unless another checker reads the same file as shared. `roles`:
         the roles of the messages the checker reads it on (None: any); messages of other
         roles are not scanned for it unless another checker asks (reading it there anyway
-        gives the same hits, more slowly)."""
-        path = self.resolve(name)
-        found = self._lexicons.get(path)
-        if found is None:
-            if not path.exists():
-                raise QCError("E202", f"lexicon file not found: {name} (looked in "
-                              f"{self.base_dir} and {self.lexicon_dir})", file=str(path))
-            found = self._lexicons[path] = load_lexicon(path, normalizer=self.normalizer)
+        gives the same hits, more slowly). `field`: the parameter that named it, for errors."""
+        try:
+            path = self.resolve(name)
+            found = self._lexicons.get(path)
+            if found is None:
+                found = self._lexicons[path] = load_lexicon(path, normalizer=self.normalizer,
+                                                            max_bytes=LEXICON_MAX_BYTES)
+        except QCError as exc:
+            exc.field = exc.field or field
+            raise
         self._read(found, shared, roles)
         return found
 

@@ -219,3 +219,37 @@ def test_engine_selects_checklist_by_order_status(tmp_path):
     with pytest.raises(QCError) as info:
         engine.select(chat(("agent", "x")), "nope")
     assert info.value.code == "E204"
+
+
+def test_lexicon_names_resolve_only_in_their_folders(normalizer, tmp_path):
+    """A checklist read from a file finds lexicons beside it or in the lexicon folder, by
+    name; no path leaves them, a non-file is refused, and a huge file is not read whole."""
+    from qc_engine import resources
+
+    (tmp_path / "mine.txt").write_text("加我钉钉\n", encoding="utf-8")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_text("秘密\n", encoding="utf-8")
+    (tmp_path / "folder.txt").mkdir()
+    (tmp_path / "big.txt").write_bytes(b"a\n" * (resources.LEXICON_MAX_BYTES // 2 + 1))
+
+    def source(name):
+        return f"""
+            name: x
+            version: 1
+            items:
+              - id: mine
+                checker: phrase.off_platform
+                params: {{lexicons: ["{name}"]}}
+        """
+
+    def fields(name):
+        return problems(source(name), normalizer, tmp_path)[1]
+
+    for name in ("../" + outside.name, str(outside), "folder.txt", "big.txt", "nope.txt"):
+        found = fields(name)
+        assert [f for f, _ in found] == ["items[0] (mine).params.lexicons[0]"], (name, found)
+        said = str(found).replace(repr(name), "")  # the name given may be quoted back
+        assert str(tmp_path) not in said and "秘密" not in said
+    assert "larger than 4 MB" in str(fields("big.txt"))
+    checklist = load(source("mine.txt"), normalizer, tmp_path)
+    assert [lexicon.name for lexicon in checklist.resources.lexicons] == ["mine"]

@@ -16,7 +16,7 @@ Role = Literal["customer", "agent", "bot", "system"]
 
 class PhraseParams(Params):
     lexicons: list[str] | None = None
-    """Lexicon files (relative to the checklist folder or checklists/lexicons/); default:
+    """Lexicon names: file names in the checklist's folder or checklists/lexicons/; default:
     the checker's own."""
     extra: list[str] = []
     """More phrases, one lexicon line each (conditions allowed), kept in the checklist."""
@@ -41,7 +41,9 @@ class PhraseChecker(Checker):
         files = params.lexicons if params.lexicons is not None else list(self.lexicon_files)
         shared = self.shared_lexicons
         self.inspect_roles = roles = frozenset(params.roles or self.roles)
-        self.lexicons = [resources.lexicon(name, shared=shared, roles=roles) for name in files]
+        self.lexicons = [resources.lexicon(name, shared=shared, roles=roles,
+                                           field=f"lexicons[{index}]")
+                         for index, name in enumerate(files)]
         if params.extra:
             self.lexicons.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra,
                                                           shared=shared, roles=roles))

@@ -100,9 +100,11 @@ class ReviewInducement(PhraseChecker):
         super().__init__(params, resources)
         self.pair_window = params.pair_window
         roles = self.inspect_roles
-        self.review_words = resources.lexicon(params.review_words, roles=roles) \
+        self.review_words = resources.lexicon(params.review_words, roles=roles,
+                                             field="review_words") \
             if self.pair_window else None
-        self.reward_words = resources.lexicon(params.reward_words, roles=roles) \
+        self.reward_words = resources.lexicon(params.reward_words, roles=roles,
+                                             field="reward_words") \
             if self.pair_window else None
 
     def gate_lexicons(self) -> list[tuple[Lexicon, frozenset[str]]] | None:

@@ -65,7 +65,8 @@ def _activate(session: Session, *, name: str, version: int, source: str, actor: 
 def parse_source(source: str, *, name: str, normalizer: Normalizer,
                  lexicon_dir: Path) -> Checklist:
     try:
-        return parse_checklist(source, file=f"{name}.yaml", base_dir=lexicon_dir.parent,
+        # A stored or posted checklist names lexicons of the lexicon folder only.
+        return parse_checklist(source, file=f"{name}.yaml", base_dir=None,
                                lexicon_dir=lexicon_dir, normalizer=normalizer)
     except RecursionError:
         raise QCError("E200", "the checklist is nested too deeply", file=f"{name}.yaml") \

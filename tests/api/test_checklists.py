@@ -2,6 +2,8 @@
 POST /v1/checklists/test (an unsaved checklist over given transcripts)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .support import (
@@ -196,3 +198,37 @@ def test_trying_is_for_leads(qc):
     assert trial(qc, checklist_yaml(1), [chat("TR-5")], role="admin").status_code == 200
     for role in ("specialist", "agent", "service"):
         assert trial(qc, checklist_yaml(1), [chat("TR-5")], role=role).status_code == 403
+
+
+LEXICON_ESCAPES = ["/etc/passwd", "../../../../etc/passwd", "/proc/self/environ", "/dev/zero",
+                   "../lexicons/off_platform.txt", "lexicons/off_platform.txt",
+                   "..\\off_platform.txt", ".hidden.txt", "off_platform", "nope.txt",
+                   "aftersale.yaml", "off_platform.txt\x00.txt"]
+
+
+@pytest.mark.parametrize("name", LEXICON_ESCAPES)
+def test_a_lexicon_is_named_not_pathed(qc, name):
+    """A checklist names lexicons of the lexicon folder; a path, or a name of nothing
+    there, is a 422 naming the field, and the answer says nothing of the server's files."""
+    item = {"id": "mine", "checker": "phrase.off_platform", "params": {"lexicons": [name]}}
+    source = f"name: draft\nversion: 1\nitems: [{json.dumps(item)}]\n"
+    for response in (trial(qc, source, [chat("TR-6", "root:x:0:0")]),
+                     put(qc, source, name="draft")):
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        (detail,) = error["details"]
+        assert detail["field"] == "items[0] (mine).params.lexicons[0]"
+        assert detail["code"] == "E202"
+        text = response.text
+        for leak in ("root:", "/etc", "/proc", "/work", "checklists/lexicons", "No such file",
+                     "Permission"):
+            assert leak not in text.replace(json.dumps(name)[1:-1], ""), (leak, text)
+
+
+def test_a_named_lexicon_of_the_folder_is_read(qc):
+    item = ("  - id: mine\n    checker: phrase.regulator_mention\n"
+            "    params: {lexicons: [off_platform.txt]}\n")
+    response = trial(qc, f"name: draft\nversion: 1\nitems:\n{item}",
+                     [chat("TR-7", "加我微信聊")])
+    assert response.status_code == 200, response.text
+    assert response.json()["flags_per_rule"] == {"phrase.regulator_mention": 1}
