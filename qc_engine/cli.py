@@ -306,6 +306,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from qc_engine.ml.evaluate import evaluate, format_report
+
+    try:
+        report = evaluate(split=args.split, limit=args.limit, written=not args.limit,
+                          log=lambda line: print(line, file=sys.stderr))
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_report(report, list_model_flags=not args.quiet))
+    return EXIT_OK
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from qc_engine.bench import main as bench_main
 
@@ -479,6 +495,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--models-dir", type=Path, default=None,
                        help="where to write (default: the checkout's models/)")
     train.set_defaults(func=cmd_train)
+
+    evaluation = sub.add_parser("eval", help="every accuracy figure on the real labelled set")
+    evaluation.add_argument("--split", choices=("validation", "test"), default="validation",
+                            help="validation (default; for choices) or test (held out)")
+    evaluation.add_argument("--limit", type=int, default=None, metavar="N",
+                            help="only the first N labelled sessions (and no written split)")
+    evaluation.add_argument("--json", action="store_true", help="print the figures as JSON")
+    evaluation.add_argument("--quiet", action="store_true",
+                            help="do not list the model-only flags")
+    evaluation.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="benchmark the pipeline on a generated mix")
     bench.add_argument("-n", "--transcripts", type=int, default=20000)

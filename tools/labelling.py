@@ -3,7 +3,8 @@ each labeller's file, and the merge of two independent passes.
 
     python tools/labelling.py batches OUT_DIR          # the batch files to label
     python tools/labelling.py check BATCH OUTPUT       # validate one labeller's file
-    python tools/labelling.py merge                    # passes a + b -> agreed + disagreements
+    python tools/labelling.py merge                    # passes a + b -> disagreements_open
+    python tools/labelling.py build                    # passes + resolutions -> labels.jsonl
 
 Guidelines: models/data/real/GUIDELINES.md. The split of each session (validation or test)
 is fixed by `qc_engine.ml.realset.split_of_session`; labellers never see it.
@@ -22,6 +23,7 @@ from qc_engine.ml.realset import (  # noqa: E402
     CUSTOMER_LABELS,
     QUESTION_TYPES,
     REAL_DIR,
+    dump_jsonl,
     real_sessions,
 )
 
@@ -120,25 +122,88 @@ def check(batch: Path, output: Path) -> list[str]:
 
 
 def merge() -> None:
-    """Pair pass a with pass b line by line: what both say is agreed; each difference goes
-    to disagreements.jsonl with both answers, for a third reading."""
-    passes = {name: {} for name in ("a", "b")}
-    for name, table in passes.items():
-        for path in sorted((REAL_DIR / "passes" / name).glob("batch_*.jsonl")):
-            for line in path.read_text(encoding="utf-8").splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    table[(row["s"], row["i"], row["kind"])] = row
-    keys = sorted(set(passes["a"]) | set(passes["b"]))
-    disagreements = []
-    for key in keys:
-        a, b = passes["a"].get(key), passes["b"].get(key)
-        if _answer(a) != _answer(b):
-            disagreements.append({"s": key[0], "i": key[1], "kind": key[2], "a": a, "b": b})
+    """Pair pass a with pass b on the sessions both finished: each difference goes to
+    disagreements_open.jsonl with both answers, for a third reading (resolutions.jsonl)."""
+    a, b = _load_pass("a"), _load_pass("b")
+    done = {key[0] for key in a} & {key[0] for key in b}
+    keys = sorted(k for k in set(a) | set(b) if k[0] in done)
+    open_rows = [{"s": key[0], "i": key[1], "kind": key[2], "a": a.get(key), "b": b.get(key)}
+                 for key in keys if _answer(a.get(key)) != _answer(b.get(key))]
     path = REAL_DIR / "disagreements_open.jsonl"
-    path.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in disagreements),
-                    encoding="utf-8")
-    print(f"{len(keys)} labelled items, {len(disagreements)} disagreements -> {path}")
+    dump_jsonl(open_rows, path)
+    print(f"{len(done)} sessions, {len(keys)} labelled items, {len(open_rows)} "
+          f"disagreements -> {path}")
+
+
+def _load_pass(name: str) -> dict[tuple[str, int, str], dict]:
+    table: dict[tuple[str, int, str], dict] = {}
+    for path in sorted((REAL_DIR / "passes" / name).glob("batch_*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                table[(row["s"], row["i"], row["kind"])] = row
+    return table
+
+
+def build() -> None:
+    """labels.jsonl: every item both passes labelled (sessions both passes finished), with
+    the agreed answer or, where they differed, the resolution of resolutions.jsonl; and
+    disagreements.jsonl: every difference with both answers and its resolution."""
+    from qc_engine.ml.realset import split_of_session
+
+    a, b = _load_pass("a"), _load_pass("b")
+    done = {key[0] for key in a} & {key[0] for key in b}
+    resolutions = {}
+    path = REAL_DIR / "resolutions.jsonl"
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                resolutions[(row["s"], row["i"], row["kind"])] = row
+    sessions = {s["id"]: s for s in real_sessions() if s["id"] in done}
+    rows, disagreements, unresolved = [], [], 0
+    for key in sorted(k for k in set(a) | set(b) if k[0] in done):
+        first, second = a.get(key), b.get(key)
+        if _answer(first) == _answer(second):
+            final, resolution = first or second, None
+        else:
+            resolution = resolutions.get(key)
+            if resolution is None:
+                unresolved += 1
+                continue
+            disagreements.append({"s": key[0], "i": key[1], "kind": key[2],
+                                  "a": _answer(first), "b": _answer(second),
+                                  "resolved": _answer(resolution) if not
+                                  resolution.get("drop") else "not a " + key[2],
+                                  "why": resolution.get("why", "")})
+            if resolution.get("drop"):
+                continue
+            final = resolution
+        assert final is not None
+        session, (sid, index, kind) = sessions[key[0]], key
+        messages = session["messages"]
+        context = next((m["text"] for m in reversed(messages[:index])
+                        if m["role"] == "customer"), "") if kind in ("agent", "promise") \
+            else next((m["text"] for m in reversed(messages[:index])
+                       if m["role"] == "agent"), "")
+        answer = {"agent": lambda r: sorted(r.get("labels") or []),
+                  "customer": lambda r: r.get("label"),
+                  "question": lambda r: r.get("answered_by"),
+                  "promise": lambda r: r.get("kept_by")}[kind](final)
+        row = {"s": sid, "i": index, "kind": kind, "split": split_of_session(sid),
+               "source": sid.split("-")[0], "text": messages[index]["text"],
+               "context": context, "answer": answer}
+        if kind == "question":
+            row["type"] = final.get("type") or (first or second or {}).get("type")
+        row["why"] = final.get("why", "")
+        row["passes"] = {"a": _answer(first), "b": _answer(second)}
+        if resolution is not None:
+            row["resolved"] = True
+        rows.append(row)
+    dump_jsonl(rows, REAL_DIR / "labels.jsonl")
+    dump_jsonl(disagreements, REAL_DIR / "disagreements.jsonl")
+    print(f"{len(done)} sessions, {len(rows)} labelled items, {len(disagreements)} "
+          f"disagreements resolved, {unresolved} unresolved (left out)")
 
 
 def _answer(row: dict | None) -> object:
@@ -150,7 +215,7 @@ def _answer(row: dict | None) -> object:
     if kind == "customer":
         return row.get("label")
     if kind == "question":
-        return (row.get("answered_by") is None, row.get("type"))
+        return row.get("answered_by") is None
     return row.get("kept_by") is None
 
 
@@ -165,6 +230,8 @@ def main(argv: list[str]) -> int:
         return 1 if problems else 0
     elif argv == ["merge"]:
         merge()
+    elif argv == ["build"]:
+        build()
     else:
         print(__doc__)
         return 2

@@ -84,6 +84,14 @@ def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:
         seen.add(example.key)
         example.split = split_of(example.key, seed=seed)
         unique.append(example)
+    # The real JD replies train only: the written test split keeps measuring the written
+    # distribution, and real precision is measured on the labelled real sessions.
+    for example in jddc_agent_examples():
+        if example.key in seen:
+            continue
+        seen.add(example.key)
+        example.split = split_of(example.key, seed=seed, test=0)
+        unique.append(example)
     return unique
 
 
@@ -103,6 +111,27 @@ def ecd_agent_examples() -> list[AgentExample]:
             out.append(AgentExample(context, message["text"], "none", "ecd", ""))
         for reply in row.get("other_agent_replies", []):
             out.append(AgentExample("", reply, "none", "ecd:other_agent_replies", ""))
+    return out
+
+
+def jddc_agent_examples() -> list[AgentExample]:
+    """The 10,260 real JD agent replies of `jddc_agent_replies.txt` (other sessions than the
+    labelled ones) as `none`, read with stand-ins for JD's placeholders, without context
+    (the source gives none), for training only: a reply whose text is also a message of a
+    labelled test session is left out, so no test item is trained on."""
+    from qc_engine.ml.realset import deanonymise, iter_sessions_by_split
+
+    path = shared_data_dir() / "jddc" / "jddc_agent_replies.txt"
+    if not path.is_file():
+        raise QCError("E103", "the real JD replies are missing: the agent model's `none` "
+                      "class comes from them (set QC_SHARED_DATA)", file=str(path))
+    held_out = {deanonymise(m["text"]) for s in iter_sessions_by_split("test")
+                for m in s["messages"]}
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = deanonymise(line.strip())
+        if text and text not in held_out:
+            out.append(AgentExample("", text, "none", "jddc:agent_replies", ""))
     return out
 
 
