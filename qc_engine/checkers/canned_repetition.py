@@ -21,6 +21,14 @@ _NOISE = " \t\r\n,.!?;:'\"`~-_=+*/\\|()[]{}<>@#$%^&、。…·「」『』【】
 # Removed by one regex substitution over all of a chat's compared replies, joined by NUL.
 _NOISE_RUN = re.compile("[" + re.escape(_NOISE) + "]+")
 _NUMBER = re.compile(r"\d+")
+# Also dropped: the openings by which copies of one canned reply differ ("您好，收到您的反馈了"
+# = "亲爱的，收到您的反馈了" = "好的呢，收到您的反馈了"), at the start of a reply, with the noise
+# around them.
+_OPENINGS = ("您好", "你好", "亲爱的", "亲爱哒", "亲亲", "好的", "嗯嗯", "恩恩", "在的", "在呢",
+             "哈喽", "hello", "hi", "尊敬的客户", "尊敬的用户", "尊敬的会员", "不好意思", "抱歉")
+_NOISE_CLASS = "[" + re.escape(_NOISE) + "]*"
+_OPENING_RUN = re.compile(_NOISE_CLASS + "(?:(?:" + "|".join(
+    re.escape(o) for o in _OPENINGS) + ")" + _NOISE_CLASS + ")+")
 
 
 class CannedRepetitionParams(Params):
@@ -38,14 +46,29 @@ class _Reply:
     """A compared text, with its bigrams and numbers worked out only when a comparison
     needs them (most replies are never near another one in length)."""
 
-    __slots__ = ("_bigrams", "_numbers", "members", "size", "text")
+    __slots__ = ("_bigrams", "_body", "_numbers", "members", "raw", "size", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, raw: str) -> None:
         self.text = text
+        self.raw = raw
         self.size = len(text)
         self._bigrams: set[tuple[str, str]] | None = None
+        self._body: _Reply | None = None
         self._numbers: list[str] | None = None
         self.members: list[int] = []
+
+    @property
+    def body(self) -> _Reply:
+        """The reply without its opening (itself when it has none)."""
+        if self._body is None:
+            cut = _OPENING_RUN.match(self.raw)
+            if cut is None or not cut.end():
+                self._body = self
+            else:
+                rest = self.raw[cut.end():]
+                self._body = _Reply(_NOISE_RUN.sub("", rest), rest)
+                self._body._body = self._body
+        return self._body
 
     @property
     def bigrams(self) -> set[tuple[str, str]]:
@@ -68,7 +91,8 @@ class CannedRepetition(Checker):
     What it does:
         Groups the human agent's replies that are the same or nearly the same, compared
         without punctuation, emoji, particles (哦, 呢, 啊, …) and the address 亲, by
-        character-bigram Dice similarity (at least `similarity`, default 0.9). A group of
+        character-bigram Dice similarity (at least `similarity`, default 0.9), and without
+        an opening (您好, 亲爱的, 好的, 在的, 抱歉, …) at their start. A group of
         `min_occurrences` (default 3) or more is flagged once, on its first repeat (the
         second occurrence). Replies shorter than `min_length` (default 8 characters of
         compared text) never count, and replies with different numbers (order numbers,
@@ -120,6 +144,10 @@ class CannedRepetition(Checker):
         Example("c: 快递到哪了\na: 收到，马上帮您核实哦\nc: 人呢\na: 收到，马上帮您核实哦\n"
                 "c: ？？？\na: 收到，马上帮您核实哦亲", at=3,
                 note="holds that are all the customer gets are canned replies"),
+        Example("c: 发票开了吗\na: 您好，收到您的反馈了，请您耐心等待处理哦~\nc: 多久能好\n"
+                "a: 亲爱的，收到您的反馈了，请您耐心等待处理哦~\nc: 我急用\n"
+                "a: 好的呢，收到您的反馈了，请您耐心等待处理", at=3,
+                note="the same canned text with another opening each time"),
         Example("c: 在吗\nb: 亲亲，店小蜜没有理解您的问题哦\na: 您好，请问有什么可以帮您的吗\n"
                 "c: 衣服破了\na: 您好，请问有什么可以帮您的吗\nc: 破了！\n"
                 "a: 您好，请问有什么可以帮您的吗", at=4),
@@ -147,6 +175,9 @@ class CannedRepetition(Checker):
                 "a: 亲亲，快递员放在驿站了，凭取件码取哦\n"
                 "c: 退款呢\na: 收到，马上帮您核实哦\na: 亲，仓库签收后4个工作日内退款",
                 note="a hold followed by the answer is a courtesy, not a canned reply"),
+        Example("c: 退款呢\na: 您好，退款申请已提交，请耐心等待\nc: 发票呢\n"
+                "a: 您好，发票已经开好了，请注意查收\nc: 运费呢\n"
+                "a: 您好，运费险已经理赔了，请注意查收", note="one opening, different replies"),
         Example("c: 这两款有什么区别\na: 亲，这款是纯棉面料的，透气吸汗\nc: 另一款呢\n"
                 "a: 亲，这款是涤纶面料的，挺括不皱\nc: 第三款\na: 亲，这款是真丝面料的，顺滑亲肤",
                 note="one template, different content"),
@@ -169,7 +200,7 @@ class CannedRepetition(Checker):
         if len(stripped) != len(long):  # a message holding a NUL itself
             stripped = [_NOISE_RUN.sub("", text) for _, text in long]
         holds = set(chat.hit_indices(self.hold, ("agent",)))
-        compared = [(index, text) for (index, _), text in zip(long, stripped, strict=True)
+        compared = [(index, text, raw) for (index, raw), text in zip(long, stripped, strict=True)
                     if len(text) >= min_length
                     and not (index in holds and self._answered_hold(chat, index))]
         if len(compared) < params.min_occurrences:
@@ -177,10 +208,10 @@ class CannedRepetition(Checker):
         similarity = params.similarity
         groups: list[_Reply] = []
         exact: dict[str, _Reply] = {}
-        for index, text in compared:
+        for index, text, raw in compared:
             group = exact.get(text)
             if group is None:
-                reply = _Reply(text)
+                reply = _Reply(text, raw)
                 group = self._closest(groups, reply, similarity)
                 if group is None:
                     group = reply
@@ -206,23 +237,27 @@ class CannedRepetition(Checker):
 
     @staticmethod
     def _closest(groups: list[_Reply], reply: _Reply, threshold: float) -> _Reply | None:
-        """The most similar earlier group at or above the threshold (bigram Dice). Texts
-        whose lengths alone rule the threshold out (2*min/(a+b) below it) are not compared."""
-        size = reply.size
+        """The most similar earlier group at or above the threshold (bigram Dice of the
+        replies, or of their bodies when an opening differs). Texts whose lengths alone
+        rule the threshold out (2*min/(a+b) below it) are not compared."""
         best: _Reply | None = None
         best_score = threshold
-        numbers: list[str] | None = None
+        numbers = reply.numbers
         for group in groups:
-            other = group.size
-            if 2 * min(size, other) < best_score * (size + other):
-                continue
-            if numbers is None:
-                numbers = reply.numbers
             if group.numbers != numbers:
                 continue
-            mine, theirs = reply.bigrams, group.bigrams
-            total = len(mine) + len(theirs)
-            score = 2 * len(mine & theirs) / total if total else 1.0
+            score = _dice(reply, group, best_score)
+            if score < best_score and (reply.body is not reply or group.body is not group):
+                score = _dice(reply.body, group.body, best_score)
             if score >= best_score:
                 best, best_score = group, score
         return best
+
+
+def _dice(a: _Reply, b: _Reply, threshold: float) -> float:
+    """Bigram Dice of two replies; 0 when their lengths alone rule `threshold` out."""
+    if 2 * min(a.size, b.size) < threshold * (a.size + b.size):
+        return 0.0
+    mine, theirs = a.bigrams, b.bigrams
+    total = len(mine) + len(theirs)
+    return 2 * len(mine & theirs) / total if total else 1.0

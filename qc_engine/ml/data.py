@@ -226,3 +226,44 @@ def customer_turns(*, seed: str = "customer-v1") -> list[CustomerExample]:
             out.append(CustomerExample(row["text"], row["negative"], row["complaint_risk"],
                                        "written", split_of(row["text"], seed=seed)))
     return out
+
+
+# The chat-turn emotion sets of ../shared/data/emotion/, mapped to the customer model's
+# `negative` (angry, upset, anxious or dissatisfied): 1, calm or pleased: 0; emotions that
+# say neither (surprise, fear, CPED's astonished and negative-other) are left out.
+CPED_NEGATIVE = {"anger": 1, "disgust": 1, "worried": 1, "depress": 1, "sadness": 1,
+                 "neutral": 0, "happy": 0, "relaxed": 0, "positive-other": 0, "grateful": 0}
+SMP_NEGATIVE = {"angry": 1, "sad": 1, "neutral": 0, "happy": 0}
+
+
+def emotion_turns() -> list[CustomerExample]:
+    """Labelled short turns from ../shared/data/emotion/: the hand-labelled chat sentiment
+    set (human-computer chat, positive/negative, jieba spaces removed), SMP2020-EWECT Weibo
+    posts and CPED TV-series utterances by emotion (CPED_NEGATIVE, SMP_NEGATIVE). None of
+    them is e-commerce chat; they teach the emotion model what a plain, neutral turn is,
+    which reviews (only praise or complaint) cannot. Training only."""
+    folder = shared_data_dir() / "emotion"
+    if not folder.is_dir():
+        raise QCError("E103", "the emotion sets are missing (set QC_SHARED_DATA)",
+                      file=str(folder))
+    out: list[CustomerExample] = []
+    with open(folder / "chat_sentiment_XS_test.txt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = (row.get("text") or "").replace(" ", "")
+            if text and row.get("labels") in ("positive", "negative"):
+                out.append(CustomerExample(text, int(row["labels"] == "negative"), None,
+                                           "emotion:chat_sentiment", "train"))
+    for name in ("smp2020_ewect_usual_eval_labeled.json", "smp2020_ewect_usual_test_labeled.json"):
+        for row in json.loads((folder / name).read_text(encoding="utf-8")):
+            label = SMP_NEGATIVE.get(row.get("label"))
+            if label is not None and row.get("content"):
+                out.append(CustomerExample(row["content"], label, None, "emotion:smp2020",
+                                           "train"))
+    for name in ("cped_valid_split.csv", "cped_test_split.csv"):
+        with open(folder / name, encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                label = CPED_NEGATIVE.get(row.get("emotion"))
+                if label is not None and row.get("utterance"):
+                    out.append(CustomerExample(row["utterance"], label, None, "emotion:cped",
+                                               "train"))
+    return out
