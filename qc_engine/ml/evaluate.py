@@ -95,12 +95,17 @@ def labelled_sessions(items: Sequence[LabelledItem], split: str) -> list[dict[st
 
 def evaluate(*, split: str = "validation", limit: int | None = None,
              engine: Any = None, items: Sequence[LabelledItem] | None = None,
-             written: bool = True, log: Callable[[str], None] = lambda _: None) -> Report:
+             sessions: list[dict[str, Any]] | None = None, written: bool = True,
+             log: Callable[[str], None] = lambda _: None) -> Report:
+    """The figures of one split. `items` and `sessions` default to the labelled set and
+    its real sessions (tests pass their own)."""
     from qc_engine.engine import Engine
     from qc_engine.transcript import transcript_from_dict
 
-    items = list(items if items is not None else labelled_items())
-    sessions = labelled_sessions(items, split)
+    items = [item for item in (items if items is not None else labelled_items())
+             if item.split == split]
+    if sessions is None:
+        sessions = labelled_sessions(items, split)
     if limit is not None:
         sessions = sessions[:limit]
     kept = {s["id"] for s in sessions}
