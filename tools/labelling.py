@@ -5,6 +5,7 @@ each labeller's file, and the merge of two independent passes.
     python tools/labelling.py check BATCH OUTPUT       # validate one labeller's file
     python tools/labelling.py merge                    # passes a + b -> disagreements_open
     python tools/labelling.py build                    # passes + resolutions -> labels.jsonl
+    python tools/labelling.py show SESSION_ID          # one session as the labellers saw it
 
 Guidelines: models/data/real/GUIDELINES.md. The split of each session (validation or test)
 is fixed by `qc_engine.ml.realset.split_of_session`; labellers never see it.
@@ -154,8 +155,7 @@ def build() -> None:
     a, b = _load_pass("a"), _load_pass("b")
     done = {key[0] for key in a} & {key[0] for key in b}
     resolutions = {}
-    path = REAL_DIR / "resolutions.jsonl"
-    if path.is_file():
+    for path in sorted(REAL_DIR.glob("resolutions*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 row = json.loads(line)
@@ -232,6 +232,13 @@ def main(argv: list[str]) -> int:
         merge()
     elif argv == ["build"]:
         build()
+    elif argv[:1] == ["show"] and len(argv) == 2:
+        session = next((s for s in real_sessions() if s["id"] == argv[1]), None)
+        if session is None:
+            print(f"no session {argv[1]}")
+            return 1
+        for index, message in enumerate(session["messages"]):
+            print(f"[{index}] {ROLE_MARK[message['role']]}: {message['text']}")
     else:
         print(__doc__)
         return 2

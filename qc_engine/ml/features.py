@@ -30,12 +30,12 @@ def is_question(text: str) -> bool:
 
 def agent_extras(message: NormalizedText, context: NormalizedText | None) -> list[str]:
     """Emoji kinds and a few shape features (a short reply to a question is what makes 哦
-    perfunctory rather than fine)."""
+    perfunctory rather than fine). No feature for a missing context: the real JD replies
+    the model learns `none` from have none, so it would learn "no context" as "no
+    problem" and, by contrast, any reply with a context as suspect."""
     feats = ["e:" + e.kind for e in message.emoji]
     short = len(message.text.strip()) <= 5
     asked = context is not None and is_question(context.text)
-    if context is None:
-        feats.append("f:no_context")
     if short:
         feats.append("f:short")
     if asked:
