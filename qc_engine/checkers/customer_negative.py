@@ -49,6 +49,7 @@ class CustomerNegative(PhraseChecker):
         Example("c: 你们又骗我，说好的昨天发", at=0),
     ]
     must_pass = [
+        Example("c: 不用了，谢谢 京东从不让人失望", note="praise: 从不让人失望 (real JD turn)"),
         "c: 质量一点都不差，挺好的",
         "c: 上次买的没有失望，这次再来",
         "c: 第一次买希望不要失望",

@@ -48,6 +48,8 @@ class RiskyPromise(PhraseChecker):
                 note="a bare yes to a request for a guarantee (ECD)"),
     ]
     must_pass = [
+        Example("c: 能拦截住吗\na: 这个小妹不能完全跟您保证。但小妹这边会帮您申请拦截的哦",
+                note="declining to guarantee (real JD reply)"),
         "c: 几天能到\na: 正常情况下2-3天到哦",
         "c: 会掉色吗\na: 一般不会掉色的，首次洗涤建议冷水",
         "c: 什么时候发货\na: 我们会尽快为您发出",
