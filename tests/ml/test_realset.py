@@ -111,3 +111,24 @@ def test_the_labellers_file_check_finds_what_is_missing_or_wrong(tmp_path):
     assert any("0 is not a later agent message" in p for p in problems)
     assert any("labelled twice" in p for p in problems)
     assert any("labels must be a list" in p for p in problems)
+
+
+def test_a_threshold_is_raised_until_real_flags_are_precise_or_few():
+    """raise_for_real: from the written threshold up, the first at which the real
+    validation flags reach the precision, or their false flags fit the budget."""
+    import numpy as np
+
+    from qc_engine.ml import train_agent
+
+    # 1,000 replies: budget 0.1 per 100 = 1 false flag.
+    scores = np.zeros(1000)
+    truth = np.zeros(1000, dtype=bool)
+    scores[:4] = [0.95, 0.7, 0.6, 0.45]  # one true problem at 0.95, three false below
+    truth[0] = True
+    threshold, precision, flags = train_agent.raise_for_real(scores, truth, 0.3)
+    assert (threshold, flags) == (0.61, 2) and precision == 0.5  # one false flag left
+    truth[1:3] = True  # now 0.7 and 0.6 are problems: precision 0.75 at 0.45 ...
+    threshold, precision, flags = train_agent.raise_for_real(scores, truth, 0.3)
+    assert (threshold, flags, precision) == (0.3, 4, 0.75)  # ... and one false flag fits
+    assert train_agent.raise_for_real(np.zeros(10), np.zeros(10, dtype=bool), 0.4) == \
+        (0.4, None, 0)
