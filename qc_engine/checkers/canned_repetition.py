@@ -27,6 +27,7 @@ _NUMBER = re.compile(r"\d+")
 _OPENINGS = ("您好", "你好", "亲爱的", "亲爱哒", "亲亲", "好的", "嗯嗯", "恩恩", "在的", "在呢",
              "哈喽", "hello", "hi", "尊敬的客户", "尊敬的用户", "尊敬的会员", "不好意思", "抱歉")
 _NOISE_CLASS = "[" + re.escape(_NOISE) + "]*"
+_NOISE_DELETE = str.maketrans("", "", _NOISE)
 _OPENING_RUN = re.compile(_NOISE_CLASS + "(?:(?:" + "|".join(
     re.escape(o) for o in _OPENINGS) + ")" + _NOISE_CLASS + ")+")
 
@@ -43,31 +44,31 @@ class CannedRepetitionParams(Params):
 
 
 class _Reply:
-    """A compared text, with its bigrams and numbers worked out only when a comparison
-    needs them (most replies are never near another one in length)."""
+    """A compared text, with its bigrams, numbers and body (the text after an opening such
+    as 您好 or 亲爱的) worked out only when a comparison needs them (most replies are never
+    near another one in length)."""
 
-    __slots__ = ("_bigrams", "_body", "_numbers", "members", "raw", "size", "text")
+    __slots__ = ("_bigrams", "_body", "_numbers", "body_size", "members", "opening", "size",
+                 "text")
 
-    def __init__(self, text: str, raw: str) -> None:
+    def __init__(self, text: str, raw: str | None) -> None:
         self.text = text
-        self.raw = raw
         self.size = len(text)
         self._bigrams: set[tuple[str, str]] | None = None
         self._body: _Reply | None = None
         self._numbers: list[str] | None = None
         self.members: list[int] = []
+        # The compared text is the opening's and then the rest's, each without noise.
+        cut = _OPENING_RUN.match(raw) if raw else None
+        self.opening = cut.group().translate(_NOISE_DELETE) if cut is not None else ""
+        self.body_size = self.size - len(self.opening)
 
     @property
     def body(self) -> _Reply:
         """The reply without its opening (itself when it has none)."""
         if self._body is None:
-            cut = _OPENING_RUN.match(self.raw)
-            if cut is None or not cut.end():
-                self._body = self
-            else:
-                rest = self.raw[cut.end():]
-                self._body = _Reply(_NOISE_RUN.sub("", rest), rest)
-                self._body._body = self._body
+            self._body = _Reply(self.text[len(self.opening):], None) if self.opening \
+                else self
         return self._body
 
     @property
@@ -242,15 +243,34 @@ class CannedRepetition(Checker):
         rule the threshold out (2*min/(a+b) below it) are not compared."""
         best: _Reply | None = None
         best_score = threshold
-        numbers = reply.numbers
+        size, opening, body_size = reply.size, reply.opening, reply.body_size
         for group in groups:
-            if group.numbers != numbers:
-                continue
-            score = _dice(reply, group, best_score)
-            if score < best_score and (reply.body is not reply or group.body is not group):
+            other = group.size
+            shared = total = 0
+            score = 0.0
+            if 2 * min(size, other) >= best_score * (size + other):
+                mine, theirs = reply.bigrams, group.bigrams
+                total = len(mine) + len(theirs)
+                shared = len(mine & theirs)
+                score = 2 * shared / total if total else 1.0
+            if score < best_score:
+                # Copies with different openings: compare what follows them. A body is a
+                # suffix of its reply, so the bodies share at most the replies' shared
+                # bigrams and each lost at most its opening's length of them: when even
+                # that bound is below the threshold, they cannot be alike.
+                if opening == group.opening:
+                    continue
+                other = group.body_size
+                if 2 * min(body_size, other) < best_score * (body_size + other) or (
+                        total and 2 * shared < best_score * (
+                            total - len(opening) - len(group.opening))):
+                    continue
                 score = _dice(reply.body, group.body, best_score)
-            if score >= best_score:
-                best, best_score = group, score
+                if score < best_score:
+                    continue
+            if group.numbers != reply.numbers:
+                continue
+            best, best_score = group, score
         return best
 
 
