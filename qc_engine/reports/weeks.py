@@ -10,6 +10,9 @@ from qc_engine.errors import QCError
 from qc_engine.transcript import SHANGHAI
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
+# A report reads its week, the weeks before it (the trend) and the one after: weeks near
+# the ends of the calendar would step outside what dates and time zones can hold.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
 
 
 @dataclass(frozen=True, order=True)
@@ -24,6 +27,9 @@ class IsoWeek:
         if match is None:
             raise QCError("E600", f"a week is written like 2026-W47, not {text!r}", field="week")
         year, week = int(match[1]), int(match[2])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise QCError("E600", f"reports cover weeks from {FIRST_YEAR}-W01 to "
+                          f"{LAST_YEAR}-W52, not {text.strip()!r}", field="week")
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:

@@ -138,11 +138,17 @@ def test_who_may_read_and_regenerate(api):
                            headers=h[role]).status_code == 403
 
 
-@pytest.mark.parametrize("week", ["2026-47", "W47", "2026-W54", "2025-W53", "x" * 11])
+@pytest.mark.parametrize("week", ["2026-47", "W47", "2026-W54", "2025-W53", "x" * 11,
+                                  "0001-W01", "9999-W52", "1969-W30"])
 def test_bad_weeks(api, week):
+    """A week that is not one, or one at the edge of the calendar, is a 422 naming the
+    field on every report route (the edges were a 500)."""
     client, h = api
-    answer = client.get("/v1/reports/weekly", params={"week": week}, headers=h["lead"])
-    assert answer.status_code == 422 and answer.json()["error"]["field"] == "week"
+    for method, path in (("GET", "/v1/reports/weekly"), ("GET", "/v1/reports/weekly.html"),
+                         ("GET", "/v1/reports/weekly.xlsx"), ("POST", "/v1/reports/weekly")):
+        answer = client.request(method, path, params={"week": week}, headers=h["lead"])
+        assert answer.status_code == 422, (method, path, answer.text)
+        assert answer.json()["error"]["field"] == "week"
 
 
 def test_the_default_week_is_last_week(api):
