@@ -15,7 +15,7 @@ from api.errors import ApiError
 from api.settings import Settings
 from qc_engine.db.models import StoredMessage, StoredTranscript
 from qc_engine.errors import QCError
-from qc_engine.transcript import Transcript, parse_json, transcript_from_dict
+from qc_engine.transcript import Transcript, decode_line, parse_json, transcript_from_dict
 
 
 # What the database stores: column widths, and no NUL or lone surrogate (PostgreSQL and
@@ -149,18 +149,23 @@ class BatchLine:
 
 
 def parse_batch(raw: bytes, settings: Settings) -> list[BatchLine]:
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ApiError(422, "E100", "the body is not UTF-8 text") from None
-    lines = text.splitlines()
+    """The lines of a JSON Lines body, each decoded alone: a line that is not UTF-8 is one
+    rejected line, and the others are taken."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    lines = raw.splitlines()  # \n, \r\n or \r only (U+2028 may sit inside a JSON string)
     count = sum(1 for line in lines if line.strip())
     if count > settings.max_batch_lines:
         raise ApiError(413, "E413", f"{count:,} lines in the batch; the limit is "
                        f"{settings.max_batch_lines:,}")
     out: list[BatchLine] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    for number, raw_line in enumerate(lines, start=1):
+        if not raw_line.strip():
+            continue
+        try:
+            line = decode_line(raw_line, file=None, line=number)
+        except QCError as exc:
+            out.append(BatchLine(number, None, exc))
             continue
         try:
             data: Any = loads(line)

@@ -202,11 +202,30 @@ class Loaded:
     error: QCError | None = None
 
 
+def decode_line(raw: bytes, *, file: str | None, line: int) -> str:
+    """One line of JSON Lines read as bytes, as text; a QCError (E100) naming the line and
+    the first byte that is not UTF-8 otherwise."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QCError("E100", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte "
+                      f"{exc.start + 1} of the line", file=file, line=line) from None
+
+
 def iter_json_lines(
-    lines: Iterable[str], *, file: str | None, first_line: int = 1
+    lines: Iterable[str | bytes], *, file: str | None, first_line: int = 1
 ) -> Iterator[Loaded]:
-    """JSON Lines: a bad line is reported and skipped, the rest still load."""
-    for number, line in enumerate(lines, start=first_line):
+    """JSON Lines: a bad line is reported and skipped, the rest still load. Lines read as
+    bytes are decoded one by one, so a line that is not UTF-8 is one bad line."""
+    for number, raw in enumerate(lines, start=first_line):
+        if isinstance(raw, bytes):
+            try:
+                line = decode_line(raw, file=file, line=number)
+            except QCError as exc:
+                yield Loaded(number, error=exc)
+                continue
+        else:
+            line = raw
         if not line.strip():
             continue
         try:
@@ -274,10 +293,14 @@ def load_path(path: str | Path, *, agents: Iterable[str] = ()) -> Iterator[Loade
 
     name = str(path)
     if name == "-":
-        yield from _from_stream(sys.stdin, file="<stdin>", agents=agents)
+        binary = getattr(sys.stdin, "buffer", None)
+        if binary is None:  # a text stream put in place of stdin
+            yield from iter_text(sys.stdin.read(), file="<stdin>", agents=agents)
+            return
+        yield from _from_stream(binary, file="<stdin>", agents=agents)
         return
     try:
-        handle = open(path, encoding="utf-8-sig")
+        handle = open(path, "rb")
     except OSError as exc:
         yield Loaded(None, error=QCError("E103", f"cannot open: {exc.strerror}", file=name))
         return
@@ -285,22 +308,32 @@ def load_path(path: str | Path, *, agents: Iterable[str] = ()) -> Iterator[Loade
         yield from _from_stream(handle, file=name, agents=agents)
 
 
-def _from_stream(stream: IO[str], *, file: str, agents: Iterable[str]) -> Iterator[Loaded]:
-    """JSON Lines is streamed line by line; other formats are read whole."""
-    try:
+def _from_stream(stream: IO[bytes], *, file: str, agents: Iterable[str]) -> Iterator[Loaded]:
+    """JSON Lines is streamed line by line, each line decoded alone (a line that is not
+    UTF-8 is reported and skipped); other formats are read and decoded whole."""
+    first = stream.readline()
+    skipped = 0
+    while first and not first.strip():
+        skipped += 1
         first = stream.readline()
-        skipped = 0
-        while first and not first.strip():
-            skipped += 1
-            first = stream.readline()
-        head = first.lstrip("\ufeff")
-        if head.startswith("{") and _is_json_line(head):
-            from itertools import chain
+    head_bytes = first[3:] if first.startswith(b"\xef\xbb\xbf") else first
+    try:
+        head = head_bytes.decode("utf-8")
+    except UnicodeDecodeError:
+        head = ""
+    if head.startswith("{") and _is_json_line(head):
+        from itertools import chain
 
-            yield from iter_json_lines(chain([head], stream), file=file, first_line=skipped + 1)
-            return
-        rest = stream.read()
-    except UnicodeDecodeError as exc:
-        yield Loaded(None, error=QCError("E103", f"not UTF-8 text ({exc.reason})", file=file))
+        yield from iter_json_lines(chain([head], stream), file=file, first_line=skipped + 1)
         return
-    yield from iter_text("\n" * skipped + first + rest, file=file, agents=agents)
+    data = first + stream.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = skipped + data[:exc.start].count(b"\n") + 1
+        yield Loaded(line, error=QCError(
+            "E103", f"not UTF-8 text: byte 0x{data[exc.start]:02x} (the whole input is read "
+            "as one JSON document or Qianniu export, so nothing of it was read)", file=file,
+            line=line))
+        return
+    yield from iter_text("\n" * skipped + text, file=file, agents=agents)

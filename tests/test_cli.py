@@ -78,6 +78,32 @@ def test_bad_lines_are_reported_and_the_rest_scored(tmp_path):
     assert "2 transcript(s) rejected, 2 scored" in run.stderr
 
 
+def test_a_line_that_is_not_utf8_is_one_bad_line(tmp_path):
+    """A file with a line in another encoding: that line is an error naming it, the
+    others are scored (it used to lose the whole file), from a file and from stdin."""
+    lines = EXAMPLES.read_text(encoding="utf-8").splitlines()[:3]
+    data = (lines[0] + "\n").encode() + lines[1].encode("gbk") + b"\n" + \
+        (lines[2] + "\r\n").encode()
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(data)
+    for run, name in ((qc("score", path), str(path)), (_qc_bytes(data), "<stdin>")):
+        assert run.returncode == 1
+        assert len(run.stdout.splitlines()) == 2
+        assert f"{name}: line 2: not UTF-8 text: byte 0x" in run.stderr, run.stderr
+        assert "1 transcript(s) rejected, 2 scored" in run.stderr
+    whole = tmp_path / "whole.json"  # one JSON document: read whole, the line named
+    whole.write_bytes(b'[\n' + lines[1].encode("gbk") + b"\n]\n")
+    run = qc("score", whole)
+    assert run.returncode == 1 and f"{whole}: line 2: not UTF-8 text" in run.stderr
+
+
+def _qc_bytes(data: bytes):
+    run = subprocess.run([sys.executable, "-m", "qc_engine.cli", "score", "-"], input=data,
+                         capture_output=True, cwd=ROOT, timeout=120, env=dict(os.environ))
+    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode(),
+                                       run.stderr.decode())
+
+
 def test_stdin_and_table_format():
     line = EXAMPLES.read_text(encoding="utf-8").splitlines()[1]
     run = qc("score", "-", "--format", "table", stdin=line + "\n")

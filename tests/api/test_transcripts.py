@@ -113,6 +113,19 @@ def test_batch_with_a_byte_order_mark_and_crlf(qc):
     assert qc.batch(body).json()["counts"] == {"accepted": 2, "rejected": 0}
 
 
+def test_a_batch_line_that_is_not_utf8_is_one_rejected_line(qc):
+    """The other lines are stored (the whole batch used to be refused)."""
+    body = jsonl(chat("U-1"), chat("U-2")) + b"\n" + \
+        json.dumps(chat("U-3", "亲，您好"), ensure_ascii=False).encode("gbk") + b"\n" + \
+        jsonl(chat("U-4"))
+    out = qc.batch(body).json()
+    assert out["counts"] == {"accepted": 3, "rejected": 1}
+    (rejected,) = out["rejected"]
+    assert rejected["line"] == 3 and rejected["error"]["code"] == "E100"
+    assert rejected["error"]["message"].startswith("not UTF-8 text: byte 0x")
+    assert [a["id"] for a in out["accepted"]] == ["U-1", "U-2", "U-4"]
+
+
 def test_same_id_twice_in_one_batch(qc):
     out = qc.batch(jsonl(chat("E-1", RED_LINE), chat("E-1", RED_LINE),
                          chat("E-1", CLEAN))).json()
