@@ -346,9 +346,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except QCError as exc:
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
-    from qc_engine.db.session import database_url
+    from qc_engine.db.session import database_url, shown_url
 
-    print(f"database: {database_url(settings.database_url)}")
+    print(f"database: {shown_url(database_url(settings.database_url))}")
     if args.demo:
         from qc_engine.service.demo import demo_keys, load_demo
 

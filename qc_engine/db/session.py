@@ -25,7 +25,7 @@ def database_url(url: str | None = None) -> str:
     return chosen
 
 
-def _shown(url: str) -> str:
+def shown_url(url: str) -> str:
     """A database URL as it may be printed: without the password (by pattern, since a URL
     that is wrong may not parse)."""
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
@@ -44,7 +44,7 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     except ArgumentError:
         usable = False
     if not usable:
-        raise QCError("E640", f"cannot use {_shown(resolved)!r} as a database URL: expected "
+        raise QCError("E640", f"cannot use {shown_url(resolved)!r} as a database URL: expected "
                       "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE",
                       field=_source(url))
     if resolved.startswith("sqlite"):
@@ -80,7 +80,7 @@ def upgrade(engine: Engine) -> None:
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise QCError("E641", f"cannot open the database "
-                      f"{_shown(engine.url.render_as_string(hide_password=False))}: "
+                      f"{shown_url(engine.url.render_as_string(hide_password=False))}: "
                       f"{reason}") from None
     with connection, connection.begin():
         config.attributes["connection"] = connection

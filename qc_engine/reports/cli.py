@@ -62,7 +62,13 @@ def _weeks_with_data(connection: Any) -> tuple[str, str] | None:
 
 
 def cmd_weekly(args: argparse.Namespace) -> int:
-    from qc_engine.db.session import database_url, make_engine, session_factory, upgrade
+    from qc_engine.db.session import (
+        database_url,
+        make_engine,
+        session_factory,
+        shown_url,
+        upgrade,
+    )
     from qc_engine.reports.store import save_report
     from qc_engine.reports.weekly import build_weekly
     from qc_engine.reports.weeks import IsoWeek, last_week
@@ -109,7 +115,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         written.append(path)
     summary = report["summary"]
     print(f"{report['period']['label']} {args.shop or '全部店铺'} "
-          f"({database_url(args.database)}): "
+          f"({shown_url(database_url(args.database))}): "
           + ("no chats in this week" if report["empty"] else
              f"{summary['chats']} chats, pass rate {summary['pass_rate'] * 100:.1f}%, "
              f"mean score {summary['mean_score']}, {summary['red_lines']} red lines"))

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -33,10 +35,17 @@ def _lines(stream, into: queue.Queue) -> None:
 
 @pytest.fixture
 def server(tmp_path):
+    with _serve(tmp_path, f"sqlite:///{tmp_path / 'serve.sqlite3'}") as running:
+        yield running
+
+
+@contextmanager
+def _serve(tmp_path: Path, database_url: str) -> Iterator[tuple[str, dict[str, str], list[str]]]:
+    """`qc serve --demo` on `database_url` until /healthz answers: (address, the demo keys
+    it printed, its output so far); stopped on leaving."""
     port = _free_port()
     qc = Path(sys.executable).with_name("qc")
-    env = os.environ | {"QC_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
-                        "PYTHONUNBUFFERED": "1"}
+    env = os.environ | {"QC_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [str(qc), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port),
          "--no-access-log"],
@@ -111,3 +120,31 @@ def test_qc_serve_demo(server):
 
     refused = httpx.get(f"{base}/v1/work-items", timeout=5.0)
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "E401"
+
+
+@pytest.mark.skipif(not os.environ.get("QC_TEST_POSTGRES_URL"),
+                    reason="QC_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped "
+                           "(.ci/run sets it to the local server)")
+def test_qc_serve_does_not_print_the_database_password(tmp_path):
+    """The startup lines name the database without its password (it was printed in clear).
+    The test server trusts local connections, so any password connects."""
+    import uuid
+
+    import psycopg
+
+    admin = os.environ["QC_TEST_POSTGRES_URL"].replace("postgresql+psycopg://",
+                                                       "postgresql://")
+    name = f"qc_test_serve_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"{admin.rsplit('/', 1)[0]}/{name}"
+        with_password = url.replace("://postgres@", "://postgres:s3cret-pw@", 1)
+        assert "s3cret-pw" in with_password
+        with _serve(tmp_path, with_password) as (_, _, seen):
+            output = "".join(seen)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert "database: postgresql+psycopg://postgres:***@" in output, output
+    assert "s3cret-pw" not in output
