@@ -20,6 +20,9 @@ ORDER_STATUSES: tuple[str, ...] = (
     "none", "unpaid", "paid", "shipped", "delivered", "refunding", "refunded", "closed",
 )
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+# No time zone is further from UTC than this (UTC-12:00 to UTC+14:00); ISO 8601 allows
+# up to 23:59, which PostgreSQL cannot store.
+MAX_UTC_OFFSET = timedelta(hours=14)
 # Half of a UTF-16 surrogate pair: JSON can write one ("\ud800"), but it is no character,
 # and no UTF-8 output, database or scanner can take it.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -171,6 +174,11 @@ def transcript_from_dict(
             except ValueError:
                 raise QCError("E101", f"expected an ISO 8601 time, got {ts_raw!r}",
                               field=f"{path}.ts", **where) from None
+            offset = ts.utcoffset()
+            if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+                raise QCError("E101", f"the time {ts_raw!r} has a UTC offset no time zone has "
+                              "(expected from -14:00 to +14:00)", field=f"{path}.ts",
+                              **where)
         sender = raw.get("sender")
         if sender is not None:
             sender = _text(sender if isinstance(sender, str) else str(sender),

@@ -36,6 +36,10 @@ def test_valid_transcript_keeps_unknown_fields_and_reads_local_time():
         ({"messages": [{"role": "agent"}]}, "messages[0].text", "text"),
         ({"messages": [{"role": "agent", "text": "x", "ts": "yesterday"}]}, "messages[0].ts",
          "ISO 8601"),
+        ({"messages": [{"role": "agent", "text": "x", "ts": "2026-11-20T10:00:00+20:00"}]},
+         "messages[0].ts", "UTC offset no time zone has"),
+        ({"messages": [{"role": "agent", "text": "x", "ts": "2026-11-20T10:00:00-16:30"}]},
+         "messages[0].ts", "from -14:00 to +14:00"),
         ({"order_status": "lost"}, "order_status", "lost"),
         ({"channel": 5}, "channel", "string"),
         # half of a surrogate pair ("\ud800" in JSON) is no character

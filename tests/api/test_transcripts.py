@@ -126,6 +126,24 @@ def test_a_batch_line_that_is_not_utf8_is_one_rejected_line(qc):
     assert [a["id"] for a in out["accepted"]] == ["U-1", "U-2", "U-4"]
 
 
+def test_a_time_with_an_offset_no_zone_has_is_refused_everywhere(qc):
+    """+20:00 is valid ISO 8601 but no time zone: PostgreSQL could not store it (a 500 that
+    lost its whole batch). Now the line is rejected naming the field, on both databases,
+    and the others are stored; /v1/score refuses it the same way."""
+    odd = chat("O-2") | {"messages": [{"role": "customer", "text": "在吗",
+                                        "ts": "2026-11-20T10:00:00+20:00"}]}
+    out = qc.batch(jsonl(chat("O-1"), odd, chat("O-3"))).json()
+    assert out["counts"] == {"accepted": 2, "rejected": 1}
+    (rejected,) = out["rejected"]
+    assert rejected["line"] == 2 and rejected["error"]["field"] == "messages[0].ts"
+    response = qc.client.post("/v1/score", json=odd, headers=qc.auth("service"))
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "messages[0].ts"
+    edge = chat("O-4") | {"messages": [{"role": "customer", "text": "在吗",
+                                         "ts": "2026-11-20T10:00:00+14:00"}]}
+    assert qc.batch(jsonl(edge)).json()["counts"] == {"accepted": 1, "rejected": 0}
+
+
 def test_same_id_twice_in_one_batch(qc):
     out = qc.batch(jsonl(chat("E-1", RED_LINE), chat("E-1", RED_LINE),
                          chat("E-1", CLEAN))).json()
