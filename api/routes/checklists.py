@@ -4,6 +4,7 @@ from collections import Counter
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -68,6 +69,11 @@ async def put_checklist(name: str, request: Request, session: SessionDep, state:
         source = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(422, "E200", "the checklist is not UTF-8 text") from None
+    # Validating (every lexicon loaded) and storing block: off the event loop.
+    return await run_in_threadpool(_put, name, source, session, state, principal)
+
+
+def _put(name: str, source: str, session: Any, state: Any, principal: Any) -> dict[str, Any]:
     row = service.put_checklist(session, name=name, source=source, actor=principal.name,
                                 normalizer=state.engines.normalizer,
                                 lexicon_dir=state.engines.lexicon_dir)

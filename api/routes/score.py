@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.body import TRANSCRIPT_SCHEMA, parse_one, read_body
 from api.deps import Scorer, State
@@ -18,6 +19,11 @@ async def score(request: Request, state: State, _: Scorer,
                 ) -> dict[str, Any]:
     """Score one transcript without storing it; the answer is the result JSON of the spec."""
     raw = await read_body(request, state.settings.max_body_bytes)
+    return await run_in_threadpool(_score, raw, state, checklist)
+
+
+def _score(raw: bytes, state: Any, checklist: str | None) -> dict[str, Any]:
+    """Off the event loop: a large transcript takes a while to parse and score."""
     transcript = parse_one(raw, state.settings)
     result = state.engines.get().score(transcript, checklist=checklist)
     record_result("score", [f.category for f in result.flags])

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -36,6 +37,14 @@ async def store(request: Request, state: State, session: SessionDep, principal: 
     application/x-ndjson): answers per line what was accepted and what was rejected."""
     raw = await read_body(request, state.settings.max_body_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    # Parsing, scoring and storing block: off the event loop, so that other requests
+    # (/healthz, the desk) are answered meanwhile.
+    return await run_in_threadpool(_store, raw, content_type, state, session, principal,
+                                   checklist)
+
+
+def _store(raw: bytes, content_type: str, state: Any, session: Any, principal: Any,
+           checklist: str | None) -> dict[str, Any]:
     engine = state.engines.get()
     if content_type in _JSONL:
         lines = parse_batch(raw, state.settings)

@@ -298,3 +298,39 @@ def test_a_transcript_the_engine_fails_on_is_rejected_and_the_batch_is_stored(
     assert response.json()["error"]["code"] == "E500"
     with qc.db() as session:
         assert "B-boom" not in set(session.scalars(select(StoredTranscript.id)))
+
+
+@pytest.mark.parametrize("route", ["transcripts", "score"])
+def test_storing_or_scoring_does_not_hold_up_other_requests(qc, monkeypatch, route):
+    """While a POST parses, scores and stores (seconds for a large batch), the service
+    answers other requests: /healthz is answered while the POST's work is held open.
+    Before, that work ran on the event loop and /healthz waited for it (4.8 s behind a
+    10,000-line batch)."""
+    import threading
+
+    from api.routes import score as score_route
+    from api.routes import transcripts as transcripts_route
+
+    entered, release = threading.Event(), threading.Event()
+    module, name = ((transcripts_route, "ingest") if route == "transcripts"
+                    else (score_route, "parse_one"))
+    real = getattr(module, name)
+
+    def held(*args, **kwargs):
+        entered.set()
+        if not release.wait(20):  # nobody could ask /healthz: the loop was blocked
+            raise AssertionError("held up the event loop")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, held)
+    answers = {}
+    path = "/v1/transcripts" if route == "transcripts" else "/v1/score"
+    worker = threading.Thread(target=lambda: answers.setdefault("post", qc.client.post(
+        path, json=chat(f"H-{route}"), headers=qc.auth("service"))))
+    worker.start()
+    assert entered.wait(20)
+    health = qc.client.get("/healthz")
+    release.set()
+    worker.join(30)
+    assert health.status_code == 200
+    assert answers["post"].status_code == 200, answers["post"].text
