@@ -13,7 +13,7 @@ from api.errors import ApiError
 from api.metrics import record_result
 from api.schemas import transcript_json
 from qc_engine.db.models import StoredTranscript, WorkItem
-from qc_engine.service.ingest import IngestFailure, ingest
+from qc_engine.service.ingest import IngestFailure, ingest_committed
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 _JSONL = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines",
@@ -49,10 +49,10 @@ def _store(raw: bytes, content_type: str, state: Any, session: Any, principal: A
     if content_type in _JSONL:
         lines = parse_batch(raw, state.settings)
         good = [line for line in lines if line.transcript is not None]
-        outcomes = ingest(session, [line.transcript for line in good if line.transcript],
-                          engine=engine, sampling=state.sampling, actor=principal.name,
-                          checklist=checklist)
-        session.commit()
+        outcomes = ingest_committed(session, [line.transcript for line in good
+                                              if line.transcript],
+                                    engine=engine, sampling=state.sampling,
+                                    actor=principal.name, checklist=checklist)
         accepted, rejected = [], []
         for line, outcome in zip(good, outcomes, strict=True):
             if isinstance(outcome, IngestFailure):
@@ -69,11 +69,12 @@ def _store(raw: bytes, content_type: str, state: Any, session: Any, principal: A
         raise ApiError(415, "E415", f"send application/json (one transcript) or "
                        f"application/x-ndjson (a batch), not {content_type!r}")
     transcript = parse_one(raw, state.settings)
-    (outcome,) = ingest(session, [transcript], engine=engine, sampling=state.sampling,
-                        actor=principal.name, checklist=checklist)
+    (outcome,) = ingest_committed(
+        session, [transcript], engine=engine, sampling=state.sampling, actor=principal.name,
+        checklist=checklist,
+        commit_if=lambda outcomes: not isinstance(outcomes[0], IngestFailure))
     if isinstance(outcome, IngestFailure):
         raise ApiError(500, "E500", outcome.error.message)
-    session.commit()
     record_result("ingest", [f.category for f in outcome.result.flags])
     return _outcome_json(outcome) | {"result": outcome.result.to_dict()}
 

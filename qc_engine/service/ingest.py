@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,8 @@ from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import Transcript
 
 OPEN_STATES = ("open", "in_review")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,59 @@ def ingest(
     if pending:
         flush_pending()
     return [o for o in outcomes if o is not None]
+
+
+WRITE_ATTEMPTS = 3
+
+
+def ingest_committed(
+    session: Session,
+    transcripts: Sequence[Transcript],
+    *,
+    engine: Engine,
+    sampling: Sampling,
+    actor: str,
+    checklist: str | None = None,
+    commit_if: Any = None,
+) -> list[IngestOutcome | IngestFailure]:
+    """`ingest`, committed. Re-sending a transcript is idempotent, also when two requests
+    send the same new id at once: the one that loses the race to insert it (a unique
+    violation, or SQLite's "database is locked" for a snapshot gone stale) is rolled back
+    and ingested again, and then finds the row and updates it (or leaves it unchanged).
+    `commit_if(outcomes)`: False to roll back instead of committing (nothing stored)."""
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            outcomes = ingest(session, transcripts, engine=engine, sampling=sampling,
+                              actor=actor, checklist=checklist)
+            if commit_if is not None and not commit_if(outcomes):
+                session.rollback()
+                return outcomes
+            session.commit()
+            return outcomes
+        except Exception as exc:
+            session.rollback()
+            if attempt == WRITE_ATTEMPTS or not is_write_conflict(exc):
+                raise
+            log.info("ingest: write conflict (%s), attempt %d of %d", type(exc).__name__,
+                     attempt + 1, WRITE_ATTEMPTS)
+    raise AssertionError("unreachable")
+
+
+def is_write_conflict(exc: BaseException) -> bool:
+    """A concurrent writer got there first: a unique violation, a serialisation failure or
+    deadlock (PostgreSQL), or a locked database (SQLite)."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    inner = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(inner, (sqlite3.IntegrityError, psycopg.errors.UniqueViolation,
+                          psycopg.errors.SerializationFailure,
+                          psycopg.errors.DeadlockDetected)):
+        return True
+    return isinstance(inner, sqlite3.OperationalError) and (
+        "locked" in str(inner) or "busy" in str(inner))
 
 
 def _insert_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:

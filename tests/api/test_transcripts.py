@@ -312,7 +312,7 @@ def test_storing_or_scoring_does_not_hold_up_other_requests(qc, monkeypatch, rou
     from api.routes import transcripts as transcripts_route
 
     entered, release = threading.Event(), threading.Event()
-    module, name = ((transcripts_route, "ingest") if route == "transcripts"
+    module, name = ((transcripts_route, "ingest_committed") if route == "transcripts"
                     else (score_route, "parse_one"))
     real = getattr(module, name)
 
@@ -334,3 +334,40 @@ def test_storing_or_scoring_does_not_hold_up_other_requests(qc, monkeypatch, rou
     worker.join(30)
     assert health.status_code == 200
     assert answers["post"].status_code == 200, answers["post"].text
+
+
+def test_the_same_new_id_posted_at_once_is_stored_once(qc, monkeypatch):
+    """Two requests with the same new id, both past "is it stored?" before either writes:
+    both answer 200, one created it and the other found it (it used to be a 500: a unique
+    violation, or SQLite's "database is locked"). Idempotent under concurrency."""
+    import threading
+
+    from qc_engine.service import ingest as ingest_module
+
+    both_checked = threading.Barrier(2, timeout=20)
+    waited: set[int] = set()
+    real = ingest_module._bulk_create
+
+    def racing(*args, **kwargs):
+        if threading.get_ident() not in waited:  # the first attempt of each request
+            waited.add(threading.get_ident())
+            both_checked.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "_bulk_create", racing)
+    answers: list = []
+    body = chat("R-1", RED_LINE)
+    threads = [threading.Thread(target=lambda: answers.append(qc.client.post(
+        "/v1/transcripts", json=body, headers=qc.auth("service")))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert sorted(a.json()["status"] for a in answers) == ["created", "unchanged"]
+    with qc.db() as session:
+        assert session.scalar(select(func.count()).select_from(StoredTranscript)) == 1
+    once = qc.client.post("/v1/transcripts", json=chat("R-2", RED_LINE),
+                          headers=qc.auth("service")).json()
+    items = [i["transcript_id"] for i in qc.items()]
+    assert items.count("R-1") == items.count("R-2") == once["work_items_created"] > 0
