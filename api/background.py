@@ -44,7 +44,7 @@ class Background:
         settings = self.state.settings
         if settings.report_schedule:
             run_due(self.state.sessions, schedule=self.schedule, base_url=settings.public_url,
-                    link_secret=settings.report_link_secret, worker=self.worker)
+                    link_signer=settings.link_signer, worker=self.worker)
         with self.state.sessions.begin() as session:
             webhooks.dispatch(session, self.targets)
         if self.targets:

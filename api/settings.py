@@ -9,6 +9,7 @@ from typing import Any
 
 from qc_engine.engine import default_checklist_dir
 from qc_engine.errors import QCError
+from qc_engine.reports.links import LinkSigner
 
 
 def _env_number(name: str, default: float, kind: type, low: float | None,
@@ -81,6 +82,14 @@ class Settings:
     report_link_secret: str | None = field(default_factory=lambda: os.environ.get(
         "QC_REPORT_LINK_SECRET") or None)
     """Signs report links so they open without an API key (from a group chat)."""
+    report_link_days: float = field(default_factory=lambda: _env_float(
+        "QC_REPORT_LINK_DAYS", 30.0, 0.001))
+    """How long a signed report link opens, from when it was issued."""
+
+    @property
+    def link_signer(self) -> LinkSigner | None:
+        return LinkSigner(self.report_link_secret, self.report_link_days) \
+            if self.report_link_secret else None
     webhooks: str = field(default_factory=lambda: os.environ.get("QC_WEBHOOKS", ""))
     """JSON list of {"name", "format", "url", "secret", "events"} or `format=url ...`."""
     webhook_max_attempts: int = field(default_factory=lambda: _env_int(

@@ -9,7 +9,6 @@ from fastapi.responses import HTMLResponse, Response
 from api.deps import Lead, SessionDep, State, get_principal
 from api.errors import ApiError
 from qc_engine.errors import QCError
-from qc_engine.reports.links import valid_signature
 from qc_engine.reports.schedule import runs
 from qc_engine.reports.store import (
     generate_weekly,
@@ -29,6 +28,8 @@ WeekParam = Annotated[str | None, Query(max_length=10, description="ISO week, e.
 ShopParam = Annotated[str | None, Query(max_length=200, description="one shop; default: all")]
 SigParam = Annotated[str | None, Query(max_length=64, description="the signature of a "
                                         "shared report link (QC_REPORT_LINK_SECRET)")]
+ExpParam = Annotated[str | None, Query(max_length=12, pattern=r"^\d+$", description="when a "
+                                        "shared report link expires (Unix seconds; signed)")]
 
 
 def _week(value: str | None) -> IsoWeek:
@@ -41,11 +42,13 @@ def _week(value: str | None) -> IsoWeek:
 
 
 def _allowed(request: Request, state: State, week: IsoWeek, shop: str | None,
-             sig: str | None) -> None:
-    """A signed link opens the report without a key; otherwise a reviewer, lead or admin
-    key (agents do not see other agents' figures)."""
-    if sig is not None and valid_signature(state.settings.report_link_secret, str(week), shop,
-                                           sig):
+             sig: str | None, exp: str | None, fresh: bool) -> None:
+    """A signed link that has not expired opens the stored report without a key; otherwise
+    (and to rebuild it, `fresh`) a reviewer, lead or admin key (agents do not see other
+    agents' figures)."""
+    signer = state.settings.link_signer
+    if not fresh and sig is not None and signer is not None and \
+            signer.valid(str(week), shop, sig, exp):
         return
     _reader(request, state)
 
@@ -63,9 +66,9 @@ def _report(session: SessionDep, state: State, week: IsoWeek, shop: str | None,
     row = None if fresh else stored_report(session, week=str(week), shop=shop)
     if row is not None:
         return stored_json(row, base_url=settings.public_url,
-                           link_secret=settings.report_link_secret)
+                           link_signer=settings.link_signer)
     report = build_weekly(session, week=week, shop=shop, base_url=settings.public_url,
-                          link_secret=settings.report_link_secret)
+                          link_signer=settings.link_signer)
     return report | {"stored": None}
 
 
@@ -79,31 +82,32 @@ def get_reports(session: SessionDep, state: State, request: Request,
     settings = state.settings
     return {"reports": list_reports(session, shop=shop, limit=limit,
                                     base_url=settings.public_url,
-                                    link_secret=settings.report_link_secret),
+                                    link_signer=settings.link_signer),
             "runs": runs(session)}
 
 
 @router.get("/weekly")
 def get_weekly(session: SessionDep, state: State, request: Request, week: WeekParam = None,
-               shop: ShopParam = None, sig: SigParam = None,
+               shop: ShopParam = None, sig: SigParam = None, exp: ExpParam = None,
                fresh: bool = Query(False, description="build from the current data instead "
                                    "of returning the stored report")) -> dict[str, Any]:
     """One week's report as JSON (the stored one if there is one, else built now; not
     stored). The shape is documented in docs/reports.md."""
     chosen = _week(week)
-    _allowed(request, state, chosen, shop or None, sig)
+    _allowed(request, state, chosen, shop or None, sig, exp, fresh)
     return _report(session, state, chosen, shop or None, fresh)
 
 
 @router.get("/weekly.html", response_class=HTMLResponse)
 def get_weekly_html(session: SessionDep, state: State, request: Request,
                     week: WeekParam = None, shop: ShopParam = None, sig: SigParam = None,
+                    exp: ExpParam = None,
                     fresh: bool = False) -> HTMLResponse:
     """The report as one self-contained page (Simplified Chinese, inline SVG charts)."""
     from qc_engine.reports.html import render_html
 
     chosen = _week(week)
-    _allowed(request, state, chosen, shop or None, sig)
+    _allowed(request, state, chosen, shop or None, sig, exp, fresh)
     return HTMLResponse(render_html(_report(session, state, chosen, shop or None, fresh)))
 
 
@@ -111,6 +115,7 @@ def get_weekly_html(session: SessionDep, state: State, request: Request,
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}})
 def get_weekly_xlsx(session: SessionDep, state: State, request: Request,
                     week: WeekParam = None, shop: ShopParam = None, sig: SigParam = None,
+                    exp: ExpParam = None,
                     fresh: bool = False) -> Response:
     """The report as an Excel workbook, one sheet per section."""
     from urllib.parse import quote
@@ -118,7 +123,7 @@ def get_weekly_xlsx(session: SessionDep, state: State, request: Request,
     from qc_engine.reports.excel import render_xlsx
 
     chosen = _week(week)
-    _allowed(request, state, chosen, shop or None, sig)
+    _allowed(request, state, chosen, shop or None, sig, exp, fresh)
     body = render_xlsx(_report(session, state, chosen, shop or None, fresh))
     name = f"质检周报-{chosen}{'-' + shop if shop else ''}.xlsx"
     return Response(body, media_type="application/vnd.openxmlformats-officedocument."
@@ -136,9 +141,9 @@ def regenerate_weekly(state: State, principal: Lead, week: WeekParam = None,
     settings = state.settings
     generate_weekly(state.sessions, week=chosen, shop=shop or None,
                     generated_by=principal.name, base_url=settings.public_url,
-                    link_secret=settings.report_link_secret)
+                    link_signer=settings.link_signer)
     with state.sessions() as session:
         row = stored_report(session, week=str(chosen), shop=shop or None)
         assert row is not None
         return stored_json(row, base_url=settings.public_url,
-                           link_secret=settings.report_link_secret)
+                           link_signer=settings.link_signer)

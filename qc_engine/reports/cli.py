@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from qc_engine.errors import QCError
+from qc_engine.reports.links import LinkSigner
 
 FORMATS = ("json", "html", "xlsx")
 
@@ -61,6 +63,23 @@ def _weeks_with_data(connection: Any) -> tuple[str, str] | None:
     return str(IsoWeek.of(low)), str(IsoWeek.of(high))
 
 
+def link_signer_from_env() -> LinkSigner | None:
+    """The report links' signer of QC_REPORT_LINK_SECRET and QC_REPORT_LINK_DAYS (as the
+    service reads them), or None without a secret."""
+    secret = os.environ.get("QC_REPORT_LINK_SECRET") or None
+    if secret is None:
+        return None
+    raw = os.environ.get("QC_REPORT_LINK_DAYS") or "30"
+    try:
+        days = float(raw)
+    except ValueError:
+        days = math.nan
+    if not (math.isfinite(days) and days > 0):
+        raise QCError("E630", f"expected a number of days above 0, not {raw!r}",
+                      field="QC_REPORT_LINK_DAYS")
+    return LinkSigner(secret, days)
+
+
 def cmd_weekly(args: argparse.Namespace) -> int:
     from qc_engine.db.session import (
         database_url,
@@ -82,10 +101,9 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         if args.demo:
             _load_demo(sessions, args)
         base_url = args.base_url or os.environ.get("QC_PUBLIC_URL", "http://127.0.0.1:8000")
-        secret = os.environ.get("QC_REPORT_LINK_SECRET") or None
         with sessions.begin() as session:
             report = build_weekly(session, week=week, shop=args.shop, base_url=base_url,
-                                  link_secret=secret)
+                                  link_signer=link_signer_from_env())
             if args.store:
                 save_report(session, report, generated_by="cli")
             span = _weeks_with_data(session.connection()) if report["empty"] else None

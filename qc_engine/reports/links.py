@@ -1,13 +1,16 @@
 """Links in reports and pushed messages: to a chat and to a stored report's three forms.
 
-With a link secret configured (QC_REPORT_LINK_SECRET) a report link carries a signature, so
-a manager can open it from a DingTalk, WeCom or Feishu group without an API key; the
-signature covers the week and the shop and nothing else.
+With a link secret configured (QC_REPORT_LINK_SECRET) a report link carries a signature and
+an expiry, so a manager can open it from a DingTalk, WeCom or Feishu group without an API
+key until it expires (QC_REPORT_LINK_DAYS, default 30); it reads the report, it cannot
+rebuild it.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 
@@ -15,23 +18,43 @@ def chat_link(base_url: str | None, transcript_id: str) -> str:
     return f"{(base_url or '').rstrip('/')}/v1/transcripts/{quote(transcript_id, safe='')}"
 
 
-def signature(secret: str, week: str, shop: str | None) -> str:
-    message = f"weekly|{week}|{shop or ''}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+@dataclass(frozen=True)
+class LinkSigner:
+    """Signs report links (QC_REPORT_LINK_SECRET) so that they open without an API key, for
+    `days` (QC_REPORT_LINK_DAYS) from when they were issued. The signature covers the week,
+    the shop and the expiry, and nothing else."""
 
+    secret: str
+    days: float = 30.0
 
-def valid_signature(secret: str | None, week: str, shop: str | None, sig: str | None) -> bool:
-    if not secret or not sig:
-        return False
-    return hmac.compare_digest(signature(secret, week, shop), sig)
+    def expiry(self, now: datetime | None = None) -> int:
+        moment = now or datetime.now(UTC)
+        return int(moment.timestamp() + self.days * 86400)
+
+    def sign(self, week: str, shop: str | None, expires: int) -> str:
+        message = f"weekly|{week}|{shop or ''}|{expires}".encode()
+        return hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+    def valid(self, week: str, shop: str | None, sig: str | None, exp: str | None,
+              now: datetime | None = None) -> bool:
+        """A link this signer issued, and not expired."""
+        if not self.secret or not sig or not exp or not exp.isdigit() or len(exp) > 12:
+            return False
+        if not hmac.compare_digest(self.sign(week, shop, int(exp)), sig):
+            return False
+        return (now or datetime.now(UTC)).timestamp() < int(exp)
 
 
 def report_links(base_url: str | None, week: str, shop: str | None,
-                 secret: str | None = None) -> dict[str, str]:
-    """The JSON, HTML and Excel forms of a weekly report."""
+                 signer: LinkSigner | None = None,
+                 now: datetime | None = None) -> dict[str, str]:
+    """The JSON, HTML and Excel forms of a weekly report; signed (and expiring) with a
+    signer."""
     params = {"week": week} | ({"shop": shop} if shop else {})
-    if secret:
-        params["sig"] = signature(secret, week, shop)
+    if signer is not None:
+        expires = signer.expiry(now)
+        params["exp"] = str(expires)
+        params["sig"] = signer.sign(week, shop, expires)
     base = f"{(base_url or '').rstrip('/')}/v1/reports/weekly"
     query = urlencode(params)
     return {"json": f"{base}?{query}", "html": f"{base}.html?{query}",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.db.models import ReportRun
 from qc_engine.errors import QCError
+from qc_engine.reports.links import LinkSigner
 from qc_engine.reports.store import KIND, save_report
 from qc_engine.reports.weekly import ReportOptions, build_weekly
 from qc_engine.reports.weeks import IsoWeek
@@ -139,7 +140,7 @@ def _finish(session: Session, *, period: str, shop: str | None, worker: str, sta
 
 def run_due(sessions: sessionmaker[Session], *, schedule: Schedule,
             options: ReportOptions | None = None, base_url: str | None = None,
-            link_secret: str | None = None, now: datetime | None = None,
+            link_signer: LinkSigner | None = None, now: datetime | None = None,
             worker: str | None = None) -> list[str]:
     """Generate the due weeks' reports (the latest due week, and the weeks missed since the
     last finished run) that no process has generated yet, oldest first; returns what this
@@ -156,7 +157,7 @@ def run_due(sessions: sessionmaker[Session], *, schedule: Schedule,
         for week in schedule.due_weeks(now, IsoWeek.parse(last) if last else None):
             label = _run_week(sessions, week=week, shop=shop, now=now, worker=worker,
                               schedule=schedule, options=options, base_url=base_url,
-                              link_secret=link_secret)
+                              link_signer=link_signer)
             if label is not None:
                 done.append(label)
     return done
@@ -164,7 +165,7 @@ def run_due(sessions: sessionmaker[Session], *, schedule: Schedule,
 
 def _run_week(sessions: sessionmaker[Session], *, week: IsoWeek, shop: str | None,
               now: datetime, worker: str, schedule: Schedule, options: ReportOptions | None,
-              base_url: str | None, link_secret: str | None) -> str | None:
+              base_url: str | None, link_signer: LinkSigner | None) -> str | None:
     """Claim, build, store and push one week's report (for one shop, or all of them);
     its label when this call generated it."""
     if not claim(sessions, period=str(week), shop=shop, now=now, worker=worker,
@@ -174,7 +175,7 @@ def _run_week(sessions: sessionmaker[Session], *, week: IsoWeek, shop: str | Non
     try:
         with sessions.begin() as session:
             report = build_weekly(session, week=week, shop=shop, options=options,
-                                  base_url=base_url, link_secret=link_secret, now=now)
+                                  base_url=base_url, link_signer=link_signer, now=now)
             save_report(session, report, generated_by="scheduler", now=now)
             session.add(weekly_report_event(report, now=now))
             _finish(session, period=str(week), shop=shop, worker=worker, status="done",

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.db.models import StoredReport
-from qc_engine.reports.links import report_links
+from qc_engine.reports.links import LinkSigner, report_links
 from qc_engine.reports.weekly import ReportOptions, build_weekly
 from qc_engine.reports.weeks import IsoWeek
 from qc_engine.service.common import utcnow
@@ -47,14 +47,14 @@ def save_report(session: Session, report: dict[str, Any], *, generated_by: str,
 def generate_weekly(sessions: sessionmaker[Session], *, week: IsoWeek | str,
                     shop: str | None = None, generated_by: str,
                     options: ReportOptions | None = None, base_url: str | None = None,
-                    link_secret: str | None = None) -> dict[str, Any]:
+                    link_signer: LinkSigner | None = None) -> dict[str, Any]:
     """Build a week's report and store it in a transaction of its own. Two processes
     storing the same week at once: the second replaces the first."""
     for attempt in (1, 2):
         try:
             with sessions.begin() as session:
                 report = build_weekly(session, week=week, shop=shop, options=options,
-                                      base_url=base_url, link_secret=link_secret)
+                                      base_url=base_url, link_signer=link_signer)
                 save_report(session, report, generated_by=generated_by)
                 return report
         except IntegrityError:
@@ -68,18 +68,18 @@ def stored_report(session: Session, *, week: str, shop: str | None) -> StoredRep
 
 
 def stored_json(row: StoredReport, *, base_url: str | None = None,
-                link_secret: str | None = None) -> dict[str, Any]:
+                link_signer: LinkSigner | None = None) -> dict[str, Any]:
     """A stored report as the API answers it: the report, its links made for this server,
     and where it came from."""
     report = dict(row.payload)
-    report["links"] = report_links(base_url, row.period, row.shop or None, link_secret)
+    report["links"] = report_links(base_url, row.period, row.shop or None, link_signer)
     report["stored"] = {"generated_at": row.generated_at.astimezone(SHANGHAI).isoformat(),
                         "generated_by": row.generated_by}
     return report
 
 
 def list_reports(session: Session, *, shop: str | None = None, limit: int = 52,
-                 base_url: str | None = None, link_secret: str | None = None
+                 base_url: str | None = None, link_signer: LinkSigner | None = None
                  ) -> list[dict[str, Any]]:
     """Newest week first: week, shop, when and by whom, the headline figures, links."""
     query = select(StoredReport).where(StoredReport.kind == KIND)
@@ -90,5 +90,5 @@ def list_reports(session: Session, *, shop: str | None = None, limit: int = 52,
     return [{"kind": row.kind, "week": row.period, "shop": row.shop or None,
              "generated_at": row.generated_at.astimezone(SHANGHAI).isoformat(),
              "generated_by": row.generated_by, "empty": row.empty, "summary": row.summary,
-             "links": report_links(base_url, row.period, row.shop or None, link_secret)}
+             "links": report_links(base_url, row.period, row.shop or None, link_signer)}
             for row in rows]

@@ -32,7 +32,7 @@ from qc_engine.db.models import (
     User,
     WorkItem,
 )
-from qc_engine.reports.links import chat_link, report_links
+from qc_engine.reports.links import LinkSigner, chat_link, report_links
 from qc_engine.reports.weeks import IsoWeek
 from qc_engine.service.common import utcnow
 from qc_engine.taxonomy import CATEGORIES
@@ -558,7 +558,7 @@ def _teaching_cases(q: _Query, week: IsoWeek, options: ReportOptions,
 
 def build_weekly(db: Connection | Session, *, week: IsoWeek | str, shop: str | None = None,
                  options: ReportOptions | None = None, base_url: str | None = None,
-                 link_secret: str | None = None, now: datetime | None = None
+                 link_signer: LinkSigner | None = None, now: datetime | None = None
                  ) -> dict[str, Any]:
     """The report of one ISO week (Asia/Shanghai), for all shops or `shop`, as JSON-ready
     data. `base_url` makes the links to chats and to the report absolute."""
@@ -614,7 +614,7 @@ def build_weekly(db: Connection | Session, *, week: IsoWeek | str, shop: str | N
         "response": _response(q, week, options),
         "qc_system": _qc_system(q, week, options),
         "teaching_cases": _teaching_cases(q, week, options, base_url),
-        "links": report_links(base_url, str(week), shop, link_secret),
+        "links": report_links(base_url, str(week), shop, link_signer, now),
     }
     report["summary"] = summarize(report)
     return report

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from qc_engine.reports.links import signature
+from urllib.parse import parse_qs, urlparse
+
+from qc_engine.reports.links import LinkSigner
 from qc_engine.reports.schedule import Schedule
 from qc_engine.reports.weeks import last_week
 
@@ -56,8 +58,11 @@ def test_weekly_json_live_then_stored(api):
     assert live.status_code == 200, live.text
     body = live.json()
     assert body["stored"] is None and body["coverage"]["chats"] == 135
-    assert body["links"]["html"] == (f"http://qc.example/v1/reports/weekly.html?week=2026-W47"
-                                     f"&sig={signature(SECRET, '2026-W47', None)}")
+    link = urlparse(body["links"]["html"])
+    assert (link.netloc, link.path) == ("qc.example", "/v1/reports/weekly.html")
+    query = {k: v[0] for k, v in parse_qs(link.query).items()}
+    assert query["week"] == "2026-W47" and int(query["exp"]) > time.time() + 29 * 86400
+    assert query["sig"] == LinkSigner(SECRET).sign("2026-W47", None, int(query["exp"]))
     assert client.get("/v1/reports", headers=h["lead"]).json()["reports"] == []  # not stored
     made = client.post("/v1/reports/weekly", params={"week": "2026-W47"}, headers=h["lead"])
     assert made.status_code == 200 and made.json()["stored"]["generated_by"] == "test-lead"
@@ -104,25 +109,43 @@ def test_html_and_excel_forms(api):
     assert sheet["B5"].value == 135
 
 
+def _signed(secret: str, week: str = "2026-W47", shop: str | None = None,
+            expires: int | None = None) -> dict[str, str]:
+    exp = expires if expires is not None else int(time.time()) + 3600
+    return {"week": week, "exp": str(exp), "sig": LinkSigner(secret).sign(week, shop, exp)}
+
+
 def test_signed_links_open_without_a_key(api):
     client, _ = api
-    good = signature(SECRET, "2026-W47", None)
-    assert client.get("/v1/reports/weekly.html", params={"week": "2026-W47",
-                                                        "sig": good}).status_code == 200
-    assert client.get("/v1/reports/weekly.xlsx", params={"week": "2026-W47",
-                                                        "sig": good}).status_code == 200
-    for params in ({"week": "2026-W46", "sig": good},                       # another week
-                   {"week": "2026-W47", "shop": SHOPS[0], "sig": good},      # another shop
-                   {"week": "2026-W47", "sig": "0" * 32}, {"week": "2026-W47"}):
-        assert client.get("/v1/reports/weekly.html", params=params).status_code == 401
+    good = _signed(SECRET)
+    assert client.get("/v1/reports/weekly.html", params=good).status_code == 200
+    assert client.get("/v1/reports/weekly.xlsx", params=good).status_code == 200
+    stale = _signed(SECRET, expires=int(time.time()) - 1)
+    for params in (good | {"week": "2026-W46"},                             # another week
+                   good | {"shop": SHOPS[0]},                               # another shop
+                   good | {"exp": str(int(good["exp"]) + 86400)},           # a later expiry
+                   good | {"sig": "0" * 32}, {"week": "2026-W47"},
+                   {"week": "2026-W47", "sig": good["sig"]},                # no expiry
+                   stale):                                                  # expired
+        assert client.get("/v1/reports/weekly.html", params=params).status_code == 401, params
     assert client.get("/v1/reports").status_code == 401  # the list always needs a key
+
+
+def test_a_signed_link_cannot_rebuild_the_report(api):
+    """fresh=true rebuilds from the data (seconds for a large week): it needs a key, even
+    with a valid link."""
+    client, h = api
+    good = _signed(SECRET)
+    for path in ("/v1/reports/weekly", "/v1/reports/weekly.html", "/v1/reports/weekly.xlsx"):
+        assert client.get(path, params=good | {"fresh": "true"}).status_code == 401
+    assert client.get("/v1/reports/weekly", params=good | {"fresh": "true"},
+                      headers=h["lead"]).status_code == 200
 
 
 def test_signed_links_need_a_secret(seeded, database_url):
     for client, _ in _app(database_url):
-        sig = signature("", "2026-W47", None)
-        assert client.get("/v1/reports/weekly.html", params={"week": "2026-W47",
-                                                            "sig": sig}).status_code == 401
+        assert client.get("/v1/reports/weekly.html",
+                          params=_signed("")).status_code == 401
 
 
 def test_who_may_read_and_regenerate(api):
