@@ -64,8 +64,69 @@ def install(app: FastAPI) -> None:
         return JSONResponse(error_body(code, message), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error")
-        return JSONResponse(error_body("E500", "internal error: the request was not "
-                                       "completed; it has been logged"), status_code=500)
+    app.add_middleware(AnswerEveryFailure)
+
+
+class AnswerEveryFailure:
+    """ASGI middleware: an exception no handler took is answered here (`unexpected`), not
+    by Starlette's outermost handler, which answers and then re-raises it to the server,
+    which then drops the client's keep-alive connection. (A plain ASGI wrapper: Starlette's
+    BaseHTTPMiddleware would get in the way of streamed request bodies.)"""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Any) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # too late to answer: the server must close the connection
+                raise
+            await unexpected(exc)(scope, receive, send)
+
+
+def unexpected(exc: BaseException) -> JSONResponse:
+    """The answer to an exception no handler took: 503 with Retry-After when the database
+    failed (down, dropped, read-only, full, locked: a fault of the day, not a bug), else
+    500. The log line names the fault without the statement or its values."""
+    fault = storage_fault(exc)
+    if fault is not None:
+        log.warning("storage fault: %s", fault)
+        return JSONResponse(error_body("E503", "the database is unavailable; try again "
+                                       "shortly"), status_code=503,
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    log.exception("unexpected error")
+    return JSONResponse(error_body("E500", "internal error: the request was not completed; "
+                                   "it has been logged"), status_code=500)
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """A short, escaped description of `exc` if the database failed (not a bug in a
+    statement): its driver error's class and first line. None otherwise."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+
+    inner: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    faults = (OperationalError, DisconnectionError, sqlite3.OperationalError,
+              psycopg.OperationalError, psycopg.InterfaceError,
+              psycopg.errors.ReadOnlySqlTransaction)
+    if not isinstance(exc, faults) and not isinstance(inner, faults):
+        return None
+    first = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
+    return f"{type(inner).__name__}: {first[:200]!r}"

@@ -1,20 +1,30 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
-from sqlalchemy import text
 
 from api.deps import State, require
+from qc_engine.db.session import check_writable
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
 def healthz(state: State) -> dict[str, object]:
-    """Liveness and readiness: the database answers and the checklists are loaded."""
-    with state.sessions() as session:
-        session.execute(text("SELECT 1"))
+    """Liveness: the process answers and its checklists are loaded (a database fault does
+    not make it restart-worthy; /readyz says whether to send it traffic)."""
     engine = state.engines.get()
     return {"status": "ok", "checklists": sorted(c.label for c in engine.checklists.values())}
+
+
+@router.get("/readyz", responses={503: {"description": "the database does not answer or "
+                                         "does not accept writes (Retry-After)"}})
+def readyz(state: State) -> dict[str, object]:
+    """Readiness: the database answers and accepts a write (an UPDATE opened and rolled
+    back); 503 with Retry-After otherwise."""
+    with state.sessions() as session:
+        check_writable(session)
+    engine = state.engines.get()
+    return {"status": "ready", "checklists": sorted(c.label for c in engine.checklists.values())}
 
 
 @router.get("/metrics", include_in_schema=False,

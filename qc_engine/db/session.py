@@ -5,7 +5,7 @@ import os
 import re
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -85,3 +85,16 @@ def upgrade(engine: Engine) -> None:
     with connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def check_writable(session: Session) -> None:
+    """Raise unless the database answers and accepts a write: a SELECT, then an UPDATE that
+    touches no row in a transaction rolled back (it still needs the database writable: a
+    read-only SQLite file or PostgreSQL standby refuses it, a dropped connection fails it)."""
+    from sqlalchemy import update
+
+    from qc_engine.db.models import ApiKey
+
+    session.execute(text("SELECT 1"))
+    session.execute(update(ApiKey).where(ApiKey.id == -1).values(prefix=ApiKey.prefix))
+    session.rollback()

@@ -405,3 +405,66 @@ def test_a_storable_chat_after_all_that(qc):
     assert qc.stored(chat("OK-1", RED_LINE))["status"] == "created"
     assert qc.transcript("OK-1")["passed"] is False
     assert qc.client.get("/v1/checklists", headers=qc.auth("lead")).status_code == 200
+
+
+def _read_only(qc, on: bool) -> None:
+    """Make the test database refuse writes (SQLite: query_only; PostgreSQL: every
+    transaction read-only), as a read-only disk or a standby would, or accept them again."""
+    from sqlalchemy import event
+
+    engine = qc.state.sessions.kw["bind"]
+
+    def refuse_writes(connection, _record):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA query_only = ON" if engine.dialect.name == "sqlite"
+                       else "SET default_transaction_read_only = on")
+        cursor.close()
+        connection.commit()  # PostgreSQL's SET is transactional
+
+    if on:
+        event.listen(engine, "connect", refuse_writes)
+        qc._read_only = refuse_writes
+    else:
+        event.remove(engine, "connect", qc._read_only)
+    engine.dispose()  # pooled connections reconnect with (or without) it
+
+
+def test_a_database_that_refuses_writes_answers_503_and_readyz_says_so(qc):
+    """A storage fault is a 503 with Retry-After, not a 500; /readyz proves the database
+    takes writes and /healthz stays the liveness check. Nothing half-stored: afterwards
+    the same request goes through."""
+    assert qc.client.get("/readyz").json()["status"] == "ready"
+    _read_only(qc, True)
+    try:
+        response = qc.client.post("/v1/transcripts", json=chat("RO-1", RED_LINE),
+                                  headers=qc.auth("service"))
+        error = assert_error(response, 503, "E503")
+        assert response.headers["retry-after"] == "5" and "database" in error["message"]
+        ready = qc.client.get("/readyz")
+        assert ready.status_code == 503 and ready.headers["retry-after"] == "5"
+        assert qc.client.get("/healthz").status_code == 200
+        # Reading still works.
+        assert qc.client.get("/v1/checklists", headers=qc.auth("lead")).status_code == 200
+    finally:
+        _read_only(qc, False)
+    assert qc.client.get("/readyz").status_code == 200
+    response = qc.client.post("/v1/transcripts", json=chat("RO-1", RED_LINE),
+                              headers=qc.auth("service"))
+    assert response.status_code == 200 and response.json()["status"] == "created"
+
+
+def test_an_unexpected_error_is_answered_without_reaching_the_server(qc, monkeypatch):
+    """A bug's 500 is answered by the app itself: Starlette's outermost handler re-raised
+    it to the server, which then dropped the client's keep-alive connection."""
+    from fastapi.testclient import TestClient
+
+    from api.routes import score as score_route
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(score_route, "parse_one", broken)
+    with TestClient(qc.api.app, raise_server_exceptions=True) as client:  # raises if it
+        response = client.post("/v1/score", json=chat("X-1"),        # reaches the server
+                               headers=qc.auth("service"))
+    assert_error(response, 500, "E500")
