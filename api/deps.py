@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.errors import ApiError
 from api.settings import Settings
-from qc_engine.service.auth import KeyCache, Principal
+from qc_engine.service.auth import FailedAuthLimiter, KeyCache, Principal
 from qc_engine.service.checklists import EngineHolder
 from qc_engine.service.ingest import Sampling
 
@@ -23,6 +23,7 @@ class AppState:
     engines: EngineHolder
     keys: KeyCache
     sampling: Sampling
+    auth_failures: FailedAuthLimiter
 
 
 # Dependencies that do no blocking work are `async def`: FastAPI runs a plain `def`
@@ -54,8 +55,21 @@ def _presented_key(request: Request) -> str:
     return key.strip()
 
 
-def _known(principal: Principal | None) -> Principal:
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_not_limited(request: Request, state: AppState) -> None:
+    """429 with Retry-After for a client with too many failed authentications."""
+    wait = state.auth_failures.retry_after(client_address(request))
+    if wait is not None:
+        raise ApiError(429, "E429", f"too many failed authentications from this address; "
+                       f"try again in {wait} s", headers={"Retry-After": str(wait)})
+
+
+def _known(request: Request, state: AppState, principal: Principal | None) -> Principal:
     if principal is None:
+        state.auth_failures.failed(client_address(request))
         raise ApiError(401, "E401", "the API key is not valid or was revoked",
                        headers={"WWW-Authenticate": "Bearer"})
     return principal
@@ -63,16 +77,19 @@ def _known(principal: Principal | None) -> Principal:
 
 def get_principal(request: Request, state: State) -> Principal:
     """The caller, for code that calls it directly (may query the database)."""
-    return _known(state.keys.authenticate(state.sessions, _presented_key(request)))
+    key = _presented_key(request)
+    check_not_limited(request, state)
+    return _known(request, state, state.keys.authenticate(state.sessions, key))
 
 
 async def current_principal(request: Request, state: State) -> Principal:
     """The caller: from the key cache, or from the database in a worker thread."""
     key = _presented_key(request)
+    check_not_limited(request, state)
     fresh, principal = state.keys.cached(key)
     if not fresh:
         principal = await run_in_threadpool(state.keys.authenticate, state.sessions, key)
-    return _known(principal)
+    return _known(request, state, principal)
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

@@ -24,7 +24,7 @@ from api.routes import (
 from api.settings import Settings
 from api.ui import install as install_ui
 from qc_engine.db.session import make_engine, session_factory, upgrade
-from qc_engine.service.auth import KeyCache
+from qc_engine.service.auth import FailedAuthLimiter, KeyCache
 from qc_engine.service.checklists import EngineHolder, sync_from_files
 from qc_engine.service.ingest import Sampling
 
@@ -42,7 +42,8 @@ def build_state(settings: Settings) -> AppState:
     holder = EngineHolder(sessions, lexicon_dir=settings.checklist_dir / "lexicons")
     holder.get()
     return AppState(settings=settings, sessions=sessions, engines=holder, keys=KeyCache(),
-                    sampling=Sampling(rate=settings.sample_rate, seed=settings.sample_seed))
+                    sampling=Sampling(rate=settings.sample_rate, seed=settings.sample_seed),
+                    auth_failures=FailedAuthLimiter(limit=settings.auth_failures_per_minute))
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:

@@ -64,6 +64,9 @@ class Settings:
     max_message_chars: int = field(default_factory=lambda: _env_int("QC_MAX_MESSAGE_CHARS",
                                                                     10000, 1))
     max_batch_lines: int = field(default_factory=lambda: _env_int("QC_MAX_BATCH_LINES", 10000, 1))
+    auth_failures_per_minute: int = field(default_factory=lambda: _env_int(
+        "QC_AUTH_FAILURES_PER_MINUTE", 20, 1))
+    """Failed authentications a client may make in a minute before it gets 429."""
     # Reports and webhooks (docs/reports.md).
     public_url: str = field(default_factory=lambda: os.environ.get(
         "QC_PUBLIC_URL", "http://127.0.0.1:8000"))

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.body import UNSTORABLE
+from api.deps import client_address
 from api.ui import views
 from api.ui.web import (
     CHANNEL_ZH,
@@ -164,8 +165,17 @@ def login(request: Request, key: str | None = Form(None),
                       title="请求被拒绝", error=CSRF_REFUSED)
     key = (key or "").strip()
     state = state_of(request)
+    client = client_address(request)
+    wait = state.auth_failures.retry_after(client)
+    if wait is not None:
+        response = render(request, "login.html", principal=None, status_code=429,
+                          error=f"登录失败次数过多，请 {wait} 秒后再试。",
+                          next=_safe_next(next) or "")
+        response.headers["Retry-After"] = str(wait)
+        return response
     principal = state.keys.authenticate(state.sessions, key) if 0 < len(key) <= 200 else None
     if principal is None:
+        state.auth_failures.failed(client)
         return render(request, "login.html", principal=None, status_code=401,
                       error="密钥无效或已被吊销，请检查后重试。", next=_safe_next(next) or "")
     if principal.role == "service":

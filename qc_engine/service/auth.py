@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -136,3 +139,41 @@ class KeyCache:
             self._entries.clear()
         self._entries[digest] = (now, principal)
         return principal
+
+
+class FailedAuthLimiter:
+    """Failed authentications per client (its address): after `limit` failures within
+    `window` seconds, that client is refused (even with a good key) until the oldest of
+    them is `window` seconds old. Other clients are not affected, so a guessing client
+    cannot lock out a correct key used elsewhere. In memory, per process."""
+
+    def __init__(self, limit: int = 20, window: float = 60.0, clients: int = 10_000) -> None:
+        self.limit, self.window, self.clients = limit, window, clients
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str, now: float | None = None) -> int | None:
+        """Seconds until `client` may try again, or None if it may now."""
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            failures = self._failures.get(client)
+            if failures is None:
+                return None
+            while failures and moment - failures[0] >= self.window:
+                failures.popleft()
+            if not failures:
+                del self._failures[client]
+                return None
+            if len(failures) < self.limit:
+                return None
+            return max(1, math.ceil(self.window - (moment - failures[0])))
+
+    def failed(self, client: str, now: float | None = None) -> None:
+        moment = time.monotonic() if now is None else now
+        with self._lock:
+            failures = self._failures.get(client)
+            if failures is None:
+                if len(self._failures) >= self.clients:  # bounded: forget the stalest
+                    del self._failures[next(iter(self._failures))]
+                failures = self._failures[client] = deque(maxlen=self.limit)
+            failures.append(moment)

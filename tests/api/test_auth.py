@@ -232,3 +232,37 @@ def test_keys_list_and_revoke_commands(qc, database_url, monkeypatch, capsys):
     with qc.db() as session:
         revoked = session.scalars(select(AuditEntry).where(AuditEntry.action == "revoke")).all()
         assert len(revoked) == 3 and {a.actor for a in revoked} == {"cli"}
+
+
+def test_failed_authentication_is_limited_per_client(qc):
+    """After QC_AUTH_FAILURES_PER_MINUTE failures (20) a client gets 429 with Retry-After,
+    even with a good key; another client's good key still works. (300 wrong keys in 4.2 s
+    all got 401 before.)"""
+    from fastapi.testclient import TestClient
+
+    wrong = {"Authorization": "Bearer qck_wrong"}
+    answers = [qc.client.get("/v1/checklists", headers=wrong).status_code for _ in range(25)]
+    assert answers[:20] == [401] * 20 and answers[20:] == [429] * 5
+    limited = qc.client.get("/v1/checklists", headers=qc.auth("lead"))
+    assert limited.status_code == 429 and 1 <= int(limited.headers["retry-after"]) <= 60
+    assert limited.json()["error"]["code"] == "E429"
+    elsewhere = TestClient(qc.api.app, client=("203.0.113.9", 50000))
+    assert elsewhere.get("/v1/checklists", headers=qc.auth("lead")).status_code == 200
+    # The desk's sign-in counts and answers the same way (in Chinese).
+    page = qc.client.post("/ui/login", data={"key": "qck_wrong"},
+                          headers={"origin": "http://testserver"})
+    assert page.status_code == 429 and "登录失败次数过多" in page.text
+
+
+def test_the_limiter_forgets_old_failures():
+    from qc_engine.service.auth import FailedAuthLimiter
+
+    limiter = FailedAuthLimiter(limit=3, window=60)
+    for moment in (0, 1, 2):
+        limiter.failed("a", now=moment)
+    assert limiter.retry_after("a", now=10) == 50 and limiter.retry_after("b", now=10) is None
+    assert limiter.retry_after("a", now=60) is None  # the first failure is a minute old
+    small = FailedAuthLimiter(limit=1, window=60, clients=2)
+    for client in ("a", "b", "c"):
+        small.failed(client, now=0)
+    assert small.retry_after("a", now=1) is None  # forgotten: at most 2 clients kept
