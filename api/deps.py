@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
@@ -44,7 +45,24 @@ def get_session(state: State) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def same_origin(request: Request) -> bool:
+    """CSRF defence on top of SameSite=Strict: a write must come from a page of this host
+    (browsers send Origin on every POST; Referer is the fallback)."""
+    host = request.headers.get("host", "")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        return origin != "null" and urlsplit(origin).netloc == host
+    referer = request.headers.get("referer")
+    return bool(referer) and urlsplit(referer).netloc == host
+
+
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _presented_key(request: Request) -> str:
+    """The key of the Authorization header, else of the desk's cookie. A write
+    authenticated by the cookie must come from a page of this host (a same-site page on
+    another port could otherwise post with it); a key sent as a header is unaffected."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
@@ -52,6 +70,10 @@ def _presented_key(request: Request) -> str:
         if not key:
             raise ApiError(401, "E401", "an API key is required: send 'Authorization: Bearer "
                            "<key>'", headers={"WWW-Authenticate": "Bearer"})
+        if request.method not in _READS and not same_origin(request):
+            raise ApiError(403, "E403", "a change made with the desk's sign-in must come "
+                           "from a desk page (its Origin); other tools send the key as "
+                           "'Authorization: Bearer <key>'")
     return key.strip()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.body import UNSTORABLE
-from api.deps import client_address
+from api.deps import client_address, same_origin
 from api.ui import views
 from api.ui.web import (
     CHANNEL_ZH,
@@ -30,7 +30,6 @@ from api.ui.web import (
     query_string,
     redirect,
     render,
-    same_origin,
     service_filters,
     set_key_cookie,
     state_of,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlencode, urlsplit
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -111,17 +111,6 @@ def set_key_cookie(response: Response, request: Request, key: str) -> None:
 def clear_key_cookie(response: Response, request: Request) -> None:
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
                            secure=request.url.scheme == "https")
-
-
-def same_origin(request: Request) -> bool:
-    """CSRF defence on top of SameSite=Strict: a POST must come from a page of this host
-    (browsers send Origin on every POST; Referer is the fallback)."""
-    host = request.headers.get("host", "")
-    origin = request.headers.get("origin")
-    if origin is not None:
-        return origin != "null" and urlsplit(origin).netloc == host
-    referer = request.headers.get("referer")
-    return bool(referer) and urlsplit(referer).netloc == host
 
 
 # Pages, redirects and one-shot notices ---------------------------------------------------

@@ -266,3 +266,23 @@ def test_the_limiter_forgets_old_failures():
     for client in ("a", "b", "c"):
         small.failed(client, now=0)
     assert small.retry_after("a", now=1) is None  # forgotten: at most 2 clients kept
+
+
+def test_a_cookie_write_must_come_from_a_desk_page(qc):
+    """The desk's cookie authenticates the REST API; a write with it needs this host's
+    Origin (a same-site page on another port could post transcripts or claim work with
+    it). Reads with the cookie and writes with a bearer key are unaffected."""
+    from fastapi.testclient import TestClient
+
+    browser = TestClient(qc.api.app, cookies={"qc_key": qc.api.keys["lead"]})
+    body = chat("CK-1")
+    foreign = browser.post("/v1/transcripts", json=body,
+                           headers={"origin": "http://testserver:8081"})
+    assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "E403"
+    assert browser.post("/v1/transcripts", json=body).status_code == 403  # no Origin at all
+    assert browser.get("/v1/checklists").status_code == 200
+    own = browser.post("/v1/transcripts", json=body, headers={"origin": "http://testserver"})
+    assert own.status_code == 200, own.text
+    keyed = qc.client.post("/v1/transcripts", json=chat("CK-2"), headers=qc.auth("lead")
+                           | {"origin": "http://evil.example"})
+    assert keyed.status_code == 200
