@@ -59,22 +59,27 @@ def same_origin(request: Request) -> bool:
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def _presented_key(request: Request) -> str:
-    """The key of the Authorization header, else of the desk's cookie. A write
-    authenticated by the cookie must come from a page of this host (a same-site page on
-    another port could otherwise post with it); a key sent as a header is unaffected."""
+SESSION_COOKIE = "qc_session"
+
+
+def _credentials(request: Request) -> tuple[str, str]:
+    """("key", the key of the Authorization header), else ("session", the desk's session
+    token from its cookie). A write authenticated by the cookie must come from a page of
+    this host (a same-site page on another port could otherwise post with it); a key sent
+    as a header is unaffected."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        key = request.cookies.get("qc_key", "")
-        if not key:
-            raise ApiError(401, "E401", "an API key is required: send 'Authorization: Bearer "
-                           "<key>'", headers={"WWW-Authenticate": "Bearer"})
-        if request.method not in _READS and not same_origin(request):
-            raise ApiError(403, "E403", "a change made with the desk's sign-in must come "
-                           "from a desk page (its Origin); other tools send the key as "
-                           "'Authorization: Bearer <key>'")
-    return key.strip()
+    if scheme.lower() == "bearer" and key.strip():
+        return "key", key.strip()
+    token = request.cookies.get(SESSION_COOKIE, "").strip()
+    if not token:
+        raise ApiError(401, "E401", "an API key is required: send 'Authorization: Bearer "
+                       "<key>'", headers={"WWW-Authenticate": "Bearer"})
+    if request.method not in _READS and not same_origin(request):
+        raise ApiError(403, "E403", "a change made with the desk's sign-in must come from a "
+                       "desk page (its Origin); other tools send the key as "
+                       "'Authorization: Bearer <key>'")
+    return "session", token
 
 
 def client_address(request: Request) -> str:
@@ -99,18 +104,23 @@ def _known(request: Request, state: AppState, principal: Principal | None) -> Pr
 
 def get_principal(request: Request, state: State) -> Principal:
     """The caller, for code that calls it directly (may query the database)."""
-    key = _presented_key(request)
+    kind, value = _credentials(request)
     check_not_limited(request, state)
-    return _known(request, state, state.keys.authenticate(state.sessions, key))
+    check = state.keys.authenticate if kind == "key" else state.keys.authenticate_session
+    return _known(request, state, check(state.sessions, value))
 
 
 async def current_principal(request: Request, state: State) -> Principal:
     """The caller: from the key cache, or from the database in a worker thread."""
-    key = _presented_key(request)
+    kind, value = _credentials(request)
     check_not_limited(request, state)
-    fresh, principal = state.keys.cached(key)
+    if kind == "session":
+        principal = await run_in_threadpool(state.keys.authenticate_session, state.sessions,
+                                            value)
+        return _known(request, state, principal)
+    fresh, principal = state.keys.cached(value)
     if not fresh:
-        principal = await run_in_threadpool(state.keys.authenticate, state.sessions, key)
+        principal = await run_in_threadpool(state.keys.authenticate, state.sessions, value)
     return _known(request, state, principal)
 
 

@@ -18,12 +18,14 @@ from api.deps import client_address, same_origin
 from api.ui import views
 from api.ui.web import (
     CHANNEL_ZH,
+    COOKIE,
     LEADS,
     REVIEWERS,
+    SESSION_SECONDS,
     SEVERITY_ZH,
     category_zh,
     clean_filters,
-    clear_key_cookie,
+    clear_session_cookie,
     explain,
     local,
     principal_of,
@@ -31,13 +33,13 @@ from api.ui.web import (
     redirect,
     render,
     service_filters,
-    set_key_cookie,
+    set_session_cookie,
     state_of,
     today,
 )
 from qc_engine.db.models import StoredChecklist, WorkItem
 from qc_engine.service import workitems as service
-from qc_engine.service.auth import Principal
+from qc_engine.service.auth import Principal, end_session, start_session
 from qc_engine.service.errors import ServiceError
 from qc_engine.taxonomy import CATEGORIES
 
@@ -181,8 +183,13 @@ def login(request: Request, key: str | None = Form(None),
         return render(request, "login.html", principal=None, status_code=403,
                       error="这是服务账号（service）的密钥，用于系统对接，不能登录复核台。",
                       next=_safe_next(next) or "")
+    with state.sessions.begin() as db:
+        token = start_session(db, key=key, seconds=SESSION_SECONDS)
+    if token is None:  # revoked between the two reads
+        return render(request, "login.html", principal=None, status_code=401,
+                      error="密钥无效或已被吊销，请检查后重试。", next=_safe_next(next) or "")
     response = redirect(_safe_next(next) or _home(principal))
-    set_key_cookie(response, request, key)
+    set_session_cookie(response, request, token)
     return response
 
 
@@ -191,8 +198,14 @@ def logout(request: Request) -> Response:
     if not same_origin(request):
         return render(request, "message.html", principal=None, status_code=403,
                       title="请求被拒绝", error=CSRF_REFUSED)
+    token = request.cookies.get(COOKIE, "").strip()
+    if token:
+        state = state_of(request)
+        with state.sessions.begin() as db:
+            end_session(db, token)
+        state.keys.forget_session(token)
     response = redirect("/ui/login", notice="已退出登录。")
-    clear_key_cookie(response, request)
+    clear_session_cookie(response, request)
     return response
 
 

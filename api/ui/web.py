@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import AppState
+from api.deps import SESSION_COOKIE, AppState
 from qc_engine.db.models import User, WorkItem
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -23,7 +23,8 @@ from qc_engine.transcript import SHANGHAI
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-COOKIE = "qc_key"
+COOKIE = SESSION_COOKIE
+OLD_KEY_COOKIE = "qc_key"  # until 2026-12: the cookie held the API key itself
 FLASH_COOKIE = "qc_flash"
 SESSION_SECONDS = 12 * 3600  # a working day; signing out ends it sooner
 
@@ -95,22 +96,23 @@ def state_of(request: Request) -> AppState:
 # Who is signed in ------------------------------------------------------------------------
 
 def principal_of(request: Request) -> Principal | None:
-    """The user of the `qc_key` cookie; None when there is none or it no longer works."""
-    key = request.cookies.get(COOKIE, "").strip()
-    if not key:
+    """The user of the session cookie; None when there is none or it no longer works."""
+    token = request.cookies.get(COOKIE, "").strip()
+    if not token:
         return None
     state = state_of(request)
-    return state.keys.authenticate(state.sessions, key)
+    return state.keys.authenticate_session(state.sessions, token)
 
 
-def set_key_cookie(response: Response, request: Request, key: str) -> None:
-    response.set_cookie(COOKIE, key, max_age=SESSION_SECONDS, path="/", httponly=True,
+def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(COOKIE, token, max_age=SESSION_SECONDS, path="/", httponly=True,
                         samesite="strict", secure=request.url.scheme == "https")
 
 
-def clear_key_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict",
-                           secure=request.url.scheme == "https")
+def clear_session_cookie(response: Response, request: Request) -> None:
+    for name in (COOKIE, OLD_KEY_COOKIE):
+        response.delete_cookie(name, path="/", httponly=True, samesite="strict",
+                               secure=request.url.scheme == "https")
 
 
 # Pages, redirects and one-shot notices ---------------------------------------------------

@@ -152,6 +152,21 @@ class ApiKey(Base):
     user: Mapped[User] = relationship()
 
 
+class BrowserSession(Base):
+    """A desk sign-in: the cookie holds a random token (only its hash is stored), never the
+    API key; it ends at `expires_at`, at sign-out, or when its key is revoked."""
+
+    __tablename__ = "browser_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
+                                        index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
 class WorkItem(Base):
     __tablename__ = "work_items"
     __table_args__ = (

@@ -8,11 +8,12 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from qc_engine.db.models import ApiKey, User
+from qc_engine.db.models import ApiKey, BrowserSession, User
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.errors import Invalid, NotFound
 
@@ -135,10 +136,40 @@ class KeyCache:
         principal = None
         if row is not None and not row.disabled:
             principal = Principal(row.id, row.name, row.role, row.agent_name)
+        self._remember(digest, now, principal)
+        return principal
+
+    def authenticate_session(self, session_factory, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
+        """The user of a desk session token: a live session (not expired, not signed out)
+        of a key not revoked, of a user not disabled; cached like keys."""
+        digest = "session:" + hash_key(token)
+        now = time.monotonic()
+        cached = self._entries.get(digest)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        with session_factory() as session:
+            row = session.execute(
+                select(User.id, User.name, User.role, User.agent_name, User.disabled)
+                .join(BrowserSession, BrowserSession.user_id == User.id)
+                .join(ApiKey, ApiKey.id == BrowserSession.key_id)
+                .where(BrowserSession.token_hash == hash_key(token),
+                       BrowserSession.revoked_at.is_(None),
+                       BrowserSession.expires_at > utcnow(),
+                       ApiKey.revoked_at.is_(None))
+            ).first()
+        principal = None
+        if row is not None and not row.disabled:
+            principal = Principal(row.id, row.name, row.role, row.agent_name)
+        self._remember(digest, now, principal)
+        return principal
+
+    def forget_session(self, token: str) -> None:
+        self._entries.pop("session:" + hash_key(token), None)
+
+    def _remember(self, digest: str, now: float, principal: Principal | None) -> None:
         if len(self._entries) > 10_000:
             self._entries.clear()
         self._entries[digest] = (now, principal)
-        return principal
 
 
 class FailedAuthLimiter:
@@ -177,3 +208,31 @@ class FailedAuthLimiter:
                     del self._failures[next(iter(self._failures))]
                 failures = self._failures[client] = deque(maxlen=self.limit)
             failures.append(moment)
+
+
+def start_session(db: Session, *, key: str, seconds: float) -> str | None:
+    """A new desk session for a valid key (caller commits): its token, for the cookie, or
+    None. Only the token's hash is stored."""
+    row = db.execute(
+        select(ApiKey.id, ApiKey.user_id).join(User, User.id == ApiKey.user_id)
+        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None),
+               User.disabled.is_(False))
+    ).first()
+    if row is None:
+        return None
+    token = "qcs_" + secrets.token_urlsafe(32)
+    now = utcnow()
+    db.add(BrowserSession(token_hash=hash_key(token), user_id=row.user_id, key_id=row.id,
+                          created_at=now, expires_at=now + timedelta(seconds=seconds)))
+    return token
+
+
+def end_session(db: Session, token: str) -> bool:
+    """Sign-out (caller commits): the session stops working at once. False if there was no
+    live session with that token."""
+    found = db.scalar(select(BrowserSession).where(
+        BrowserSession.token_hash == hash_key(token), BrowserSession.revoked_at.is_(None)))
+    if found is None:
+        return False
+    found.revoked_at = utcnow()
+    return True

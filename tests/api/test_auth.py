@@ -102,12 +102,54 @@ def test_health_needs_no_key(qc):
     assert body["status"] == "ok" and f"{CHECKLIST}@1" in body["checklists"]
 
 
-def test_a_key_in_a_cookie(qc):
-    qc.client.cookies.set("qc_key", qc.api.keys["lead"])
-    try:
-        assert qc.client.get("/v1/work-items").status_code == 200
-    finally:
-        qc.client.cookies.clear()
+def _signed_in(qc, role: str = "lead"):
+    """A browser signed in at the desk: a TestClient holding the desk's session cookie."""
+    from fastapi.testclient import TestClient
+
+    browser = TestClient(qc.api.app)
+    answer = browser.post("/ui/login", data={"key": qc.api.keys[role]},
+                          headers={"origin": "http://testserver"}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    return browser
+
+
+def test_the_desk_cookie_holds_a_session_not_the_key(qc):
+    """Signing in makes a server-side session (12 hours); the cookie holds its token, never
+    the API key; signing out ends it at once, and so do its expiry and revoking the key.
+    A raw key in a cookie no longer authenticates."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from qc_engine.db.models import BrowserSession
+
+    browser = _signed_in(qc)
+    token = browser.cookies["qc_session"]
+    assert token.startswith("qcs_") and qc.api.keys["lead"] not in token
+    assert browser.get("/v1/work-items").status_code == 200
+    assert browser.post("/ui/logout", headers={"origin": "http://testserver"},
+                        follow_redirects=False).status_code == 303
+    stale = {"qc_session": token}
+    assert qc.client.get("/v1/work-items", cookies=stale).status_code == 401
+
+    browser = _signed_in(qc)
+    with qc.db() as session:
+        session.execute(update(BrowserSession).values(
+            expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    qc.state.keys.forget_session(browser.cookies["qc_session"])
+    assert browser.get("/v1/work-items").status_code == 401  # expired
+
+    browser = _signed_in(qc, "specialist")
+    assert browser.get("/v1/work-items").status_code == 200
+    from qc_engine.service.auth import revoke_keys
+
+    with qc.db() as session:
+        revoke_keys(session, name="test-specialist", actor="test")
+    qc.state.keys.forget_session(browser.cookies["qc_session"])
+    assert browser.get("/v1/work-items").status_code == 401  # its key was revoked
+
+    assert qc.client.get("/v1/work-items",
+                         cookies={"qc_key": qc.api.keys["lead"]}).status_code == 401
 
 
 def test_keys_are_stored_only_as_hashes(qc):
@@ -272,9 +314,7 @@ def test_a_cookie_write_must_come_from_a_desk_page(qc):
     """The desk's cookie authenticates the REST API; a write with it needs this host's
     Origin (a same-site page on another port could post transcripts or claim work with
     it). Reads with the cookie and writes with a bearer key are unaffected."""
-    from fastapi.testclient import TestClient
-
-    browser = TestClient(qc.api.app, cookies={"qc_key": qc.api.keys["lead"]})
+    browser = _signed_in(qc)
     body = chat("CK-1")
     foreign = browser.post("/v1/transcripts", json=body,
                            headers={"origin": "http://testserver:8081"})

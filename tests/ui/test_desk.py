@@ -34,7 +34,7 @@ def test_sign_in_filter_the_queue_and_sign_out(desk, open_as, browser, shots):
     page = open_as("demo-specialist")
     assert page.url.endswith("/ui/queue")
     assert desk.keys["demo-specialist"] not in page.url
-    (cookie,) = [c for c in page.context.cookies() if c["name"] == "qc_key"]
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "qc_session"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
     assert page.get_by_test_id("user").inner_text().startswith("demo-specialist")
 
@@ -78,7 +78,7 @@ def test_sign_in_filter_the_queue_and_sign_out(desk, open_as, browser, shots):
     page.get_by_test_id("logout").click()
     page.wait_for_url(re.compile(r"/ui/login"))
     assert "已退出登录" in page.get_by_test_id("notice").inner_text()
-    assert not [c for c in page.context.cookies() if c["name"] == "qc_key"]
+    assert not [c for c in page.context.cookies() if c["name"] == "qc_session"]
     page.goto("/ui/queue")
     assert "/ui/login" in page.url
 

@@ -33,11 +33,11 @@ def test_sign_in_sets_a_strict_http_only_cookie(desk):
         answer = client.post("/ui/login", data={"key": desk.keys["demo-specialist"]})
         assert answer.status_code == 303 and answer.headers["location"] == "/ui/queue"
         cookie = answer.headers["set-cookie"]
-        assert cookie.startswith("qc_key=") and "HttpOnly" in cookie
+        assert cookie.startswith("qc_session=qcs_") and "HttpOnly" in cookie
         assert "SameSite=strict" in cookie and "Path=/" in cookie and "Secure" not in cookie
         assert desk.keys["demo-specialist"] not in answer.headers["location"]
         out = client.post("/ui/logout")
-        assert out.status_code == 303 and 'qc_key=""' in out.headers["set-cookie"]
+        assert out.status_code == 303 and 'qc_session=""' in out.headers["set-cookie"]
 
 
 def test_over_https_the_cookie_is_secure(desk):
