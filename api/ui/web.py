@@ -1,5 +1,5 @@
 """What every desk page shares: templates, Chinese labels, the signed-in user (from the
-http-only `qc_key` cookie), the same-origin check on every POST, one-shot notices, and the
+http-only session cookie `qc_session`), the same-origin check on every POST, one-shot notices, and the
 Chinese wording of the service's refusals (403, 404, 409, 422)."""
 from __future__ import annotations
 
