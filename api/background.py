@@ -1,4 +1,5 @@
-"""The service's background task: the scheduled weekly report and webhook delivery.
+"""The service's background task: the scheduled weekly report, webhook delivery, and the
+daily purge of chats past the retention (QC_RETENTION_DAYS).
 
 Started in the app's lifespan (one per service process; the work itself is claimed in the
 database, so several processes never do one thing twice). Each tick runs in a worker
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,8 +17,10 @@ from dataclasses import dataclass, field
 from api.deps import AppState
 from qc_engine.reports.schedule import Schedule, run_due, worker_name
 from qc_engine.service import webhooks
+from qc_engine.service.retention import purge
 
 log = logging.getLogger("qc.background")
+PURGE_EVERY = 24 * 3600.0  # seconds between purges in one process (idempotent if several)
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Background:
     policy: webhooks.DeliveryPolicy = field(init=False)
     worker: str = field(default_factory=worker_name)
     ticks: int = 0
+    purged_at: float | None = None  # time.monotonic() of this process's last purge
 
     def __post_init__(self) -> None:
         settings = self.state.settings
@@ -50,6 +55,13 @@ class Background:
         if self.targets:
             webhooks.deliver_due(self.state.sessions, self.targets, policy=self.policy,
                                  base_url=settings.public_url)
+        if settings.retention_days is not None and (
+                self.purged_at is None or time.monotonic() - self.purged_at >= PURGE_EVERY):
+            with self.state.sessions.begin() as session:
+                done = purge(session, days=settings.retention_days, actor="retention")
+            self.purged_at = time.monotonic()
+            log.info("retention: purged %d chats, %d work items", done.transcripts,
+                     done.work_items)
         self.ticks += 1
 
     async def run(self, stop: asyncio.Event) -> None:

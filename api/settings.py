@@ -44,6 +44,13 @@ def _env_float(name: str, default: float, low: float | None = None,
     return float(_env_number(name, default, float, low, high))
 
 
+def _env_optional_float(name: str, low: float) -> float | None:
+    """A number setting that may be unset (or empty): None."""
+    if not (os.environ.get(name) or "").strip():
+        return None
+    return _env_float(name, 0.0, low)
+
+
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None or not value.strip():
@@ -82,6 +89,9 @@ class Settings:
     """HH:MM, Asia/Shanghai."""
     report_shops: str = field(default_factory=lambda: os.environ.get("QC_REPORT_SHOPS", ""))
     """Comma-separated shops that also get a report of their own each week."""
+    retention_days: float | None = field(default_factory=lambda: _env_optional_float(
+        "QC_RETENTION_DAYS", 0.001))
+    """Chats older than this many days are purged once a day (docs/api.md); unset: kept."""
     report_link_secret: str | None = field(default_factory=lambda: os.environ.get(
         "QC_REPORT_LINK_SECRET") or None)
     """Signs report links so they open without an API key (from a group chat)."""

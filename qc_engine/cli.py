@@ -377,6 +377,34 @@ def _database() -> sessionmaker[Session]:
     return session_factory(engine)
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from qc_engine.service.retention import purge
+
+    try:
+        with _database().begin() as session:
+            done = purge(session, days=args.older_than_days, actor="cli",
+                         dry_run=args.dry_run)
+    except QCError as exc:
+        _report_error(exc, sys.stderr)
+        return EXIT_ERROR
+    verb = "would purge" if args.dry_run else "purged"
+    print(f"{verb} {done.transcripts} chats older than {done.cutoff:%Y-%m-%d %H:%M} UTC with "
+          f"{done.work_items} work items; {done.audit_notes} audit notes cleared, "
+          f"{done.reports_scrubbed} stored reports' quoted texts removed, "
+          f"{done.webhook_events} webhook events deleted")
+    return EXIT_OK
+
+
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if not (0 < days < 100_000):
+        raise argparse.ArgumentTypeError(f"expected a number of days above 0, not {value!r}")
+    return days
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from qc_engine.service.auth import create_key
 
@@ -489,6 +517,12 @@ def build_parser() -> argparse.ArgumentParser:
                        "or the whole key")
     which.add_argument("--name", help="revoke every live key of this user")
     krevoke.set_defaults(func=cmd_keys_revoke)
+
+    purge = sub.add_parser("purge", help="delete chats older than N days ($QC_DATABASE_URL)")
+    purge.add_argument("--older-than-days", type=_days, required=True, metavar="N",
+                       help="chats whose first message (else storing) is older than this")
+    purge.add_argument("--dry-run", action="store_true", help="count, change nothing")
+    purge.set_defaults(func=cmd_purge)
 
     train = sub.add_parser("train", help="rebuild a trained model and its card")
     train.add_argument("model", choices=("agent", "customer"))
