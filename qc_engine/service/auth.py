@@ -9,6 +9,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -122,54 +123,43 @@ class KeyCache:
         return False, None
 
     def authenticate(self, session_factory, key: str) -> Principal | None:  # type: ignore[no-untyped-def]
-        digest = hash_key(key)
-        now = time.monotonic()
-        cached = self._entries.get(digest)
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
-        with session_factory() as session:
-            row = session.execute(
-                select(User.id, User.name, User.role, User.agent_name, User.disabled)
-                .join(ApiKey, ApiKey.user_id == User.id)
-                .where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
-            ).first()
-        principal = None
-        if row is not None and not row.disabled:
-            principal = Principal(row.id, row.name, row.role, row.agent_name)
-        self._remember(digest, now, principal)
-        return principal
+        """The user of a live API key (not revoked, user not disabled)."""
+        return self._lookup(session_factory, hash_key(key), lambda: (
+            select(User.id, User.name, User.role, User.agent_name, User.disabled)
+            .join(ApiKey, ApiKey.user_id == User.id)
+            .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))))
 
     def authenticate_session(self, session_factory, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
         """The user of a desk session token: a live session (not expired, not signed out)
         of a key not revoked, of a user not disabled; cached like keys."""
-        digest = "session:" + hash_key(token)
+        return self._lookup(session_factory, "session:" + hash_key(token), lambda: (
+            select(User.id, User.name, User.role, User.agent_name, User.disabled)
+            .join(BrowserSession, BrowserSession.user_id == User.id)
+            .join(ApiKey, ApiKey.id == BrowserSession.key_id)
+            .where(BrowserSession.token_hash == hash_key(token),
+                   BrowserSession.revoked_at.is_(None),
+                   BrowserSession.expires_at > utcnow(),
+                   ApiKey.revoked_at.is_(None))))
+
+    def _lookup(self, session_factory, digest: str, query: Any) -> Principal | None:  # type: ignore[no-untyped-def]
+        """The cached answer for `digest` if fresh, else the user `query()` finds (None:
+        refused), remembered for `ttl` seconds."""
         now = time.monotonic()
         cached = self._entries.get(digest)
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         with session_factory() as session:
-            row = session.execute(
-                select(User.id, User.name, User.role, User.agent_name, User.disabled)
-                .join(BrowserSession, BrowserSession.user_id == User.id)
-                .join(ApiKey, ApiKey.id == BrowserSession.key_id)
-                .where(BrowserSession.token_hash == hash_key(token),
-                       BrowserSession.revoked_at.is_(None),
-                       BrowserSession.expires_at > utcnow(),
-                       ApiKey.revoked_at.is_(None))
-            ).first()
+            row = session.execute(query()).first()
         principal = None
         if row is not None and not row.disabled:
             principal = Principal(row.id, row.name, row.role, row.agent_name)
-        self._remember(digest, now, principal)
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[digest] = (now, principal)
         return principal
 
     def forget_session(self, token: str) -> None:
         self._entries.pop("session:" + hash_key(token), None)
-
-    def _remember(self, digest: str, now: float, principal: Principal | None) -> None:
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[digest] = (now, principal)
 
 
 class FailedAuthLimiter:
