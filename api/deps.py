@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPBearer
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -110,7 +111,16 @@ def get_principal(request: Request, state: State) -> Principal:
     return _known(request, state, check(state.sessions, value))
 
 
-async def current_principal(request: Request, state: State) -> Principal:
+# Declared so that the OpenAPI schema names both ways in (they are read by _credentials).
+BEARER = HTTPBearer(auto_error=False, scheme_name="apiKey",
+                    description="an API key: `Authorization: Bearer qck_...`")
+SESSION = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, scheme_name="deskSession",
+                       description="the review desk's session (sign in at /ui/login)")
+
+
+async def current_principal(request: Request, state: State,
+                            _bearer: Annotated[Any, Depends(BEARER)] = None,
+                            _session: Annotated[Any, Depends(SESSION)] = None) -> Principal:
     """The caller: from the key cache, or from the database in a worker thread."""
     kind, value = _credentials(request)
     check_not_limited(request, state)

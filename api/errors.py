@@ -7,12 +7,47 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qc_engine.errors import QCError
 from qc_engine.service.errors import ServiceError
 
 log = logging.getLogger("qc.api")
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="a stable error code, e.g. E422")
+    message: str
+    field: str | None = None
+    line: int | None = None
+    details: list[dict[str, Any]] | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: {"error": {"code", "message", "field"?, "line"?, "details"?}}."""
+
+    error: ErrorDetail
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+# The error answers every authenticated route may give.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("the client went away before the whole body arrived"),
+    401: _error("no API key or session, or one that is not valid"),
+    403: _error("the caller's role may not do this, or a cookie write without this "
+                "host's Origin"),
+    404: _error("no such thing (or not the caller's to see)"),
+    409: _error("a conflict: a stale version, a claim held by someone else"),
+    413: _error("the body or a batch is over the limit"),
+    415: _error("a body of a media type the route does not take"),
+    422: _error("the request is not valid: the field at fault is named"),
+    429: _error("too many failed authentications from this address (Retry-After)"),
+    503: _error("the database is unavailable (Retry-After)"),
+}
 
 
 class ApiError(Exception):

@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         version="0.1.0",
         summary="Chat quality inspection (质检) for e-commerce customer service",
         description="Score transcripts, store them as QC work items, review and appeal. "
-                    "Every endpoint but /healthz needs an API key as a bearer token.",
+                    "Every endpoint but /healthz and /readyz needs an API key as a bearer token.",
         lifespan=lifespan,
     )
     if state is not None:
@@ -69,8 +69,8 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     errors.install(app)
     app.add_middleware(RequestGuard)
     app.add_middleware(MetricsMiddleware)  # outermost: also counts what the guard refuses
-    for module in (health, score, transcripts, work_items, checklists, stats, reports,
-                   webhooks):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    for module in (score, transcripts, work_items, checklists, stats, reports, webhooks):
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     install_ui(app)
     return app
