@@ -185,14 +185,26 @@ def parse_batch(raw: bytes, settings: Settings) -> list[BatchLine]:
     return out
 
 
+_STORABLE = r"^[^\u0000]*$"  # and no lone surrogate, which JSON Schema cannot say
+
+
+def _text_field(width: int | None = None, *, required: bool = False) -> dict[str, Any]:
+    field: dict[str, Any] = {"type": "string", "pattern": _STORABLE}
+    if width is not None:
+        field["maxLength"] = width
+    if required:
+        field["minLength"] = 1
+    return field
+
+
 TRANSCRIPT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["id", "messages"],
     "properties": {
-        "id": {"type": "string"},
-        "channel": {"type": "string", "example": "taobao"},
-        "shop": {"type": "string"},
-        "agent": {"type": "string"},
+        "id": _text_field(_WIDTHS["id"], required=True),
+        "channel": _text_field(_WIDTHS["channel"]) | {"example": "taobao"},
+        "shop": _text_field(_WIDTHS["shop"]),
+        "agent": _text_field(_WIDTHS["agent"]),
         "order_status": {"type": "string", "enum": ["none", "unpaid", "paid", "shipped",
                                                     "delivered", "refunding", "refunded",
                                                     "closed"]},
@@ -200,12 +212,7 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
             "type": "object", "required": ["role", "text"],
             "properties": {"role": {"type": "string",
                                     "enum": ["customer", "agent", "bot", "system"]},
-                           "text": {"type": "string"}, "sender": {"type": "string"},
+                           "text": _text_field(), "sender": _text_field(_SENDER_WIDTH),
                            "ts": {"type": "string", "format": "date-time"}}}},
     },
-    "example": {"id": "T-20261120-0001", "channel": "taobao", "order_status": "shipped",
-                "messages": [{"role": "customer", "text": "在吗？衣服什么时候发货",
-                              "ts": "2026-11-20T10:00:03+08:00"},
-                             {"role": "agent", "text": "亲亲您好，今天下午四点前发出哦[微笑]",
-                              "ts": "2026-11-20T10:00:21+08:00"}]},
 }

@@ -23,8 +23,9 @@ from qc_engine.service.common import utcnow
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 READERS = ("admin", "lead", "specialist")
 
-WeekParam = Annotated[str | None, Query(max_length=10, description="ISO week, e.g. 2026-W47; "
-                                         "default: last week (Asia/Shanghai)")]
+WeekParam = Annotated[str | None, Query(max_length=10, pattern=r"^\d{4}-?[Ww]\d{2}$",
+                                         description="ISO week, e.g. 2026-W47 (1970-W01 to "
+                                         "9998-W52); default: last week (Asia/Shanghai)")]
 ShopParam = Annotated[str | None, Query(max_length=200, description="one shop; default: all")]
 SigParam = Annotated[str | None, Query(max_length=64, description="the signature of a "
                                         "shared report link (QC_REPORT_LINK_SECRET)")]

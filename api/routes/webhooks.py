@@ -25,8 +25,11 @@ def get_webhooks(session: SessionDep, state: State, _: Lead) -> dict[str, Any]:
 
 @router.get("/deliveries")
 def get_deliveries(session: SessionDep, _: Lead,
-                   status: str | None = Query(None, max_length=60, description=(
-                       "comma-separated: pending, sending, delivered, failed")),
+                   status: str | None = Query(
+                       None, max_length=60,
+                       pattern=r"^(pending|sending|delivered|failed)"
+                               r"(,(pending|sending|delivered|failed))*$",
+                       description="comma-separated: pending, sending, delivered, failed"),
                    event: Literal["red_line", "weekly_report"] | None = None,
                    limit: int = Query(50, ge=1, le=500),
                    before: int | None = Query(None, ge=1, le=2**31 - 1,

@@ -10,6 +10,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -135,7 +136,21 @@ def _overview(sheet: Worksheet, report: dict[str, Any]) -> None:
     sheet.column_dimensions["A"].width = 18
 
 
+def _writable(value: Any) -> Any:
+    """The report with every string cleared of the control characters a workbook cannot
+    hold (openpyxl refuses them, and a shop or agent name from outside may carry one):
+    each becomes U+FFFD."""
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {k: _writable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_writable(v) for v in value]
+    return value
+
+
 def build_workbook(report: dict[str, Any]) -> Workbook:
+    report = _writable(report)
     o = report["options"]
     book = Workbook()
     sheets = {name: (book.active if i == 0 else book.create_sheet(name))

@@ -328,3 +328,17 @@ def test_workbook_writes_outside_text_as_text(report, tmp_path):
                     found[written[cell.value]] += 1
                     assert cell.data_type == "s" and cell.quotePrefix, cell.coordinate
     assert set(found) == set(HOSTILE), found  # every kind was written, as text
+
+
+def test_workbook_takes_control_characters_from_outside(report, tmp_path):
+    """A shop or agent name with a control character (found by the schema test: a 500 on
+    /v1/reports/weekly.xlsx) is written with U+FFFD in its place."""
+    report["shop"] = "店\x18铺\x01"
+    report["agents"][0]["agent"] = "小\x0b美"
+    from openpyxl import load_workbook
+
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(render_xlsx(report))
+    book = load_workbook(path)
+    assert "店\ufffd铺\ufffd" in book["概览"]["A1"].value
+    assert any("小\ufffd美" in row for row in book["客服表现"].iter_rows(values_only=True))
