@@ -4,13 +4,23 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.body import UNSTORABLE
 from api.deps import CurrentUser, Reader, Reviewer, SessionDep, State
 from api.errors import ApiError
 from api.schemas import item_json
 from qc_engine.service import workitems as service
+
+def _iso_only(value: Any) -> Any:
+    """A time written as ISO 8601: pydantic would also take a number as Unix seconds
+    (`created_to=0.5` meant 1970)."""
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("expected an ISO 8601 time such as 2026-11-20T10:00:00+08:00")
+    return value
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 router = APIRouter(prefix="/v1/work-items", tags=["work items"])
 
@@ -90,8 +100,8 @@ def list_work_items(
     status: str | None = Query(None, description="comma-separated, e.g. open,in_review"),
     category: str | None = None, severity: Literal["red_line", "deduct"] | None = None,
     agent: str | None = None, shop: str | None = None, channel: str | None = None,
-    reviewer: str | None = None, created_from: datetime | None = None,
-    created_to: datetime | None = None, kind: Literal["flag", "sample"] | None = None,
+    reviewer: str | None = None, created_from: IsoTime | None = None,
+    created_to: IsoTime | None = None, kind: Literal["flag", "sample"] | None = None,
     teaching_case: bool | None = None, transcript_id: str | None = None,
     sort: Literal["priority", "age"] = "priority", limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,

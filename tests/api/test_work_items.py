@@ -608,3 +608,15 @@ def test_review_sample_and_miss_rate(database_url):
         audit = qc.audit(entity_id=a)
         assert [(r.action, r.to_state, r.note) for r in audit] == [
             ("claim", "in_review", None), ("review", "reviewed", "漏检两处")]
+
+
+def test_created_times_are_iso_not_unix_seconds(qc):
+    """created_to=0.5 was read as half a second after 1970."""
+    for value in ("0.5", "1700000000", "-3"):
+        response = qc.client.get("/v1/work-items", params={"created_to": value},
+                                 headers=qc.auth("lead"))
+        assert response.status_code == 422, value
+        assert response.json()["error"]["field"] == "created_to"
+    ok = qc.client.get("/v1/work-items", params={"created_to": "2026-11-20T10:00:00+08:00"},
+                       headers=qc.auth("lead"))
+    assert ok.status_code == 200
