@@ -89,6 +89,9 @@ class Settings:
     """HH:MM, Asia/Shanghai."""
     report_shops: str = field(default_factory=lambda: os.environ.get("QC_REPORT_SHOPS", ""))
     """Comma-separated shops that also get a report of their own each week."""
+    redact: bool = field(default_factory=lambda: _env_bool("QC_REDACT", False))
+    """Mask personal information (ID, phone, address, bank card) in what is stored and
+    shown (qc_engine.redact)."""
     retention_days: float | None = field(default_factory=lambda: _env_optional_float(
         "QC_RETENTION_DAYS", 0.001))
     """Chats older than this many days are purged once a day (docs/api.md); unset: kept."""

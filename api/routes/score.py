@@ -25,6 +25,11 @@ async def score(request: Request, state: State, _: Scorer,
 def _score(raw: bytes, state: Any, checklist: str | None) -> dict[str, Any]:
     """Off the event loop: a large transcript takes a while to parse and score."""
     transcript = parse_one(raw, state.settings)
-    result = state.engines.get().score(transcript, checklist=checklist)
+    engine = state.engines.get()
+    result = engine.score(transcript, checklist=checklist)
     record_result("score", [f.category for f in result.flags])
+    if state.settings.redact:
+        from qc_engine.redact import redact
+
+        result = redact(transcript, result, engine.normalizer)[1]
     return result.to_dict()

@@ -52,7 +52,8 @@ def _store(raw: bytes, content_type: str, state: Any, session: Any, principal: A
         outcomes = ingest_committed(session, [line.transcript for line in good
                                               if line.transcript],
                                     engine=engine, sampling=state.sampling,
-                                    actor=principal.name, checklist=checklist)
+                                    actor=principal.name, checklist=checklist,
+                                    redact=state.settings.redact)
         accepted, rejected = [], []
         for line, outcome in zip(good, outcomes, strict=True):
             if isinstance(outcome, IngestFailure):
@@ -71,7 +72,7 @@ def _store(raw: bytes, content_type: str, state: Any, session: Any, principal: A
     transcript = parse_one(raw, state.settings)
     (outcome,) = ingest_committed(
         session, [transcript], engine=engine, sampling=state.sampling, actor=principal.name,
-        checklist=checklist,
+        checklist=checklist, redact=state.settings.redact,
         commit_if=lambda outcomes: not isinstance(outcomes[0], IngestFailure))
     if isinstance(outcome, IngestFailure):
         raise ApiError(500, "E500", outcome.error.message)

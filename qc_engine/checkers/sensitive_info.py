@@ -211,27 +211,36 @@ class SensitiveInfo(Checker):
             yield Hit(index, span, evidence, confidence)
 
     def _find(self, text: str) -> list[tuple[str, int, int]]:
-        found: list[tuple[str, int, int]] = []
-        if self.numbers:
-            for match in _NUMBERS.finditer(text):
-                kind = match.lastgroup
-                assert kind is not None
-                if kind not in self.kinds or _order_context(text, match.start()):
-                    continue
-                if kind == "id_card" and not valid_id_number(_WS_DASH.sub("", match.group())):
-                    continue
-                found.append((kind, match.start(), match.end()))
-        if "address" in self.kinds and _ADDRESS_HINT.search(text):
-            match = _ADDRESS.search(text)
-            if match is not None:
-                start = match.start()
-                if match.group("city"):
-                    lead = _CITY_LEAD.match(match.group("city"))
-                    if lead is not None and lead.end() < len(match.group("city")) - 1:
-                        start += lead.end()
-                found.append(("address", start, match.end()))
-        found.sort(key=lambda f: f[1])
-        return found
+        return find_personal(text, self.kinds)
+
+
+ALL_KINDS: frozenset[str] = frozenset(("id_card", "mobile", "landline", "address"))
+
+
+def find_personal(text: str, kinds: frozenset[str] = ALL_KINDS) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of each ID number, mobile, landline and full address in a
+    normalised text, in order (what this checker flags, and what redaction masks)."""
+    found: list[tuple[str, int, int]] = []
+    if kinds - {"address"}:
+        for match in _NUMBERS.finditer(text):
+            kind = match.lastgroup
+            assert kind is not None
+            if kind not in kinds or _order_context(text, match.start()):
+                continue
+            if kind == "id_card" and not valid_id_number(_WS_DASH.sub("", match.group())):
+                continue
+            found.append((kind, match.start(), match.end()))
+    if "address" in kinds and _ADDRESS_HINT.search(text):
+        match = _ADDRESS.search(text)
+        if match is not None:
+            start = match.start()
+            if match.group("city"):
+                lead = _CITY_LEAD.match(match.group("city"))
+                if lead is not None and lead.end() < len(match.group("city")) - 1:
+                    start += lead.end()
+            found.append(("address", start, match.end()))
+    found.sort(key=lambda f: f[1])
+    return found
 
 
 def _order_context(text: str, start: int) -> bool:

@@ -166,10 +166,12 @@ def ingest(
     sampling: Sampling,
     actor: str,
     checklist: str | None = None,
+    redact: bool = False,
 ) -> list[IngestOutcome | IngestFailure]:
     """Store, inspect and queue a batch of transcripts in the session (caller commits); one
     outcome per transcript, in order. A transcript the engine fails on (a bug) is an
-    IngestFailure, logged, and not stored; the others are.
+    IngestFailure, logged, and not stored; the others are. `redact`: personal information
+    is masked in what is stored (texts and evidence; qc_engine.redact), after scoring.
 
     New transcripts are written with bulk inserts (one statement per table per batch);
     re-ingested ones go through the ORM, which keeps their flags' decisions.
@@ -203,6 +205,14 @@ def ingest(
     for start in range(0, len(transcripts), 256):
         results.extend(inspect_isolated(transcripts[start:start + 256],
                                         chosen_all[start:start + 256]))
+    if redact:
+        from qc_engine.redact import redact as redact_personal
+
+        redacted = [(t, r) if isinstance(r, QCError) else
+                    redact_personal(t, r, engine.normalizer)[:2]
+                    for t, r in zip(transcripts, results, strict=True)]
+        transcripts = [t for t, _ in redacted]
+        results = [r for _, r in redacted]
     for transcript, chosen, result in zip(transcripts, chosen_all, results, strict=True):
         if isinstance(result, QCError):
             outcomes.append(IngestFailure(transcript.id, result))
@@ -241,6 +251,7 @@ def ingest_committed(
     actor: str,
     checklist: str | None = None,
     commit_if: Any = None,
+    redact: bool = False,
 ) -> list[IngestOutcome | IngestFailure]:
     """`ingest`, committed. Re-sending a transcript is idempotent, also when two requests
     send the same new id at once: the one that loses the race to insert it (a unique
@@ -250,7 +261,7 @@ def ingest_committed(
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
             outcomes = ingest(session, transcripts, engine=engine, sampling=sampling,
-                              actor=actor, checklist=checklist)
+                              actor=actor, checklist=checklist, redact=redact)
             if commit_if is not None and not commit_if(outcomes):
                 session.rollback()
                 return outcomes

@@ -371,3 +371,33 @@ def test_the_same_new_id_posted_at_once_is_stored_once(qc, monkeypatch):
                           headers=qc.auth("service")).json()
     items = [i["transcript_id"] for i in qc.items()]
     assert items.count("R-1") == items.count("R-2") == once["work_items_created"] > 0
+
+
+def test_personal_information_is_redacted_when_asked(database_url):
+    """QC_REDACT: ID numbers, phone numbers, addresses and bank cards are masked in what is
+    stored and shown (texts, evidence), one `*` per character, so spans stay right; the
+    flags are those of the original chat; re-sending it is still `unchanged`."""
+    from .support import app_with
+
+    phone, address = "13812345678", "浙江省杭州市西湖区文三路90号"
+    card = "6222021234567890128"
+    body = chat("PI-1", f"好的亲，已帮您改成电话{phone}，地址{address}")
+    body["messages"].insert(1, {"role": "customer", "text": f"退款打到卡号 {card} 吧"})
+    with app_with(database_url, redact=True) as qc:
+        stored = qc.client.post("/v1/transcripts", json=body, headers=qc.auth("service"))
+        assert stored.status_code == 200, stored.text
+        shown = qc.client.get("/v1/transcripts/PI-1", headers=qc.auth("lead")).json()
+        texts = [m["text"] for m in shown["messages"]]
+        everything = str(shown)
+        for secret in (phone, address, card):
+            assert secret not in everything
+        agent_text = texts[2]
+        assert len(agent_text) == len(body["messages"][2]["text"])
+        assert "*" * len(phone) in agent_text and texts[1] == "退款打到卡号 " + "*" * 19 + " 吧"
+        (privacy,) = [f for f in shown["flags"] if f["category"] == "sensitive_info"]
+        start, end = privacy["span"]
+        assert set(agent_text[start:end]) == {"*"}  # the span still points at it
+        again = qc.client.post("/v1/transcripts", json=body, headers=qc.auth("service"))
+        assert again.json()["status"] == "unchanged"
+        scored = qc.client.post("/v1/score", json=body, headers=qc.auth("service")).json()
+        assert phone not in str(scored) and address not in str(scored)
