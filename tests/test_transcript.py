@@ -153,3 +153,4 @@ def test_text_starting_with_a_bracket_is_read_as_qianniu():
     text = "[图片]\n\ntb_buyer  2026-11-20 10:00:00\n你好\n"
     items = list(iter_text(text, file="export.txt"))
     assert all(i.error is None or i.error.code == "E102" for i in items)
+

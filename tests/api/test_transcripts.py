@@ -374,14 +374,15 @@ def test_the_same_new_id_posted_at_once_is_stored_once(qc, monkeypatch):
 
 
 def test_personal_information_is_redacted_when_asked(database_url):
-    """QC_REDACT: ID numbers, phone numbers, addresses and bank cards are masked in what is
-    stored and shown (texts, evidence), one `*` per character, so spans stay right; the
-    flags are those of the original chat; re-sending it is still `unchanged`."""
+    """QC_REDACT: ID numbers, phone numbers, addresses, bank cards and names a text marks as
+    names are masked in what is stored and shown (texts, evidence), one `*` per character,
+    so spans stay right; the flags are those of the original chat; re-sending it is still
+    `unchanged`."""
     from .support import app_with
 
     phone, address = "13812345678", "浙江省杭州市西湖区文三路90号"
     card = "6222021234567890128"
-    body = chat("PI-1", f"好的亲，已帮您改成电话{phone}，地址{address}")
+    body = chat("PI-1", f"好的亲，已帮您改成收件人王小明，电话{phone}，地址{address}")
     body["messages"].insert(1, {"role": "customer", "text": f"退款打到卡号 {card} 吧"})
     with app_with(database_url, redact=True) as qc:
         stored = qc.client.post("/v1/transcripts", json=body, headers=qc.auth("service"))
@@ -389,7 +390,7 @@ def test_personal_information_is_redacted_when_asked(database_url):
         shown = qc.client.get("/v1/transcripts/PI-1", headers=qc.auth("lead")).json()
         texts = [m["text"] for m in shown["messages"]]
         everything = str(shown)
-        for secret in (phone, address, card):
+        for secret in (phone, address, card, "王小明"):
             assert secret not in everything
         agent_text = texts[2]
         assert len(agent_text) == len(body["messages"][2]["text"])
