@@ -147,6 +147,8 @@ def unexpected(exc: BaseException) -> JSONResponse:
 
 
 RETRY_AFTER_SECONDS = 5
+_SQLITE_FAULTS = ("locked", "busy", "disk", "readonly", "read-only", "full", "unable to open",
+                  "i/o")
 
 
 def storage_fault(exc: BaseException) -> str | None:
@@ -158,6 +160,10 @@ def storage_fault(exc: BaseException) -> str | None:
     from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
     inner: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    if isinstance(inner, sqlite3.OperationalError):
+        # SQLite says "no such table" and syntax errors with the same class: bugs, not faults.
+        if not any(word in str(inner).lower() for word in _SQLITE_FAULTS):
+            return None
     faults = (OperationalError, DisconnectionError, sqlite3.OperationalError,
               psycopg.OperationalError, psycopg.InterfaceError,
               psycopg.errors.ReadOnlySqlTransaction)

@@ -16,6 +16,7 @@ from qc_engine.result import Result
 from qc_engine.transcript import Transcript
 
 MASK = "*"
+_CUT_MIN = 3  # the shortest start or end of a value cut off in a quote that is masked
 _CARD = re.compile(r"(?<![0-9a-z])(?:[0-9][ -]?){15,18}[0-9](?![0-9a-z])")
 _SEPARATORS = re.compile(r"[ -]")
 # Before a long number, words that make it an order, tracking or item number, not a card.
@@ -54,7 +55,7 @@ def _names(text: str, phones: list[tuple[int, int]]) -> list[tuple[int, int]]:
     for match in _LABELLED_NAME.finditer(text):
         name = match.group(1)
         if name[0] in SURNAMES and name[:2] not in _NOT_NAMES:
-            found.append((match.start(1), match.start(1) + min(len(name), 3)))
+            found.append(match.span(1))  # all of it: 欧阳娜娜 has a two-character surname
     for start, _ in phones:
         before = _NAME_BEFORE.search(text, 0, start)
         if before is not None:
@@ -67,7 +68,7 @@ def _names(text: str, phones: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def personal_spans(text: str, normalizer: Normalizer) -> list[tuple[int, int]]:
     """The spans (original coordinates) of personal information in a message text."""
     norm = normalizer.normalize(text)
-    personal = find_personal(norm.text)
+    personal = find_personal(norm.text, every_address=True)
     found = [(start, end) for _, start, end in personal]
     found += _names(norm.text, [(s, e) for kind, s, e in personal
                                 if kind in ("mobile", "landline")])
@@ -114,6 +115,13 @@ def redact(transcript: Transcript, result: Result,
         for secret in ordered:
             if secret in evidence:
                 evidence = evidence.replace(secret, _masked(secret, [(0, len(secret))]))
+            # A quote cut short ("…电话改成了13812345…") holds only a start or an end of it.
+            for size in range(len(secret) - 1, min(len(secret), _CUT_MIN) - 1, -1):
+                head, tail = secret[:size], secret[-size:]
+                if head + "…" in evidence:
+                    evidence = evidence.replace(head + "…", _masked(head, [(0, size)]) + "…")
+                if "…" + tail in evidence:
+                    evidence = evidence.replace("…" + tail, "…" + _masked(tail, [(0, size)]))
         return evidence
 
     flags = [dataclasses.replace(flag, evidence=clean(flag.evidence)) for flag in result.flags]

@@ -16,6 +16,7 @@ from qc_engine.reports.store import (
     stored_json,
     stored_report,
 )
+from qc_engine.reports.links import report_links
 from qc_engine.reports.weekly import build_weekly
 from qc_engine.reports.weeks import IsoWeek, last_week
 from qc_engine.service.common import utcnow
@@ -43,15 +44,16 @@ def _week(value: str | None) -> IsoWeek:
 
 
 def _allowed(request: Request, state: State, week: IsoWeek, shop: str | None,
-             sig: str | None, exp: str | None, fresh: bool) -> None:
-    """A signed link that has not expired opens the stored report without a key; otherwise
-    (and to rebuild it, `fresh`) a reviewer, lead or admin key (agents do not see other
-    agents' figures)."""
+             sig: str | None, exp: str | None, fresh: bool) -> int | None:
+    """A signed link that has not expired opens the stored report without a key (its
+    expiry is returned, for the links the answer hands on); otherwise (and to rebuild it,
+    `fresh`) a reviewer, lead or admin key (agents do not see other agents' figures)."""
     signer = state.settings.link_signer
-    if not fresh and sig is not None and signer is not None and \
+    if not fresh and sig is not None and exp is not None and signer is not None and \
             signer.valid(str(week), shop, sig, exp):
-        return
+        return int(exp)
     _reader(request, state)
+    return None
 
 
 def _reader(request: Request, state: State) -> None:
@@ -62,15 +64,21 @@ def _reader(request: Request, state: State) -> None:
 
 
 def _report(session: SessionDep, state: State, week: IsoWeek, shop: str | None,
-            fresh: bool = False) -> dict[str, Any]:
+            fresh: bool = False, link_expires: int | None = None) -> dict[str, Any]:
+    """The stored report (else built now); opened by a signed link (`link_expires`), the
+    links it hands on keep that link's expiry."""
     settings = state.settings
     row = None if fresh else stored_report(session, week=str(week), shop=shop)
     if row is not None:
-        return stored_json(row, base_url=settings.public_url,
-                           link_signer=settings.link_signer)
-    report = build_weekly(session, week=week, shop=shop, base_url=settings.public_url,
-                          link_signer=settings.link_signer)
-    return report | {"stored": None}
+        report = stored_json(row, base_url=settings.public_url,
+                             link_signer=settings.link_signer)
+    else:
+        report = build_weekly(session, week=week, shop=shop, base_url=settings.public_url,
+                              link_signer=settings.link_signer) | {"stored": None}
+    if link_expires is not None and settings.link_signer is not None:
+        report["links"] = report_links(settings.public_url, str(week), shop,
+                                       settings.link_signer, expires=link_expires)
+    return report
 
 
 @router.get("")
@@ -95,8 +103,8 @@ def get_weekly(session: SessionDep, state: State, request: Request, week: WeekPa
     """One week's report as JSON (the stored one if there is one, else built now; not
     stored). The shape is documented in docs/reports.md."""
     chosen = _week(week)
-    _allowed(request, state, chosen, shop or None, sig, exp, fresh)
-    return _report(session, state, chosen, shop or None, fresh)
+    by_link = _allowed(request, state, chosen, shop or None, sig, exp, fresh)
+    return _report(session, state, chosen, shop or None, fresh, by_link)
 
 
 @router.get("/weekly.html", response_class=HTMLResponse)
@@ -108,8 +116,9 @@ def get_weekly_html(session: SessionDep, state: State, request: Request,
     from qc_engine.reports.html import render_html
 
     chosen = _week(week)
-    _allowed(request, state, chosen, shop or None, sig, exp, fresh)
-    return HTMLResponse(render_html(_report(session, state, chosen, shop or None, fresh)))
+    by_link = _allowed(request, state, chosen, shop or None, sig, exp, fresh)
+    return HTMLResponse(render_html(_report(session, state, chosen, shop or None, fresh,
+                                            by_link)))
 
 
 @router.get("/weekly.xlsx", response_class=Response, responses={200: {"content": {
@@ -124,8 +133,8 @@ def get_weekly_xlsx(session: SessionDep, state: State, request: Request,
     from qc_engine.reports.excel import render_xlsx
 
     chosen = _week(week)
-    _allowed(request, state, chosen, shop or None, sig, exp, fresh)
-    body = render_xlsx(_report(session, state, chosen, shop or None, fresh))
+    by_link = _allowed(request, state, chosen, shop or None, sig, exp, fresh)
+    body = render_xlsx(_report(session, state, chosen, shop or None, fresh, by_link))
     name = f"质检周报-{chosen}{'-' + shop if shop else ''}.xlsx"
     return Response(body, media_type="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet", headers={

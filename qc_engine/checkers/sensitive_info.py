@@ -217,9 +217,11 @@ class SensitiveInfo(Checker):
 ALL_KINDS: frozenset[str] = frozenset(("id_card", "mobile", "landline", "address"))
 
 
-def find_personal(text: str, kinds: frozenset[str] = ALL_KINDS) -> list[tuple[str, int, int]]:
+def find_personal(text: str, kinds: frozenset[str] = ALL_KINDS, *,
+                  every_address: bool = False) -> list[tuple[str, int, int]]:
     """(kind, start, end) of each ID number, mobile, landline and full address in a
-    normalised text, in order (what this checker flags, and what redaction masks)."""
+    normalised text, in order (what this checker flags, and what redaction masks; the
+    checker needs the first address only, redaction `every_address`)."""
     found: list[tuple[str, int, int]] = []
     if kinds - {"address"}:
         for match in _NUMBERS.finditer(text):
@@ -231,14 +233,15 @@ def find_personal(text: str, kinds: frozenset[str] = ALL_KINDS) -> list[tuple[st
                 continue
             found.append((kind, match.start(), match.end()))
     if "address" in kinds and _ADDRESS_HINT.search(text):
-        match = _ADDRESS.search(text)
-        if match is not None:
+        for match in _ADDRESS.finditer(text):
             start = match.start()
             if match.group("city"):
                 lead = _CITY_LEAD.match(match.group("city"))
                 if lead is not None and lead.end() < len(match.group("city")) - 1:
                     start += lead.end()
             found.append(("address", start, match.end()))
+            if not every_address:
+                break
     found.sort(key=lambda f: f[1])
     return found
 

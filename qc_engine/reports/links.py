@@ -46,13 +46,14 @@ class LinkSigner:
 
 
 def report_links(base_url: str | None, week: str, shop: str | None,
-                 signer: LinkSigner | None = None,
-                 now: datetime | None = None) -> dict[str, str]:
+                 signer: LinkSigner | None = None, now: datetime | None = None,
+                 expires: int | None = None) -> dict[str, str]:
     """The JSON, HTML and Excel forms of a weekly report; signed (and expiring) with a
-    signer."""
+    signer: `days` from now, or at `expires` (a link opened by a signed link hands on its
+    own expiry, never a later one)."""
     params = {"week": week} | ({"shop": shop} if shop else {})
     if signer is not None:
-        expires = signer.expiry(now)
+        expires = signer.expiry(now) if expires is None else expires
         params["exp"] = str(expires)
         params["sig"] = signer.sign(week, shop, expires)
     base = f"{(base_url or '').rstrip('/')}/v1/reports/weekly"

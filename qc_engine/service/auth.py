@@ -124,7 +124,7 @@ class KeyCache:
 
     def authenticate(self, session_factory, key: str) -> Principal | None:  # type: ignore[no-untyped-def]
         """The user of a live API key (not revoked, user not disabled)."""
-        return self._lookup(session_factory, hash_key(key), lambda: (
+        return self._lookup(session_factory, hash_key(key), query=lambda: (
             select(User.id, User.name, User.role, User.agent_name, User.disabled)
             .join(ApiKey, ApiKey.user_id == User.id)
             .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))))
@@ -132,7 +132,8 @@ class KeyCache:
     def authenticate_session(self, session_factory, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
         """The user of a desk session token: a live session (not expired, not signed out)
         of a key not revoked, of a user not disabled; cached like keys."""
-        return self._lookup(session_factory, "session:" + hash_key(token), lambda: (
+        return self._lookup(session_factory, "session:" + hash_key(token), cache=False,
+                            query=lambda: (
             select(User.id, User.name, User.role, User.agent_name, User.disabled)
             .join(BrowserSession, BrowserSession.user_id == User.id)
             .join(ApiKey, ApiKey.id == BrowserSession.key_id)
@@ -141,11 +142,13 @@ class KeyCache:
                    BrowserSession.expires_at > utcnow(),
                    ApiKey.revoked_at.is_(None))))
 
-    def _lookup(self, session_factory, digest: str, query: Any) -> Principal | None:  # type: ignore[no-untyped-def]
+    def _lookup(self, session_factory, digest: str, query: Any,  # type: ignore[no-untyped-def]
+                cache: bool = True) -> Principal | None:
         """The cached answer for `digest` if fresh, else the user `query()` finds (None:
-        refused), remembered for `ttl` seconds."""
+        refused), remembered for `ttl` seconds. Desk sessions are not cached (`cache`
+        False): a sign-out must end one at once in every service process."""
         now = time.monotonic()
-        cached = self._entries.get(digest)
+        cached = self._entries.get(digest) if cache else None
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         with session_factory() as session:
@@ -153,9 +156,10 @@ class KeyCache:
         principal = None
         if row is not None and not row.disabled:
             principal = Principal(row.id, row.name, row.role, row.agent_name)
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[digest] = (now, principal)
+        if cache:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[digest] = (now, principal)
         return principal
 
     def forget_session(self, token: str) -> None:

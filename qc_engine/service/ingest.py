@@ -285,8 +285,9 @@ def is_write_conflict(exc: BaseException) -> bool:
     from sqlalchemy.exc import DBAPIError
 
     inner = exc.orig if isinstance(exc, DBAPIError) else exc
-    if isinstance(inner, (sqlite3.IntegrityError, psycopg.errors.UniqueViolation,
-                          psycopg.errors.SerializationFailure,
+    if isinstance(inner, sqlite3.IntegrityError):
+        return "UNIQUE" in str(inner)  # not NOT NULL, CHECK or foreign keys: those are bugs
+    if isinstance(inner, (psycopg.errors.UniqueViolation, psycopg.errors.SerializationFailure,
                           psycopg.errors.DeadlockDetected)):
         return True
     return isinstance(inner, sqlite3.OperationalError) and (

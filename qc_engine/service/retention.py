@@ -5,7 +5,7 @@ missed findings (foreign keys ON DELETE CASCADE), the notes written on those wor
 the audit log (the entries stay: who did what and when, without the text), the texts quoted
 from chats in stored weekly reports of weeks before the cut (their figures stay), and
 webhook events older than the cut (their payloads quote chats). A chat's age is its first
-message's time, else when it was stored.
+message's time, else (or if that is later) when it was stored.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from qc_engine.db.models import (
@@ -46,7 +46,10 @@ def purge(session: Session, *, days: float, actor: str, now: datetime | None = N
     """Purge what is older than `days` (caller commits; `dry_run` counts and changes
     nothing). Chunked, so a large purge holds no lock for long on PostgreSQL."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    age = func.coalesce(StoredTranscript.started_at, StoredTranscript.ingested_at)
+    # The first message's time, unless it is later than the storing (a clock in the future
+    # must not keep a chat forever).
+    age = case((StoredTranscript.started_at < StoredTranscript.ingested_at,
+                StoredTranscript.started_at), else_=StoredTranscript.ingested_at)
     ids = list(session.scalars(select(StoredTranscript.id).where(age < cutoff)))
     work_items = notes = 0
     for start in range(0, len(ids), CHUNK):

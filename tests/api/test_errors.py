@@ -468,3 +468,16 @@ def test_an_unexpected_error_is_answered_without_reaching_the_server(qc, monkeyp
         response = client.post("/v1/score", json=chat("X-1"),        # reaches the server
                                headers=qc.auth("service"))
     assert_error(response, 500, "E500")
+
+
+def test_only_storage_faults_are_503():
+    """SQLite raises the same class for a locked database and for a missing table: only the
+    first is a fault of the day (503); the second is a bug (500)."""
+    import sqlite3
+
+    from api.errors import storage_fault
+
+    assert storage_fault(sqlite3.OperationalError("database is locked")) is not None
+    assert storage_fault(sqlite3.OperationalError("attempt to write a readonly database"))
+    assert storage_fault(sqlite3.OperationalError("no such table: transcripts")) is None
+    assert storage_fault(RuntimeError("a bug")) is None

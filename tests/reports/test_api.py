@@ -193,3 +193,17 @@ def test_the_service_generates_the_due_week_on_its_own(seeded, database_url):
         assert [(r["week"], r["generated_by"]) for r in listed["reports"]] == [
             (week, "scheduler")]
         assert listed["runs"][0]["status"] == "done"
+
+
+def test_a_signed_link_hands_on_its_own_expiry(api):
+    """The links in a report opened by a signed link keep that link's expiry: a leaked
+    link cannot be renewed by opening it (it used to hand on links valid 30 more days)."""
+    client, h = api
+    soon = int(time.time()) + 60
+    opened = client.get("/v1/reports/weekly", params=_signed(SECRET, expires=soon)).json()
+    query = {k: v[0] for k, v in parse_qs(urlparse(opened["links"]["html"]).query).items()}
+    assert query["exp"] == str(soon)
+    keyed = client.get("/v1/reports/weekly", params={"week": "2026-W47"},
+                       headers=h["lead"]).json()
+    query = {k: v[0] for k, v in parse_qs(urlparse(keyed["links"]["html"]).query).items()}
+    assert int(query["exp"]) > time.time() + 29 * 86400  # a key holder gets fresh links
