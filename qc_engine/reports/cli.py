@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from qc_engine.env import env_float
 from qc_engine.errors import QCError
 from qc_engine.reports.links import LinkSigner
 
@@ -69,15 +69,7 @@ def link_signer_from_env() -> LinkSigner | None:
     secret = os.environ.get("QC_REPORT_LINK_SECRET") or None
     if secret is None:
         return None
-    raw = os.environ.get("QC_REPORT_LINK_DAYS") or "30"
-    try:
-        days = float(raw)
-    except ValueError:
-        days = math.nan
-    if not (math.isfinite(days) and days > 0):
-        raise QCError("E630", f"expected a number of days above 0, not {raw!r}",
-                      field="QC_REPORT_LINK_DAYS")
-    return LinkSigner(secret, days)
+    return LinkSigner(secret, env_float("QC_REPORT_LINK_DAYS", 30.0, 0.001))
 
 
 def cmd_weekly(args: argparse.Namespace) -> int:
