@@ -62,6 +62,13 @@ def split_of_session(session_id: str) -> str:
     return "test" if bucket else "validation"
 
 
+def session_fold(source: str, folds: int) -> int:
+    """The fold of a real labelled item trained on, by its session (`source`
+    "real:<session>"): every item of a session in one fold, so thresholds are chosen on
+    predictions by models that never saw that session."""
+    return int(hashlib.sha256(source.encode()).hexdigest()[:8], 16) % folds
+
+
 def real_sessions() -> list[dict[str, Any]]:
     """The real sessions that are labelled, JD first, each sorted by id."""
     out: list[dict[str, Any]] = []

@@ -12,6 +12,7 @@ import numpy as np
 
 from qc_engine.ml import data
 from qc_engine.ml.features import agent_features
+from qc_engine.ml.realset import session_fold
 from qc_engine.ml.train import (
     Metrics,
     choose_threshold,
@@ -93,7 +94,7 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
     real_feats = [featurise(e) for e, _ in real]
     real_labels = np.array([classes.index(_model_label(labels_)) for _, labels_ in real],
                            dtype=int)
-    real_fold = np.array([_session_fold(e.source) for e, _ in real], dtype=int)
+    real_fold = np.array([session_fold(e.source, REAL_FOLDS) for e, _ in real], dtype=int)
     real_p = np.zeros((len(real), len(classes)))
     for fold in range(REAL_FOLDS):
         keep, held = real_fold != fold, real_fold == fold
@@ -138,7 +139,7 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
         "examples": len(examples), "dropped_ecd": len(dropped),
         "sizes": {k: dict(Counter(e.label for e in v)) for k, v in parts.items()},
         "sources": dict(Counter(e.source for e in examples)),
-        "real_replies": len(real),
+        "real_replies": len(real), "real_problems": int((real_labels != 0).sum()),
         "thresholds": chosen, "test": metrics.per_class, "macro_f1": round(macro_f1, 4),
         "confusion": metrics.confusion, "classes": classes,
         "vocabulary": len(model.vocabulary), "seconds": round(time.perf_counter() - started, 1),
@@ -163,13 +164,6 @@ def _model_label(labels: tuple[str, ...]) -> str:
     """The model class of a real reply's labels: its first problem class the model knows
     (categories the model does not learn, such as off_platform, are `none` to it)."""
     return next((label for label in labels if label in data.PROBLEM_LABELS), "none")
-
-
-def _session_fold(source: str) -> int:
-    """The fold of a real reply, by its session (source "real:<session>")."""
-    import hashlib
-
-    return int(hashlib.sha256(source.encode()).hexdigest()[:8], 16) % REAL_FOLDS
 
 
 def raise_for_real(scores: np.ndarray, truth: np.ndarray,
@@ -276,7 +270,7 @@ Confusion matrix (rows: truth, columns: prediction):
 
 ## Limits
 - Most problem examples are written by hand (by people imitating agents), not observed:
-  real problems are too rare (about 30 in 2,879 real validation replies) to learn from.
+  real problems are too rare ({s['real_problems']} in the {s['real_replies']:,} real validation replies) to learn from.
   On real chats the thresholds above hold precision by flagging little: recall on real
   problems is low (docs/quality.md). In production, reviewers' confirm/dismiss verdicts
   measure it further (the weekly report's QC-system section).

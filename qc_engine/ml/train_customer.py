@@ -15,6 +15,7 @@ import numpy as np
 from qc_engine.ml import data
 from qc_engine.ml.features import customer_features
 from qc_engine.ml.linear import LinearTextModel
+from qc_engine.ml.realset import session_fold
 from qc_engine.ml.train import (
     THRESHOLD_PRECISION,
     choose_threshold,
@@ -183,12 +184,6 @@ def _pr_table(scores: np.ndarray, truth: np.ndarray) -> list[list[float]]:
     return rows
 
 
-def _session_fold(source: str) -> int:
-    import hashlib
-
-    return int(hashlib.sha256(source.encode()).hexdigest()[:8], 16) % REAL_FOLDS
-
-
 def train_customer(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], None]) -> dict:
     from sklearn.model_selection import train_test_split
 
@@ -207,7 +202,7 @@ def train_customer(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str]
     # Emotion: negative (1) vs not (0), fit on every training review, the train turns, the
     # emotion sets' turns and the real validation turns.
     real = real_validation_turns()
-    real_fold = np.array([_session_fold(t.source) for t in real])
+    real_fold = np.array([session_fold(t.source, REAL_FOLDS) for t in real])
     other_turns = data.emotion_turns()
     fit_turns = parts["train"] + parts["validation"]
     # Complaint risk: chat turns only (reviews carry no threat labels).
