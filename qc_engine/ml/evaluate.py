@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from qc_engine.ml.data import PROBLEM_LABELS as MODEL_CLASSES
 from qc_engine.ml.realset import (
     AGENT_REAL_LABELS,
     LabelledItem,
@@ -30,8 +31,7 @@ from qc_engine.ml.realset import (
     labelled_items,
     real_sessions,
 )
-
-MODEL_CLASSES = ("shirking", "impatient", "rude", "perfunctory", "risky_promise")
+from qc_engine.normalize import Normalizer
 
 
 @dataclass
@@ -125,7 +125,7 @@ def evaluate(*, split: str = "validation", limit: int | None = None,
     agent_items = [i for i in items if i.kind == "agent"]
     customer_items = [i for i in items if i.kind == "customer"]
     report.agent_messages, report.customer_messages = len(agent_items), len(customer_items)
-    report.model = _model_alone(agent_items, sessions)
+    report.model = _model_alone(agent_items, sessions, engine.normalizer)
 
     # Engine flags on agent messages, per labelled category.
     per_rule: dict[str, Counts] = defaultdict(Counts)
@@ -167,19 +167,19 @@ def evaluate(*, split: str = "validation", limit: int | None = None,
         signals["complaint_risk"].add(item.answer == "complaint_risk",
                                       "complaint_risk" in here)
     report.customer = {name: c.figures() for name, c in signals.items()}
-    report.customer["_model_alone"] = _customer_model_alone(customer_items)
+    report.customer["_model_alone"] = _customer_model_alone(customer_items,
+                                                            engine.normalizer)
 
-    report.questions = _structure(flags, by_key, "question", "unanswered_question",
-                                  sessions)
-    report.promises = _structure(flags, by_key, "promise", "broken_promise", sessions)
+    report.questions = _structure(flags, by_key, "question", "unanswered_question")
+    report.promises = _structure(flags, by_key, "promise", "broken_promise")
     if written:
-        report.written_macro_f1 = written_test_macro_f1()
+        report.written_macro_f1 = written_test_macro_f1(engine.normalizer)
     return report
 
 
 def _structure(flags: dict[tuple[str, int], list[Any]],
-               by_key: dict[tuple[str, int, str], LabelledItem], kind: str, category: str,
-               sessions: list[dict[str, Any]]) -> dict[str, Any]:
+               by_key: dict[tuple[str, int, str], LabelledItem], kind: str,
+               category: str) -> dict[str, Any]:
     """A chat-level check against its labelled items: positive = unanswered / broken."""
     counts = Counts()
     labelled = {(s, i) for (s, i, k) in by_key if k == kind}
@@ -214,18 +214,15 @@ def _agent_pairs(items: Sequence[LabelledItem], sessions: list[dict[str, Any]]
     return pairs
 
 
-def _model_alone(items: Sequence[LabelledItem], sessions: list[dict[str, Any]]
-                 ) -> dict[str, Any]:
+def _model_alone(items: Sequence[LabelledItem], sessions: list[dict[str, Any]],
+                 normalizer: Normalizer) -> dict[str, Any]:
     """The agent-speech model's own decision on every labelled agent message."""
-    from qc_engine.engine import default_checklist_dir
     from qc_engine.ml.features import agent_proba
     from qc_engine.ml.runtime import load_model
     from qc_engine.ml.train import decide
-    from qc_engine.normalize import load_normalizer
 
     if not items:
         return {}
-    normalizer = load_normalizer(default_checklist_dir() / "lexicons")
     model = load_model("agent_speech")
     pairs = [(normalizer.normalize(text), normalizer.normalize(context) if context else None)
              for text, context in _agent_pairs(items, sessions)]
@@ -241,15 +238,13 @@ def _model_alone(items: Sequence[LabelledItem], sessions: list[dict[str, Any]]
     return out
 
 
-def _customer_model_alone(items: Sequence[LabelledItem]) -> dict[str, Any]:
-    from qc_engine.engine import default_checklist_dir
+def _customer_model_alone(items: Sequence[LabelledItem],
+                          normalizer: Normalizer) -> dict[str, Any]:
     from qc_engine.ml.features import customer_proba
     from qc_engine.ml.runtime import load_model
-    from qc_engine.normalize import load_normalizer
 
     if not items:
         return {}
-    normalizer = load_normalizer(default_checklist_dir() / "lexicons")
     texts = [normalizer.normalize(deanonymise(item.text)) for item in items]
     out = {}
     for name, folder, truth in (
@@ -268,19 +263,16 @@ def _customer_model_alone(items: Sequence[LabelledItem]) -> dict[str, Any]:
     return out
 
 
-def written_test_macro_f1() -> float:
+def written_test_macro_f1(normalizer: Normalizer) -> float:
     """The shipped agent model's macro-F1 over the five problem classes on the written
     test split (models/data/agent_speech), as its card computes it."""
     import numpy as np
 
-    from qc_engine.engine import default_checklist_dir
     from qc_engine.ml import data
     from qc_engine.ml.features import agent_features
     from qc_engine.ml.runtime import load_model
     from qc_engine.ml.train import decide, prf
-    from qc_engine.normalize import load_normalizer
 
-    normalizer = load_normalizer(default_checklist_dir() / "lexicons")
     model = load_model("agent_speech")
     test = [e for e in data.agent_examples() if e.split == "test"]
     feats = [agent_features(normalizer.normalize(e.text),
