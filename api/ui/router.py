@@ -203,7 +203,6 @@ def logout(request: Request) -> Response:
         state = state_of(request)
         with state.sessions.begin() as db:
             end_session(db, token)
-        state.keys.forget_session(token)
     response = redirect("/ui/login", notice="已退出登录。")
     clear_session_cookie(response, request)
     return response

@@ -124,16 +124,16 @@ class KeyCache:
 
     def authenticate(self, session_factory, key: str) -> Principal | None:  # type: ignore[no-untyped-def]
         """The user of a live API key (not revoked, user not disabled)."""
-        return self._lookup(session_factory, hash_key(key), query=lambda: (
+        return self._lookup(session_factory, digest=hash_key(key), query=lambda: (
             select(User.id, User.name, User.role, User.agent_name, User.disabled)
             .join(ApiKey, ApiKey.user_id == User.id)
             .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))))
 
     def authenticate_session(self, session_factory, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
         """The user of a desk session token: a live session (not expired, not signed out)
-        of a key not revoked, of a user not disabled; cached like keys."""
-        return self._lookup(session_factory, "session:" + hash_key(token), cache=False,
-                            query=lambda: (
+        of a key not revoked, of a user not disabled; read from the database every time
+        (not cached), so a sign-out ends it at once in every service process."""
+        return self._lookup(session_factory, digest=None, query=lambda: (
             select(User.id, User.name, User.role, User.agent_name, User.disabled)
             .join(BrowserSession, BrowserSession.user_id == User.id)
             .join(ApiKey, ApiKey.id == BrowserSession.key_id)
@@ -142,13 +142,13 @@ class KeyCache:
                    BrowserSession.expires_at > utcnow(),
                    ApiKey.revoked_at.is_(None))))
 
-    def _lookup(self, session_factory, digest: str, query: Any,  # type: ignore[no-untyped-def]
-                cache: bool = True) -> Principal | None:
+    def _lookup(self, session_factory, *, digest: str | None,  # type: ignore[no-untyped-def]
+                query: Any) -> Principal | None:
         """The cached answer for `digest` if fresh, else the user `query()` finds (None:
-        refused), remembered for `ttl` seconds. Desk sessions are not cached (`cache`
-        False): a sign-out must end one at once in every service process."""
+        refused), remembered for `ttl` seconds under `digest`; without a digest, not
+        cached (desk sessions: a sign-out must end one at once in every process)."""
         now = time.monotonic()
-        cached = self._entries.get(digest) if cache else None
+        cached = self._entries.get(digest) if digest is not None else None
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         with session_factory() as session:
@@ -156,14 +156,11 @@ class KeyCache:
         principal = None
         if row is not None and not row.disabled:
             principal = Principal(row.id, row.name, row.role, row.agent_name)
-        if cache:
+        if digest is not None:
             if len(self._entries) > 10_000:
                 self._entries.clear()
             self._entries[digest] = (now, principal)
         return principal
-
-    def forget_session(self, token: str) -> None:
-        self._entries.pop("session:" + hash_key(token), None)
 
 
 class FailedAuthLimiter:
