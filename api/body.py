@@ -215,4 +215,9 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
                            "text": _text_field(), "sender": _text_field(_SENDER_WIDTH),
                            "ts": {"type": "string", "format": "date-time"}}}},
     },
+    "example": {"id": "T-20261120-0001", "channel": "taobao", "order_status": "shipped",
+                "messages": [{"role": "customer", "text": "在吗？衣服什么时候发货",
+                              "ts": "2026-11-20T10:00:03+08:00"},
+                             {"role": "agent", "text": "亲亲您好，今天下午四点前发出哦[微笑]",
+                              "ts": "2026-11-20T10:00:21+08:00"}]},
 }

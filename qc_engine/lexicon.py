@@ -221,6 +221,7 @@ def _read_lexicon(path: Path, *, normalizer: Normalizer, name: str | None,
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise QCError("E202", f"cannot read lexicon: {reason}", file=path.name) from None
+    # An entry's source is its file's name: what evidence shows, never a server path.
     entries = parse_lexicon_lines(text.splitlines(), source=path.name, normalizer=normalizer)
     return Lexicon(name=name or path.stem, path=str(path), entries=tuple(entries))
 

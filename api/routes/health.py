@@ -12,8 +12,7 @@ router = APIRouter(tags=["health"])
 def healthz(state: State) -> dict[str, object]:
     """Liveness: the process answers and its checklists are loaded (a database fault does
     not make it restart-worthy; /readyz says whether to send it traffic)."""
-    engine = state.engines.get()
-    return {"status": "ok", "checklists": sorted(c.label for c in engine.checklists.values())}
+    return {"status": "ok", "checklists": _labels(state)}
 
 
 @router.get("/readyz", responses={503: {"description": "the database does not answer or "
@@ -23,8 +22,12 @@ def readyz(state: State) -> dict[str, object]:
     back); 503 with Retry-After otherwise."""
     with state.sessions() as session:
         check_writable(session)
-    engine = state.engines.get()
-    return {"status": "ready", "checklists": sorted(c.label for c in engine.checklists.values())}
+    return {"status": "ready", "checklists": _labels(state)}
+
+
+def _labels(state: State) -> list[str]:
+    """The loaded checklists, as name@version."""
+    return sorted(c.label for c in state.engines.get().checklists.values())
 
 
 @router.get("/metrics", include_in_schema=False,

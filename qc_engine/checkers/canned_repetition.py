@@ -21,9 +21,9 @@ _NOISE = " \t\r\n,.!?;:'\"`~-_=+*/\\|()[]{}<>@#$%^&、。…·「」『』【】
 # Removed by one regex substitution over all of a chat's compared replies, joined by NUL.
 _NOISE_RUN = re.compile("[" + re.escape(_NOISE) + "]+")
 _NUMBER = re.compile(r"\d+")
-# Also dropped: the openings by which copies of one canned reply differ ("您好，收到您的反馈了"
-# = "亲爱的，收到您的反馈了" = "好的呢，收到您的反馈了"), at the start of a reply, with the noise
-# around them.
+# The openings by which copies of one canned reply differ ("您好，收到您的反馈了" =
+# "亲爱的，收到您的反馈了" = "好的呢，收到您的反馈了"), with the noise around them: replies whose
+# openings differ are also compared by what follows them (`_Reply.body`).
 _OPENINGS = ("您好", "你好", "亲爱的", "亲爱哒", "亲亲", "好的", "嗯嗯", "恩恩", "在的", "在呢",
              "哈喽", "hello", "hi", "尊敬的客户", "尊敬的用户", "尊敬的会员", "不好意思", "抱歉")
 _NOISE_CLASS = "[" + re.escape(_NOISE) + "]*"

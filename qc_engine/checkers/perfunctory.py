@@ -140,8 +140,7 @@ class Perfunctory(PhraseChecker):
 
     def _evidence(self, chat: Chat, index: int, span: tuple[int, int], hit: PhraseHit,
                   asked: int | None) -> str:
-        source = hit.entry.source.rsplit("/", 1)[-1]
-        where = f"(词条「{hit.entry.original}」, {source} 第{hit.entry.line}行)"
+        where = f"(词条「{hit.entry.original}」, {hit.entry.source} 第{hit.entry.line}行)"
         if asked is None:
             return f"客服仅回复「{chat.quote(index, span)}」{where}"
         return (f"买家问「{chat.quote(asked, None, limit=30)}」, 客服仅回复"

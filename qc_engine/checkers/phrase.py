@@ -82,5 +82,5 @@ class PhraseChecker(Checker):
         from qc_engine.lexicon import Entry
 
         assert isinstance(entry, Entry)
-        source = entry.source.rsplit("/", 1)[-1]
-        return f"「{chat.quote(index, span)}」命中词条「{entry.original}」({source} 第{entry.line}行)"
+        return (f"「{chat.quote(index, span)}」命中词条「{entry.original}」({entry.source} "
+                f"第{entry.line}行)")

@@ -33,15 +33,13 @@ SOURCES = {"jddc": ("jddc", "jddc_sessions.jsonl"), "ecd": ("ecd", "ecd_sample_d
 # amounts and names, so the labelled set and the training replies are read with plausible
 # stand-ins (fixed, so every run reads the same text). #E-s[数字x] is an emoticon code whose
 # picture is unknown: dropped.
-PLACEHOLDERS = (
-    ("#E-s[数字x]", ""), ("[订单x]", "订单号308512274619"), ("[数字x]", "3"),
-    ("[金额x]", "59元"), ("[姓名x]", "小王"), ("[地址x]", "朝阳区建国路"),
-    ("[日期x]", "12月3日"), ("[时间x]", "10点"), ("[站点x]", "朝阳站点"),
-    ("[组织机构x]", "京东物流"), ("[电话x]", "电话号码"), ("[邮箱x]", "邮箱"),
-    ("[链接x]", "链接"), ("[身份证号x]", "身份证号"),
-)
+PLACEHOLDERS = {
+    "#E-s[数字x]": "", "[订单x]": "订单号308512274619", "[数字x]": "3", "[金额x]": "59元",
+    "[姓名x]": "小王", "[地址x]": "朝阳区建国路", "[日期x]": "12月3日", "[时间x]": "10点",
+    "[站点x]": "朝阳站点", "[组织机构x]": "京东物流", "[电话x]": "电话号码", "[邮箱x]": "邮箱",
+    "[链接x]": "链接", "[身份证号x]": "身份证号",
+}
 _PLACEHOLDER = re.compile(r"#E-s\[数字x\]|\[[^\[\]]{1,6}x\]")
-_STAND_IN = dict(PLACEHOLDERS)
 
 
 def deanonymise(text: str) -> str:
@@ -49,7 +47,7 @@ def deanonymise(text: str) -> str:
     placeholder by nothing)."""
     if "x]" not in text:
         return text
-    return _PLACEHOLDER.sub(lambda m: _STAND_IN.get(m.group(0), ""), text)
+    return _PLACEHOLDER.sub(lambda m: PLACEHOLDERS.get(m.group(0), ""), text)
 
 
 def split_of_session(session_id: str) -> str:
