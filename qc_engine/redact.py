@@ -129,7 +129,4 @@ def redact(transcript: Transcript, result: Result,
             dataclasses.replace(result, flags=flags), len(secrets))
 
 
-def redact_result(transcript: Transcript, result: Result, normalizer: Normalizer) -> Result:
-    return redact(transcript, result, normalizer)[1]
-
 

@@ -96,9 +96,8 @@ def _period_end(period: str) -> datetime | None:
 
 
 def _quotes(payload: dict[str, Any]) -> bool:
-    return any(_rows(payload, section, inner) and any(
-        row.get(field) for row in _rows(payload, section, inner) for field in fields)
-        for section, (inner, fields) in _QUOTED.items())
+    return any(row.get(field) for section, (inner, fields) in _QUOTED.items()
+               for row in _rows(payload, section, inner) for field in fields)
 
 
 def _rows(payload: dict[str, Any], section: str, inner: str | None) -> list[dict[str, Any]]:
