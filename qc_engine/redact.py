@@ -127,6 +127,3 @@ def redact(transcript: Transcript, result: Result,
     flags = [dataclasses.replace(flag, evidence=clean(flag.evidence)) for flag in result.flags]
     return (dataclasses.replace(transcript, messages=messages),
             dataclasses.replace(result, flags=flags), len(secrets))
-
-
-
