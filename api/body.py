@@ -185,11 +185,16 @@ def parse_batch(raw: bytes, settings: Settings) -> list[BatchLine]:
     return out
 
 
-_STORABLE = r"^[^\u0000]*$"  # and no lone surrogate, which JSON Schema cannot say
+# What a schema can say of UNSTORABLE: no NUL (a lone surrogate it cannot say).
+STORABLE_PATTERN = r"^[^\u0000]*$"
+
+
+# No UTC offset beyond +-14:00 (transcript.MAX_UTC_OFFSET): no time zone has one.
+_REAL_OFFSET = r"^(?!.*[+-](14:(0[1-9]|[1-5]\d)|1[5-9]:\d\d|[2-9]\d:\d\d)$)"
 
 
 def _text_field(width: int | None = None, *, required: bool = False) -> dict[str, Any]:
-    field: dict[str, Any] = {"type": "string", "pattern": _STORABLE}
+    field: dict[str, Any] = {"type": "string", "pattern": STORABLE_PATTERN}
     if width is not None:
         field["maxLength"] = width
     if required:
@@ -213,7 +218,8 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
             "properties": {"role": {"type": "string",
                                     "enum": ["customer", "agent", "bot", "system"]},
                            "text": _text_field(), "sender": _text_field(_SENDER_WIDTH),
-                           "ts": {"type": "string", "format": "date-time"}}}},
+                           "ts": {"type": "string", "format": "date-time",
+                                  "pattern": _REAL_OFFSET}}}},
     },
     "example": {"id": "T-20261120-0001", "channel": "taobao", "order_status": "shipped",
                 "messages": [{"role": "customer", "text": "在吗？衣服什么时候发货",

@@ -1,10 +1,13 @@
 """Refused before any route runs: bodies over the size limit (every endpoint, also those
-whose JSON FastAPI reads itself) and NUL characters in the URL (no id or filter holds one,
-and PostgreSQL cannot even compare them)."""
+whose JSON FastAPI reads itself), NUL characters in the URL (no id or filter holds one,
+and PostgreSQL cannot even compare them) and a query parameter given twice (every one takes
+one value; silently keeping the last would hide a caller's mistake)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 
@@ -28,6 +31,11 @@ class RequestGuard:
             return
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
             await _answer(send, 400, "E400", "the URL contains a NUL character")
+            return
+        repeated = _repeated_parameter(scope.get("query_string", b""))
+        if repeated is not None:
+            await _answer(send, 422, "E422", f"the query parameter {repeated[:40]!r} is given "
+                          "more than once; give it once", field=repeated[:40])
             return
         state = getattr(scope["app"].state, "qc", None)
         if state is None:
@@ -53,8 +61,16 @@ class RequestGuard:
         await self.app(scope, counted, send)
 
 
-async def _answer(send: Any, status: int, code: str, message: str) -> None:
-    body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
+def _repeated_parameter(query: bytes) -> str | None:
+    if b"&" not in query and b";" not in query:
+        return None
+    counts = Counter(key for key, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+    return next((key for key, count in counts.items() if count > 1), None)
+
+
+async def _answer(send: Any, status: int, code: str, message: str, *,
+                  field: str | None = None) -> None:
+    body = json.dumps(error_body(code, message, field=field), separators=(",", ":")).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode())]})

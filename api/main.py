@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api import background, errors
+from api.body import STORABLE_PATTERN
 from api.deps import AppState
 from api.guard import RequestGuard
 from api.metrics import MetricsMiddleware
@@ -46,6 +47,29 @@ def build_state(settings: Settings) -> AppState:
                     auth_failures=FailedAuthLimiter(limit=settings.auth_failures_per_minute))
 
 
+def _no_nul(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+        schema["pattern"] = STORABLE_PATTERN
+    for member in schema.get("anyOf", ()):
+        _no_nul(member)
+
+
+def _schema_says_urls_hold_no_nul(app: FastAPI) -> None:
+    """RequestGuard answers a NUL anywhere in the URL with 400 before any route: every string
+    parameter of the schema says so (a pattern), so a client knows it from the schema."""
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            for path in default()["paths"].values():
+                for operation in path.values():
+                    for parameter in operation.get("parameters", ()):
+                        _no_nul(parameter.get("schema", {}))
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -73,4 +97,5 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
     for module in (score, transcripts, work_items, checklists, stats, reports, webhooks):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     install_ui(app)
+    _schema_says_urls_hold_no_nul(app)
     return app

@@ -24,7 +24,10 @@ from qc_engine.service.common import utcnow
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 READERS = ("admin", "lead", "specialist")
 
-WeekParam = Annotated[str | None, Query(max_length=10, pattern=r"^\d{4}-?[Ww]\d{2}$",
+# The years reports cover (weeks.FIRST_YEAR..LAST_YEAR) and weeks 01-53; whether a year has
+# a week 53 is the one thing the pattern leaves to the server (a 422 naming the week).
+WEEK_PATTERN = r"^(19[7-9]\d|[2-8]\d{3}|9[0-8]\d{2}|99[0-8]\d|999[0-8])-?[Ww](0[1-9]|[1-4]\d|5[0-3])$"
+WeekParam = Annotated[str | None, Query(max_length=10, pattern=WEEK_PATTERN,
                                          description="ISO week, e.g. 2026-W47 (1970-W01 to "
                                          "9998-W52); default: last week (Asia/Shanghai)")]
 ShopParam = Annotated[str | None, Query(max_length=200, description="one shop; default: all")]

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from api.body import UNSTORABLE
+from api.body import STORABLE_PATTERN, UNSTORABLE
 from api.deps import CurrentUser, Reader, Reviewer, SessionDep, State
 from api.errors import ApiError
 from api.schemas import item_json
@@ -35,7 +35,8 @@ def _storable(text: str) -> str:
     return text
 
 
-Note = Annotated[str, Field(max_length=4000), AfterValidator(_storable)]
+Note = Annotated[str, Field(max_length=4000, json_schema_extra={"pattern": STORABLE_PATTERN}),
+                 AfterValidator(_storable)]
 
 
 class _Body(BaseModel):

@@ -345,6 +345,15 @@ def test_no_malformed_query_gives_a_500(qc, path, params):
         assert_error(response, response.status_code, response.json()["error"]["code"])
 
 
+def test_a_query_parameter_given_twice_is_refused_naming_it(qc):
+    response = qc.client.get("/v1/work-items?status=open&agent=a&status=closed",
+                             headers=qc.auth("lead"))
+    error = assert_error(response, 422, "E422")
+    assert error["field"] == "status" and "more than once" in error["message"]
+    response = qc.client.get("/v1/work-items?status=open&agent=a", headers=qc.auth("lead"))
+    assert response.status_code == 200
+
+
 def test_no_malformed_action_body_gives_a_500(qc):
     item = qc.flagged_item("NA-2")
     url = f"/v1/work-items/{item['id']}"
