@@ -334,8 +334,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    from api.main import build_state
-    from api.settings import Settings
+    from qc_engine.api.main import build_state
+    from qc_engine.api.settings import Settings
 
     try:
         settings = Settings()
@@ -363,7 +363,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qc-metrics-")
-    uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
+    uvicorn.run("qc_engine.api.asgi:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, access_log=args.access_log)
     return EXIT_OK
 

@@ -25,8 +25,8 @@ def api(database_url):
     off unless a test changes it."""
     from fastapi.testclient import TestClient
 
-    from api.main import build_state, create_app
-    from api.settings import Settings
+    from qc_engine.api.main import build_state, create_app
+    from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
 
     from ..conftest import CHECKLISTS

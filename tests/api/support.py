@@ -182,8 +182,8 @@ def app_with(database_url: str, **overrides: Any) -> Iterator[QC]:
     test's database, with the same keys as the fixture and the test checklist stored."""
     from fastapi.testclient import TestClient
 
-    from api.main import build_state, create_app
-    from api.settings import Settings
+    from qc_engine.api.main import build_state, create_app
+    from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
 
     from .conftest import Api

@@ -145,7 +145,7 @@ def test_checklist_trial_limits(small):
 
 
 def test_limits_come_from_the_environment(monkeypatch):
-    from api.settings import Settings
+    from qc_engine.api.settings import Settings
 
     monkeypatch.setenv("QC_MAX_BODY_BYTES", "1234")
     monkeypatch.setenv("QC_MAX_MESSAGES", "7")
@@ -169,7 +169,7 @@ def test_limits_come_from_the_environment(monkeypatch):
     ("QC_BACKGROUND_INTERVAL", "inf", "expected a number of at least 0.1, not 'inf'"),
 ])
 def test_a_bad_setting_is_an_error_naming_the_variable(monkeypatch, name, value, expected):
-    from api.settings import Settings
+    from qc_engine.api.settings import Settings
     from qc_engine.errors import QCError
 
     monkeypatch.setenv(name, value)
@@ -180,7 +180,7 @@ def test_a_bad_setting_is_an_error_naming_the_variable(monkeypatch, name, value,
 
 
 def test_an_empty_setting_takes_the_default(monkeypatch):
-    from api.settings import Settings
+    from qc_engine.api.settings import Settings
 
     monkeypatch.setenv("QC_SAMPLE_RATE", " ")
     assert Settings().sample_rate == 0.02
@@ -467,7 +467,7 @@ def test_an_unexpected_error_is_answered_without_reaching_the_server(qc, monkeyp
     it to the server, which then dropped the client's keep-alive connection."""
     from fastapi.testclient import TestClient
 
-    from api.routes import score as score_route
+    from qc_engine.api.routes import score as score_route
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("a bug")
@@ -484,7 +484,7 @@ def test_only_storage_faults_are_503():
     first is a fault of the day (503); the second is a bug (500)."""
     import sqlite3
 
-    from api.errors import storage_fault
+    from qc_engine.api.errors import storage_fault
 
     assert storage_fault(sqlite3.OperationalError("database is locked")) is not None
     assert storage_fault(sqlite3.OperationalError("attempt to write a readonly database"))

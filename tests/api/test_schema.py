@@ -94,7 +94,7 @@ def _refused_unless_unsent(ctx, response, case):
 def test_the_week_pattern_covers_the_years_reports_cover():
     import re
 
-    from api.routes.reports import WEEK_PATTERN
+    from qc_engine.api.routes.reports import WEEK_PATTERN
     from qc_engine.reports.weeks import FIRST_YEAR, LAST_YEAR
 
     pattern = re.compile(WEEK_PATTERN)

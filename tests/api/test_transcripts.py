@@ -308,8 +308,8 @@ def test_storing_or_scoring_does_not_hold_up_other_requests(qc, monkeypatch, rou
     10,000-line batch)."""
     import threading
 
-    from api.routes import score as score_route
-    from api.routes import transcripts as transcripts_route
+    from qc_engine.api.routes import score as score_route
+    from qc_engine.api.routes import transcripts as transcripts_route
 
     entered, release = threading.Event(), threading.Event()
     module, name = ((transcripts_route, "ingest_committed") if route == "transcripts"

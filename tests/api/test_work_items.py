@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from api.settings import Settings
+from qc_engine.api.settings import Settings
 from qc_engine.db.models import User
 from qc_engine.service import workitems
 from qc_engine.service.auth import Principal

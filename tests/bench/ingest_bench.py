@@ -112,8 +112,8 @@ def _stored_counts(sessions: Any) -> dict[str, int]:
 
 def service_layer(url: str, mix: list[Transcript], warmup: list[Transcript], *,
                   batch: int, wait_quiet: float = 0.0) -> dict[str, Any]:
-    from api.main import build_state
-    from api.settings import Settings
+    from qc_engine.api.main import build_state
+    from qc_engine.api.settings import Settings
     from qc_engine.service import ingest as ingest_module
     from qc_engine.service.ingest import ingest
 

@@ -26,8 +26,8 @@ SECRET = "link-secret"
 def _app(database_url: str, **overrides: Any) -> Iterator[tuple[Any, dict[str, dict[str, str]]]]:
     from fastapi.testclient import TestClient
 
-    from api.main import build_state, create_app
-    from api.settings import Settings
+    from qc_engine.api.main import build_state, create_app
+    from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
 
     settings = Settings(database_url=database_url, checklist_dir=CHECKLISTS, sample_rate=0.0,

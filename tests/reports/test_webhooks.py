@@ -382,8 +382,8 @@ def service(database_url, receiver):
     """The app with webhooks to the receiver and a fast background task."""
     from fastapi.testclient import TestClient
 
-    from api.main import build_state, create_app
-    from api.settings import Settings
+    from qc_engine.api.main import build_state, create_app
+    from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
 
     hooks = [{"name": path.strip("/"), "format": fmt, "url": receiver.base + path}

@@ -69,8 +69,8 @@ def running_desk(folder: Path) -> Iterator[Desk]:
     """Start the service with the demo data on a new SQLite file in `folder`."""
     import uvicorn
 
-    from api.main import build_state, create_app
-    from api.settings import Settings
+    from qc_engine.api.main import build_state, create_app
+    from qc_engine.api.settings import Settings
     from qc_engine.service.demo import demo_keys, load_demo
 
     settings = Settings(database_url=f"sqlite:///{folder / 'desk.sqlite3'}",

@@ -43,7 +43,7 @@ def test_sign_in_sets_a_strict_http_only_cookie(desk):
 def test_over_https_the_cookie_is_secure(desk):
     from fastapi.testclient import TestClient
 
-    from api.main import create_app
+    from qc_engine.api.main import create_app
 
     with TestClient(create_app(state=desk.state), base_url="https://desk.example") as client:
         answer = client.post("/ui/login", data={"key": desk.keys["demo-lead"]},

@@ -8,9 +8,9 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from api.body import check_limits, read_body
-from api.deps import Admin, Lead, Reader, SessionDep, State
-from api.errors import ApiError
+from qc_engine.api.body import check_limits, read_body
+from qc_engine.api.deps import Admin, Lead, Reader, SessionDep, State
+from qc_engine.api.errors import ApiError
 from qc_engine.checklist import Checklist
 from qc_engine.db.models import StoredChecklist
 from qc_engine.engine import inspect

@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from api.deps import AppState
+from qc_engine.api.deps import AppState
 from qc_engine.reports.schedule import Schedule, run_due, worker_name
 from qc_engine.service import webhooks
 from qc_engine.service.retention import purge

@@ -1,4 +1,4 @@
 """The ASGI application uvicorn imports (one per worker process)."""
-from api.main import create_app
+from qc_engine.api.main import create_app
 
 app = create_app()

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import Lead, SessionDep, State, get_principal
-from api.errors import ApiError
+from qc_engine.api.deps import Lead, SessionDep, State, get_principal
+from qc_engine.api.errors import ApiError
 from qc_engine.errors import QCError
 from qc_engine.reports.schedule import runs
 from qc_engine.reports.store import (

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api.ui.web import STATIC_DIR
+from qc_engine.api.ui.web import STATIC_DIR
 
 
 def install(app: FastAPI) -> None:
     """Mount the desk's pages and its static files (CSS, a little JavaScript)."""
-    from api.ui.router import router
+    from qc_engine.api.ui.router import router
 
     app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="ui-static")

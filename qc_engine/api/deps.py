@@ -11,8 +11,8 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.errors import ApiError
-from api.settings import Settings
+from qc_engine.api.errors import ApiError
+from qc_engine.api.settings import Settings
 from qc_engine.service.auth import FailedAuthLimiter, KeyCache, Principal
 from qc_engine.service.checklists import EngineHolder
 from qc_engine.service.ingest import Sampling

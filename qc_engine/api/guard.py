@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 
-from api.errors import error_body
+from qc_engine.api.errors import error_body
 
 
 class BodyTooLarge(HTTPException):

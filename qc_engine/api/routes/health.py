@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from api.deps import State, require
+from qc_engine.api.deps import State, require
 from qc_engine.db.session import check_writable
 
 router = APIRouter(tags=["health"])
@@ -36,7 +36,7 @@ def metrics() -> Response:
     """Prometheus metrics (all worker processes when PROMETHEUS_MULTIPROC_DIR is set); like
     every endpoint but /healthz it needs a key (admin or service: give Prometheus a service
     key as its bearer token)."""
-    from api.metrics import render
+    from qc_engine.api.metrics import render
 
     body, content_type = render()
     return Response(body, media_type=content_type)

@@ -5,9 +5,9 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from api.body import TRANSCRIPT_SCHEMA, parse_one, read_body
-from api.deps import Scorer, State
-from api.metrics import record_result
+from qc_engine.api.body import TRANSCRIPT_SCHEMA, parse_one, read_body
+from qc_engine.api.deps import Scorer, State
+from qc_engine.api.metrics import record_result
 
 router = APIRouter(prefix="/v1", tags=["score"])
 

@@ -5,8 +5,8 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import Lead, SessionDep, State
-from api.errors import ApiError
+from qc_engine.api.deps import Lead, SessionDep, State
+from qc_engine.api.errors import ApiError
 from qc_engine.service import webhooks as service
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from api.ui.web import LEADS, REVIEWERS, today
+from qc_engine.api.ui.web import LEADS, REVIEWERS, today
 from qc_engine.db.models import (
     Appeal,
     MissedFinding,

@@ -13,10 +13,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from api.body import UNSTORABLE
-from api.deps import client_address, same_origin
-from api.ui import views
-from api.ui.web import (
+from qc_engine.api.body import UNSTORABLE
+from qc_engine.api.deps import client_address, same_origin
+from qc_engine.api.ui import views
+from qc_engine.api.ui.web import (
     CHANNEL_ZH,
     COOKIE,
     LEADS,

@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api import background, errors
-from api.body import STORABLE_PATTERN
-from api.deps import AppState
-from api.guard import RequestGuard
-from api.metrics import MetricsMiddleware
-from api.routes import (
+from qc_engine.api import background, errors
+from qc_engine.api.body import STORABLE_PATTERN
+from qc_engine.api.deps import AppState
+from qc_engine.api.guard import RequestGuard
+from qc_engine.api.metrics import MetricsMiddleware
+from qc_engine.api.routes import (
     checklists,
     health,
     reports,
@@ -22,8 +22,8 @@ from api.routes import (
     webhooks,
     work_items,
 )
-from api.settings import Settings
-from api.ui import install as install_ui
+from qc_engine.api.settings import Settings
+from qc_engine.api.ui import install as install_ui
 from qc_engine.db.session import make_engine, session_factory, upgrade
 from qc_engine.service.auth import FailedAuthLimiter, KeyCache
 from qc_engine.service.checklists import EngineHolder, sync_from_files

@@ -7,11 +7,11 @@ from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.body import TRANSCRIPT_SCHEMA, parse_batch, parse_one, read_body
-from api.deps import CurrentUser, Ingester, SessionDep, State, require
-from api.errors import ApiError
-from api.metrics import record_result
-from api.schemas import transcript_json
+from qc_engine.api.body import TRANSCRIPT_SCHEMA, parse_batch, parse_one, read_body
+from qc_engine.api.deps import CurrentUser, Ingester, SessionDep, State, require
+from qc_engine.api.errors import ApiError
+from qc_engine.api.metrics import record_result
+from qc_engine.api.schemas import transcript_json
 from qc_engine.db.models import StoredTranscript, WorkItem
 from qc_engine.service.ingest import IngestFailure, ingest_committed
 

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import SESSION_COOKIE, AppState
+from qc_engine.api.deps import SESSION_COOKIE, AppState
 from qc_engine.db.models import User, WorkItem
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
