@@ -14,6 +14,7 @@ Two parts:
 
 Speed targets are printed by the benchmark, never asserted by tests.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,15 +68,75 @@ MIN_MESSAGES, MAX_MESSAGES = 8, 40
 FILLERS: dict[str, Sequence[str]] = {
     "qin": ("亲", "亲", "亲", "亲亲", "亲亲", "亲爱的", "宝宝"),
     "p": ("哦", "哦", "哦", "呢", "哈", "~", "哦~", "的哦", "呢亲", "哈亲", "", "哦亲", "滴"),
-    "emo": ("", "", "", "", "", "", "[微笑]", "[微笑]", "/:^_^", "😊", "[害羞]", "/:Q",
-            "[抱抱]", "[爱心]", "🌹", "~", "[可爱]", "/:809", "[调皮]"),
-    "cemo": ("", "", "", "", "", "", "", "", "", "", "[大笑]", "😂", "[疑问]", "[可怜]",
-             "🙏", "[偷笑]"),
-    "ok": ("好的", "好", "嗯嗯", "哦哦", "好滴", "行", "知道了", "ok", "嗯", "好吧",
-           "好的呢", "可以", "明白了"),
+    "emo": (
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "[微笑]",
+        "[微笑]",
+        "/:^_^",
+        "😊",
+        "[害羞]",
+        "/:Q",
+        "[抱抱]",
+        "[爱心]",
+        "🌹",
+        "~",
+        "[可爱]",
+        "/:809",
+        "[调皮]",
+    ),
+    "cemo": (
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "[大笑]",
+        "😂",
+        "[疑问]",
+        "[可怜]",
+        "🙏",
+        "[偷笑]",
+    ),
+    "ok": (
+        "好的",
+        "好",
+        "嗯嗯",
+        "哦哦",
+        "好滴",
+        "行",
+        "知道了",
+        "ok",
+        "嗯",
+        "好吧",
+        "好的呢",
+        "可以",
+        "明白了",
+    ),
     "thanks": ("谢谢", "谢谢亲", "好的谢谢", "3q", "感谢", "谢啦", "多谢", "谢谢客服"),
-    "open": ("在吗", "在吗", "在不在", "你好", "您好", "在吗亲", "客服在吗", "有人吗",
-             "老板在吗", "hello", "在？", "亲在吗"),
+    "open": (
+        "在吗",
+        "在吗",
+        "在不在",
+        "你好",
+        "您好",
+        "在吗亲",
+        "客服在吗",
+        "有人吗",
+        "老板在吗",
+        "hello",
+        "在？",
+        "亲在吗",
+    ),
     "greet": (
         "{qin}您好，我是客服{agent}，很高兴为您服务{emo}",
         "您好{qin}，在的哦~ 请问有什么可以帮您{emo}",
@@ -103,20 +164,73 @@ FILLERS: dict[str, Sequence[str]] = {
     ),
     "hear": ("好的", "收到", "明白", "了解", "嗯嗯", "好的呢"),
     "sorry": ("非常抱歉", "实在不好意思", "抱歉", "真的很抱歉", "不好意思"),
-    "upset": ("太失望了", "怎么回事啊", "什么情况", "无语", "气死了", "这也太差了吧",
-              "搞什么啊", "心累"),
-    "color": ("黑色", "白色", "米白", "杏色", "雾霾蓝", "卡其色", "藏青", "浅灰", "粉色",
-              "燕麦色", "酒红"),
+    "upset": (
+        "太失望了",
+        "怎么回事啊",
+        "什么情况",
+        "无语",
+        "气死了",
+        "这也太差了吧",
+        "搞什么啊",
+        "心累",
+    ),
+    "color": (
+        "黑色",
+        "白色",
+        "米白",
+        "杏色",
+        "雾霾蓝",
+        "卡其色",
+        "藏青",
+        "浅灰",
+        "粉色",
+        "燕麦色",
+        "酒红",
+    ),
     "courier": ("中通", "圆通", "韵达", "申通", "顺丰", "极兔", "邮政"),
-    "city": ("杭州", "上海", "广州", "成都", "武汉", "郑州", "长沙", "南京", "西安", "济南",
-             "沈阳", "昆明", "合肥", "南昌", "石家庄"),
+    "city": (
+        "杭州",
+        "上海",
+        "广州",
+        "成都",
+        "武汉",
+        "郑州",
+        "长沙",
+        "南京",
+        "西安",
+        "济南",
+        "沈阳",
+        "昆明",
+        "合肥",
+        "南昌",
+        "石家庄",
+    ),
     "gift": ("袜子", "收纳袋", "小样", "运费险", "挂件", "试吃装", "贴纸", "手机支架"),
-    "defect": ("破了个洞", "开线了", "有污渍", "颜色和图片不一样", "少了一件", "拉链坏了",
-               "有一股味道", "压坏了", "漏了", "碎了", "划痕很明显", "不能开机"),
+    "defect": (
+        "破了个洞",
+        "开线了",
+        "有污渍",
+        "颜色和图片不一样",
+        "少了一件",
+        "拉链坏了",
+        "有一股味道",
+        "压坏了",
+        "漏了",
+        "碎了",
+        "划痕很明显",
+        "不能开机",
+    ),
     "pic": ("[图片]", "[图片]", "[图片][图片]", "[视频]"),
     "really": ("真的吗", "真的假的", "确定吗", "靠谱吗", "真的啊", "没骗我吧"),
-    "think": ("那我考虑一下", "我再看看", "我先想想", "再对比一下", "等我问问我老公", "晚点再拍",
-              "我再逛逛"),
+    "think": (
+        "那我考虑一下",
+        "我再看看",
+        "我先想想",
+        "再对比一下",
+        "等我问问我老公",
+        "晚点再拍",
+        "我再逛逛",
+    ),
     "genuine": ("你们是正品吗", "是正品吗", "会不会是假货", "是官方的吗", "正品吗亲", "有防伪码吗"),
     "nudge": ("?", "？？", "人呢", "在吗", "还在吗", "回一下呀", "怎么不说话了"),
     "again": ("我刚才问的呢", "刚问的你还没回", "怎么不回我", "上面的问题呢", "回答一下我的问题"),
@@ -124,28 +238,92 @@ FILLERS: dict[str, Sequence[str]] = {
     "human": ("转人工", "人工", "人工客服", "我要人工", "找人工", "转人工客服"),
 }
 # What customers put before and after a question.
-ASK_PREFIXES = ("请问", "想问下", "我想问一下", "亲，", "客服，", "你好，", "问一下，", "那",
-                "还有，", "对了，", "老板，", "姐妹，")
+ASK_PREFIXES = (
+    "请问",
+    "想问下",
+    "我想问一下",
+    "亲，",
+    "客服，",
+    "你好，",
+    "问一下，",
+    "那",
+    "还有，",
+    "对了，",
+    "老板，",
+    "姐妹，",
+)
 ASK_SUFFIXES = ("呀", "啊", "呢", "？", "??", "😂", "[疑问]", "。", "哈")
 
 PRODUCTS: dict[str, tuple[str, ...]] = {
-    "apparel": ("连衣裙", "卫衣", "羽绒服", "牛仔裤", "T恤", "风衣", "针织衫", "运动裤",
-                "衬衫", "毛呢大衣", "半身裙", "冲锋衣"),
+    "apparel": (
+        "连衣裙",
+        "卫衣",
+        "羽绒服",
+        "牛仔裤",
+        "T恤",
+        "风衣",
+        "针织衫",
+        "运动裤",
+        "衬衫",
+        "毛呢大衣",
+        "半身裙",
+        "冲锋衣",
+    ),
     "shoes": ("运动鞋", "小白鞋", "马丁靴", "凉鞋", "老爹鞋", "帆布鞋", "雪地靴"),
-    "home": ("保温杯", "四件套", "收纳盒", "台灯", "电饭煲", "空气炸锅", "拖把", "床垫",
-             "加湿器"),
+    "home": ("保温杯", "四件套", "收纳盒", "台灯", "电饭煲", "空气炸锅", "拖把", "床垫", "加湿器"),
     "beauty": ("面霜", "洗面奶", "口红", "防晒霜", "精华液", "面膜", "卸妆水"),
     "food": ("坚果礼盒", "牛肉干", "螺蛳粉", "茶叶", "蜂蜜", "零食大礼包", "咖啡豆"),
     "digital": ("数据线", "蓝牙耳机", "充电宝", "手机壳", "键盘", "鼠标", "智能手表"),
 }
 SIZED = ("apparel", "shoes")
-SHOP_BRANDS = ("Q女家", "暖阳", "森屿", "简约主义", "小鹿", "禾木", "初见", "南风", "熊猫侠",
-               "优品汇", "佳佳", "青柠", "木子家", "星河", "拾光")
+SHOP_BRANDS = (
+    "Q女家",
+    "暖阳",
+    "森屿",
+    "简约主义",
+    "小鹿",
+    "禾木",
+    "初见",
+    "南风",
+    "熊猫侠",
+    "优品汇",
+    "佳佳",
+    "青柠",
+    "木子家",
+    "星河",
+    "拾光",
+)
 SHOP_SUFFIXES = ("旗舰店", "官方旗舰店", "专营店", "小店", "的店", "家居馆", "数码专营")
-AGENTS = ("伟霆", "小美", "小雅", "阿杰", "糖糖", "小七", "木子", "晴天", "可乐", "安安",
-          "小鱼", "阿花", "团团", "小北")
-BUYER_NAMES = ("tb", "tb", "tb", "小可爱", "lucky", "追风少年", "momo", "阳光", "jane",
-               "小猪佩奇", "快乐星球", "abc")
+AGENTS = (
+    "伟霆",
+    "小美",
+    "小雅",
+    "阿杰",
+    "糖糖",
+    "小七",
+    "木子",
+    "晴天",
+    "可乐",
+    "安安",
+    "小鱼",
+    "阿花",
+    "团团",
+    "小北",
+)
+BUYER_NAMES = (
+    "tb",
+    "tb",
+    "tb",
+    "小可爱",
+    "lucky",
+    "追风少年",
+    "momo",
+    "阳光",
+    "jane",
+    "小猪佩奇",
+    "快乐星球",
+    "abc",
+)
 BOT_NAME = "店小蜜"
 
 # An exchange is a short run of turns (kind, template). Kinds: c = customer, a = agent,
@@ -154,45 +332,58 @@ Turn = tuple[str, str]
 Exchange = tuple[Turn, ...]
 
 SIZE_EXCHANGES: tuple[Exchange, ...] = (
-    (("c", "{body}，穿什么码{cemo}"),
-     ("a", "{qin}，{height}、{weight}斤的话建议拍{size}码{p}{emo}")),
-    (("c", "我平时穿{size}，这款偏大还是偏小"),
-     ("a", "我们家是标准码{p}，按平时尺码拍就可以{emo}")),
+    (
+        ("c", "{body}，穿什么码{cemo}"),
+        ("a", "{qin}，{height}、{weight}斤的话建议拍{size}码{p}{emo}"),
+    ),
+    (
+        ("c", "我平时穿{size}，这款偏大还是偏小"),
+        ("a", "我们家是标准码{p}，按平时尺码拍就可以{emo}"),
+    ),
     (("c", "腰围{waist}选哪个码"), ("a", "{qin}，腰围{waist}可以选{size}码{p}")),
-    (("c", "{size}码会不会小"), ("c", "我比较胖{cemo}"),
-     ("a", "{qin}介意宽松一点的话可以拍大一码{p}{emo}")),
+    (
+        ("c", "{size}码会不会小"),
+        ("c", "我比较胖{cemo}"),
+        ("a", "{qin}介意宽松一点的话可以拍大一码{p}{emo}"),
+    ),
     (("c", "有尺码表吗"), ("a", "详情页第{n3}张图就是尺码表{p}，您对照一下~")),
     (("c", "脚长{foot}cm穿多大"), ("a", "{qin}，脚长{foot}建议拍{shoe}码{p}")),
     (("c", "这款鞋偏码吗"), ("a", "正常码数的{p}，脚背高的可以拍大一码")),
 )
 STOCK_EXCHANGES: tuple[Exchange, ...] = (
     (("c", "{color}还有货吗"), ("a", "有的哦{qin}，现货，拍下{h48}小时内发货{emo}")),
-    (("c", "{color}{size}码有吗{cemo}"),
-     ("a", "{qin}，{color}{size}码暂时断货了呢，预计{n7}天后补货，可以先收藏一下哦")),
-    (("c", "这个什么时候补货"), ("a", "{wait}"),
-     ("A", "{qin}，仓库说下周{weekday}左右到货{p}，到了第一时间上架")),
+    (
+        ("c", "{color}{size}码有吗{cemo}"),
+        ("a", "{qin}，{color}{size}码暂时断货了呢，预计{n7}天后补货，可以先收藏一下哦"),
+    ),
+    (
+        ("c", "这个什么时候补货"),
+        ("a", "{wait}"),
+        ("A", "{qin}，仓库说下周{weekday}左右到货{p}，到了第一时间上架"),
+    ),
     (("c", "是现货还是预售"), ("a", "现货的{p}，付款后{h48}小时内发出{emo}")),
     (("c", "{product}还有{color}的吗"), ("a", "{color}有的{p}，链接里选颜色就可以")),
-    (("c", "https://item.taobao.com/item.htm?id={item_id}"), ("c", "这个还有吗"),
-     ("a", "有货的{qin}，直接拍就可以{p}{emo}")),
+    (
+        ("c", "https://item.taobao.com/item.htm?id={item_id}"),
+        ("c", "这个还有吗"),
+        ("a", "有货的{qin}，直接拍就可以{p}{emo}"),
+    ),
 )
 DELIVERY_EXCHANGES: tuple[Exchange, ...] = (
-    (("c", "今天拍什么时候发货"),
-     ("a", "下午{hour}点前拍下当天发{p}，{courier}快递{emo}")),
+    (("c", "今天拍什么时候发货"), ("a", "下午{hour}点前拍下当天发{p}，{courier}快递{emo}")),
     (("c", "发什么快递"), ("a", "默认{courier}{p}")),
     (("c", "能发顺丰吗"), ("a", "可以的{qin}，顺丰需要补{n10}元运费差价{p}")),
-    (("c", "到{city}要几天"),
-     ("a", "一般{days}天左右{p}，具体以物流为准{emo}")),
-    (("c", "明天能到吗{cemo}"),
-     ("a", "{qin}，这个不敢保证的{p}，一般发货后{days}天到，具体看快递")),
+    (("c", "到{city}要几天"), ("a", "一般{days}天左右{p}，具体以物流为准{emo}")),
+    (
+        ("c", "明天能到吗{cemo}"),
+        ("a", "{qin}，这个不敢保证的{p}，一般发货后{days}天到，具体看快递"),
+    ),
     (("c", "急用，能加急吗"), ("a", "给您备注优先发货{p}{emo}")),
     (("c", "几号能发"), ("a", "付款后{h48}小时内发出{p}，请放心")),
 )
 DISCOUNT_EXCHANGES: tuple[Exchange, ...] = (
-    (("c", "有优惠吗"),
-     ("a", "{qin}，店铺首页可以领{n10}元无门槛券{p}，满{n200}减{n30}{emo}")),
-    (("c", "能便宜点吗{cemo}"),
-     ("a", "{qin}已经是活动价了{p}，现在下单还送{gift}{emo}")),
+    (("c", "有优惠吗"), ("a", "{qin}，店铺首页可以领{n10}元无门槛券{p}，满{n200}减{n30}{emo}")),
+    (("c", "能便宜点吗{cemo}"), ("a", "{qin}已经是活动价了{p}，现在下单还送{gift}{emo}")),
     (("c", "买两件有优惠吗"), ("a", "两件打{disc}折{p}，可以和优惠券一起用")),
     (("c", "有优惠券吗"), ("a", "有的{qin}，{coupon}{emo}")),
     (("c", "双十一还会降价吗"), ("a", "{qin}，现在就是活动价了{p}，放心拍~")),
@@ -211,47 +402,75 @@ MATERIAL_EXCHANGES: tuple[Exchange, ...] = (
 UNPAID_EXCHANGES: tuple[Exchange, ...] = (
     (("c", "我拍了还没付款，能改颜色吗"), ("a", "可以的{qin}，您改成{color}重新拍一下{p}")),
     (("c", "拍下了怎么改地址"), ("a", "{qin}，未付款的话直接在订单里修改地址就可以{p}{emo}")),
-    (("a", "{qin}，看到您拍下还没付款{p}，现在付款今天就能发出呢{emo}"),
-     ("c", "{ok}，马上付")),
+    (("a", "{qin}，看到您拍下还没付款{p}，现在付款今天就能发出呢{emo}"), ("c", "{ok}，马上付")),
     (("c", "付款页面打不开"), ("a", "{qin}可以退出重新登录一下试试{p}")),
     (("c", "可以用花呗吗"), ("a", "支持花呗的{p}{emo}")),
 )
 WHERE_EXCHANGES: tuple[Exchange, ...] = (
-    (("c", "我的快递到哪了"), ("a", "{wait}"),
-     ("A", "{qin}，您的包裹已经到{city}转运中心了，预计{n2}天内送达{p}{emo}")),
-    (("c", "订单号{order_no}"), ("a", "{hear}，{wait}"),
-     ("A", "{qin}，{courier}单号{tracking}，目前在{city}，运输中{p}")),
-    (("c", "物流怎么{n3}天没动了{cemo}"), ("a", "{sorry}{qin}，这边帮您联系快递催一下{p}"),
-     ("A", "{qin}，快递回复今天会更新物流{p}，您留意一下")),
+    (
+        ("c", "我的快递到哪了"),
+        ("a", "{wait}"),
+        ("A", "{qin}，您的包裹已经到{city}转运中心了，预计{n2}天内送达{p}{emo}"),
+    ),
+    (
+        ("c", "订单号{order_no}"),
+        ("a", "{hear}，{wait}"),
+        ("A", "{qin}，{courier}单号{tracking}，目前在{city}，运输中{p}"),
+    ),
+    (
+        ("c", "物流怎么{n3}天没动了{cemo}"),
+        ("a", "{sorry}{qin}，这边帮您联系快递催一下{p}"),
+        ("A", "{qin}，快递回复今天会更新物流{p}，您留意一下"),
+    ),
     (("c", "能不能快点啊"), ("a", "{qin}，已经帮您备注加急了{p}，给您带来不便{sorry}")),
-    (("c", "显示签收了但我没收到{cemo}"), ("a", "{wait}"),
-     ("A", "{qin}，快递员放在了驿站{p}，您凭取件码去取一下")),
+    (
+        ("c", "显示签收了但我没收到{cemo}"),
+        ("a", "{wait}"),
+        ("A", "{qin}，快递员放在了驿站{p}，您凭取件码去取一下"),
+    ),
     (("c", "怎么还没发货"), ("a", "{qin}，您的订单已经打包好了{p}，今天{hour}点前会发出")),
     (("c", "快递单号多少"), ("a", "{courier}：{tracking}{p}{emo}")),
 )
 BROKEN_EXCHANGES: tuple[Exchange, ...] = (
-    (("c", "收到货{defect}，{upset}"), ("c", "{pic}"),
-     ("a", "{sorry}给您带来不好的体验，麻烦您拍一下问题的照片发给我们{p}")),
-    (("c", "{pic}"), ("c", "你们自己看"),
-     ("a", "{hear}{qin}，{sorry}，这边给您补发一个，您看可以吗")),
+    (
+        ("c", "收到货{defect}，{upset}"),
+        ("c", "{pic}"),
+        ("a", "{sorry}给您带来不好的体验，麻烦您拍一下问题的照片发给我们{p}"),
+    ),
+    (
+        ("c", "{pic}"),
+        ("c", "你们自己看"),
+        ("a", "{hear}{qin}，{sorry}，这边给您补发一个，您看可以吗"),
+    ),
     (("c", "怎么处理"), ("a", "{qin}可以给您补发，或者退款{amount}元，您选一个{p}")),
     (("c", "那补发吧"), ("a", "好的，已经给您登记补发了{p}，单号出来同步给您")),
     (("c", "直接退款吧"), ("a", "好的{qin}，给您申请退款{amount}元，{n3}个工作日内到账{p}")),
-    (("c", "东西{defect}"), ("a", "{sorry}{qin}，辛苦您提供一下照片和订单号{p}"),
-     ("c", "{pic}"), ("c", "{order_no}")),
+    (
+        ("c", "东西{defect}"),
+        ("a", "{sorry}{qin}，辛苦您提供一下照片和订单号{p}"),
+        ("c", "{pic}"),
+        ("c", "{order_no}"),
+    ),
 )
 REFUND_EXCHANGES: tuple[Exchange, ...] = (
-    (("c", "退款什么时候到账"),
-     ("a", "{qin}，仓库收到退货后{n3}个工作日内处理退款{p}")),
-    (("c", "退货地址发我一下"),
-     ("a", "{qin}，申请退货后系统会自动给您退货地址{p}，直接按那个寄就可以")),
+    (("c", "退款什么时候到账"), ("a", "{qin}，仓库收到退货后{n3}个工作日内处理退款{p}")),
+    (
+        ("c", "退货地址发我一下"),
+        ("a", "{qin}，申请退货后系统会自动给您退货地址{p}，直接按那个寄就可以"),
+    ),
     (("c", "我已经寄回了，单号{tracking}"), ("a", "{hear}，仓库签收后会尽快给您处理{p}{emo}")),
-    (("c", "怎么还没退款{cemo}"), ("a", "{wait}"),
-     ("A", "{qin}，仓库今天刚签收，已经催财务加急处理了{p}")),
+    (
+        ("c", "怎么还没退款{cemo}"),
+        ("a", "{wait}"),
+        ("A", "{qin}，仓库今天刚签收，已经催财务加急处理了{p}"),
+    ),
     (("c", "运费谁出"), ("a", "{qin}，您有运费险的话会自动赔付运费{p}{emo}")),
     (("c", "不想要了能退吗"), ("a", "支持七天无理由退货的{p}，不影响二次销售就可以")),
-    (("c", "退款被拒了为什么"), ("a", "{wait}"),
-     ("A", "{qin}，是因为吊牌被剪了{p}，您看可以补拍一下照片吗")),
+    (
+        ("c", "退款被拒了为什么"),
+        ("a", "{wait}"),
+        ("A", "{qin}，是因为吊牌被剪了{p}，您看可以补拍一下照片吗"),
+    ),
 )
 EXCHANGE_EXCHANGES: tuple[Exchange, ...] = (
     (("c", "衣服小了能换大一码吗"), ("a", "可以的{qin}，您申请换货选{size}码就行{p}{emo}")),
@@ -282,16 +501,30 @@ TOPICS: dict[str, tuple[tuple[Exchange, ...], ...]] = {
     "after_sale.exchange": (EXCHANGE_EXCHANGES, REFUND_EXCHANGES),
 }
 SCENARIOS_BY_STATUS: dict[str, tuple[str, ...]] = {
-    "none": ("pre_sale.size", "pre_sale.stock", "pre_sale.delivery", "pre_sale.discount",
-             "pre_sale.material"),
+    "none": (
+        "pre_sale.size",
+        "pre_sale.stock",
+        "pre_sale.delivery",
+        "pre_sale.discount",
+        "pre_sale.material",
+    ),
     "unpaid": ("pre_sale.unpaid", "pre_sale.discount", "pre_sale.delivery"),
     "shipped": ("after_sale.where", "after_sale.where", "after_sale.refund"),
-    "delivered": ("after_sale.broken", "after_sale.broken", "after_sale.exchange",
-                  "after_sale.where"),
+    "delivered": (
+        "after_sale.broken",
+        "after_sale.broken",
+        "after_sale.exchange",
+        "after_sale.where",
+    ),
     "refunding": ("after_sale.refund", "after_sale.refund", "after_sale.broken"),
 }
-STATUS_ZH = {"none": "", "unpaid": "待付款", "shipped": "已发货", "delivered": "交易成功",
-             "refunding": "退款中"}
+STATUS_ZH = {
+    "none": "",
+    "unpaid": "待付款",
+    "shipped": "已发货",
+    "delivered": "交易成功",
+    "refunding": "退款中",
+}
 
 BOT_TEXTS = {
     "welcome": (
@@ -312,10 +545,14 @@ BOT_TEXTS = {
 }
 SYSTEM_TEXTS = {
     "joined": ("系统提示：客服{agent}已接入，为您服务", "会话已由店小蜜转接至人工客服{agent}"),
-    "card": ("[订单卡片] 订单号：{order_no} | {product} {color} | 实付 ¥{price} | {status_zh}",
-             "[订单] {product}（{color}）x{n2} 订单编号{order_no} {status_zh}"),
-    "refund": ("系统消息：买家已申请退款，退款金额¥{amount}",
-               "系统消息：退款申请已提交，等待卖家处理"),
+    "card": (
+        "[订单卡片] 订单号：{order_no} | {product} {color} | 实付 ¥{price} | {status_zh}",
+        "[订单] {product}（{color}）x{n2} 订单编号{order_no} {status_zh}",
+    ),
+    "refund": (
+        "系统消息：买家已申请退款，退款金额¥{amount}",
+        "系统消息：退款申请已提交，等待卖家处理",
+    ),
     "timeout": ("系统提示：买家长时间未回复，会话已自动结束",),
 }
 
@@ -425,8 +662,15 @@ def _order_number(rng: Random) -> str:
 
 
 def _tracking(rng: Random, courier: str) -> str:
-    prefix = {"中通": "78", "圆通": "YT", "韵达": "43", "申通": "77", "顺丰": "SF",
-              "极兔": "JT", "邮政": "98"}[courier]
+    prefix = {
+        "中通": "78",
+        "圆通": "YT",
+        "韵达": "43",
+        "申通": "77",
+        "顺丰": "SF",
+        "极兔": "JT",
+        "邮政": "98",
+    }[courier]
     return prefix + _digits(rng, 13 if prefix.isalpha() else 12)
 
 
@@ -438,8 +682,11 @@ class _Chat:
         kind = rng.choice(tuple(PRODUCTS))
         courier = rng.choice(FILLERS["courier"])
         self.sized = kind in SIZED
-        size = (rng.choice(("S", "M", "L", "XL", "XXL")) if kind == "apparel"
-                else str(rng.randint(35, 44)))
+        size = (
+            rng.choice(("S", "M", "L", "XL", "XXL"))
+            if kind == "apparel"
+            else str(rng.randint(35, 44))
+        )
         price = rng.choice((39, 59, 69, 89, 99, 129, 159, 199, 239, 299, 399))
         self.values: dict[str, str] = {
             "shop": rng.choice(SHOP_BRANDS) + rng.choice(SHOP_SUFFIXES),
@@ -460,9 +707,15 @@ class _Chat:
             "foot": f"{rng.randint(22, 27)}.{rng.choice('05')}",
             "shoe": str(rng.randint(35, 44)),
         }
-        self.values["body"] = rng.choice((
-            "{height}，{weight}斤", "身高{height}体重{weight}", "{height}cm {weight}斤",
-            "我{height}，{weight}斤", "{height} {weight}")).format(**self.values)
+        self.values["body"] = rng.choice(
+            (
+                "{height}，{weight}斤",
+                "身高{height}体重{weight}",
+                "{height}cm {weight}斤",
+                "我{height}，{weight}斤",
+                "{height} {weight}",
+            )
+        ).format(**self.values)
 
     def fill(self, template: str, depth: int = 0) -> str:
         if "{" not in template:
@@ -488,8 +741,13 @@ def _body(chat: _Chat, scenario: str, target: int) -> list[Turn]:
     rng = chat.rng
     pools = TOPICS[scenario]
     group = scenario.split(".")[0]
-    spare = [p for name, ps in TOPICS.items() if name.startswith(group) for p in ps
-             if p is not SIZE_EXCHANGES or chat.sized]
+    spare = [
+        p
+        for name, ps in TOPICS.items()
+        if name.startswith(group)
+        for p in ps
+        if p is not SIZE_EXCHANGES or chat.sized
+    ]
     turns: list[Turn] = []
     used: set[int] = set()
     while len(turns) < target:
@@ -547,8 +805,10 @@ def _conversation(chat: _Chat, status: str, scenario: str, target: int) -> list[
                 body.insert(first_agent, ("a", "{greet}"))
             else:
                 text = re.sub(r"^\{qin\}[，,]?", "", text)
-                body[first_agent] = (kind, rng.choice(("您好{qin}，", "亲亲您好，", "在的{qin}，"))
-                                     + text)
+                body[first_agent] = (
+                    kind,
+                    rng.choice(("您好{qin}，", "亲亲您好，", "在的{qin}，")) + text,
+                )
     turns.extend(body)
     roll = rng.random()
     if roll < 0.55:
@@ -570,8 +830,11 @@ def _plant(chat: _Chat, turns: list[Turn], status: str) -> list[str]:
         if rng.random() >= rate:
             continue
         mode, template = rng.choice(VIOLATIONS[category])
-        answers = [i for i, (kind, text) in enumerate(turns) if kind in "aA" and i > 0
-                   and text not in ("{greet}", "{close}")]
+        answers = [
+            i
+            for i, (kind, text) in enumerate(turns)
+            if kind in "aA" and i > 0 and text not in ("{greet}", "{close}")
+        ]
         questions = [i for i, (kind, _) in enumerate(turns[:-1]) if kind == "c"]
         if mode == "insert" and questions:
             at = rng.choice(questions) + 1
@@ -581,8 +844,7 @@ def _plant(chat: _Chat, turns: list[Turn], status: str) -> list[str]:
             kind, text = turns[at]
             if text.startswith("{") and text.endswith("}") and text.count("{") == 1:
                 text = chat.fill(text)  # expand a bare filler so the phrase joins real words
-            turns[at] = (kind, template + text if mode == "prefix" else
-                         text.rstrip("~") + template)
+            turns[at] = (kind, template + text if mode == "prefix" else text.rstrip("~") + template)
         else:
             continue
         planted.append(category)
@@ -625,10 +887,7 @@ def _delays(rng: Random, kinds: list[str]) -> list[float]:
             delays.append(rng.uniform(2, 12))  # picking up a chat the robot handed over
         else:
             roll = rng.random()
-            if not first_agent_seen:
-                slow = (0.9, 0.98)
-            else:
-                slow = (0.83, 0.985)
+            slow = (0.9, 0.98) if not first_agent_seen else (0.83, 0.985)
             if roll < slow[0]:
                 delays.append(rng.uniform(2, 25))
             elif roll < slow[1]:
@@ -675,23 +934,29 @@ def _transcript(rng: Random, number: int, seed: int) -> Transcript:
     kinds = [kind for kind, _ in turns]
     delays = _delays(rng, kinds)
     start = datetime(2026, 11, 1, tzinfo=SHANGHAI) + timedelta(
-        days=rng.randint(0, 29), seconds=rng.randint(8 * 3600, 23 * 3600))
+        days=rng.randint(0, 29), seconds=rng.randint(8 * 3600, 23 * 3600)
+    )
     buyer = _buyer(rng)
     agent = chat.values["agent"]
     role_of = {"c": "customer", "a": "agent", "A": "agent", "b": "bot", "s": "system"}
     sender_of = {"c": buyer, "a": agent, "A": agent, "b": BOT_NAME, "s": None}
     messages: list[Message] = []
     elapsed = 0.0
-    for (kind, template), delay in zip(turns, delays):
+    for (kind, template), delay in zip(turns, delays, strict=False):
         elapsed += delay
         text = chat.fill(template)
         if kind == "c":
             text = _customer_style(rng, text)
         elif "~，" in text and rng.random() < 0.7:
             text = text.replace("~，", "，")
-        messages.append(Message(role=role_of[kind], text=text,
-                                ts=start + timedelta(seconds=round(elapsed)),
-                                sender=sender_of[kind]))
+        messages.append(
+            Message(
+                role=role_of[kind],
+                text=text,
+                ts=start + timedelta(seconds=round(elapsed)),
+                sender=sender_of[kind],
+            )
+        )
     return Transcript(
         id=f"bench-{seed}-{number:06d}",
         messages=messages,
@@ -713,6 +978,7 @@ def generate(n: int, seed: int = 7) -> list[Transcript]:
 # --------------------------------------------------------------------------------------
 # The measurements
 # --------------------------------------------------------------------------------------
+
 
 def _rss_mb() -> float:
     """Peak resident set size of this process so far (ru_maxrss: KiB on Linux)."""
@@ -775,8 +1041,9 @@ def _floor_scan(automaton: Any, texts: list[str]) -> int:
     return hits
 
 
-def _reference_scan(scan: Callable[[list[str]], int], texts: list[str], repeat: int
-                    ) -> tuple[float, float, int]:
+def _reference_scan(
+    scan: Callable[[list[str]], int], texts: list[str], repeat: int
+) -> tuple[float, float, int]:
     """Wall and CPU seconds (best of `repeat`, after a warm-up) of a reference scan of every
     text, and the hits it counts."""
     scan(texts[:1000])
@@ -818,7 +1085,8 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
         "command": f"qc bench -n {n} --seed {seed} --repeat {repeat}",
         "machine": {
             "cpus": os.cpu_count(),
-            "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+            "usable_cpus": len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
             else None,
             "python": platform.python_version(),
             "implementation": platform.python_implementation(),
@@ -845,8 +1113,9 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     per = [len(t.messages) for t in mix]
     statuses = Counter(t.order_status for t in mix)
     planted = Counter(c for t in mix for c in t.extra["synthetic"]["planted"])
-    with_violation = sum(1 for t in mix if any(c != "complaint_threat" for c in
-                                               t.extra["synthetic"]["planted"]))
+    with_violation = sum(
+        1 for t in mix if any(c != "complaint_threat" for c in t.extra["synthetic"]["planted"])
+    )
     with_threat = planted["complaint_threat"]
     roles = Counter(m.role for t in mix for m in t.messages)
     jsonl = [json.dumps(t.to_dict(), ensure_ascii=False) for t in mix]
@@ -857,9 +1126,14 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     gc.collect()
     gc.freeze()
     figures["mix"] = {
-        "transcripts": n, "seed": seed, "messages": messages,
-        "messages_per_transcript": {"mean": round(messages / n, 2), "min": min(per),
-                                    "max": max(per)},
+        "transcripts": n,
+        "seed": seed,
+        "messages": messages,
+        "messages_per_transcript": {
+            "mean": round(messages / n, 2),
+            "min": min(per),
+            "max": max(per),
+        },
         "characters": sum(len(t) for t in texts),
         "jsonl_mb": round(jsonl_bytes / 1e6, 2),
         "order_status": dict(statuses.most_common()),
@@ -872,22 +1146,32 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     threads = _native_threads()
     checklist_desc = ", ".join(
         f"{c.label} ({sum(1 for i in c.items if i.spec.enabled)} items)"
-        for c in engine.checklists.values())
+        for c in engine.checklists.values()
+    )
 
-    say(f"qc bench: {n:,} generated transcripts (seed {seed}), {messages:,} messages "
+    say(
+        f"qc bench: {n:,} generated transcripts (seed {seed}), {messages:,} messages "
         f"({messages / n:.1f} per transcript, {min(per)}-{max(per)}), "
-        f"{jsonl_bytes / 1e6:.1f} MB as JSON Lines")
+        f"{jsonl_bytes / 1e6:.1f} MB as JSON Lines"
+    )
     say("  order status: " + ", ".join(f"{k} {v / n:.0%}" for k, v in statuses.most_common()))
     say("  roles: " + ", ".join(f"{k} {v / messages:.0%}" for k, v in roles.most_common()))
-    say(f"  planted: an agent violation in {with_violation / n:.1%} of transcripts, a customer "
-        f"threat in {with_threat / n:.1%} (" + ", ".join(
-            f"{k} {v}" for k, v in planted.most_common()) + ")")
-    say(f"  generated in {gen_seconds:.1f} s; engine imported and loaded in {load_seconds:.2f} s: "
-        f"{checklist_desc}")
-    say(f"ONE core: everything is measured in this one Python thread, one call after the "
+    say(
+        f"  planted: an agent violation in {with_violation / n:.1%} of transcripts, a customer "
+        f"threat in {with_threat / n:.1%} ("
+        + ", ".join(f"{k} {v}" for k, v in planted.most_common())
+        + ")"
+    )
+    say(
+        f"  generated in {gen_seconds:.1f} s; engine imported and loaded in {load_seconds:.2f} s: "
+        f"{checklist_desc}"
+    )
+    say(
+        f"ONE core: everything is measured in this one Python thread, one call after the "
         f"other ({threads or '?'} native thread{'s' if threads != 1 else ''} in the process; "
         f"idle library pools aside, nothing runs in parallel), on a machine with "
-        f"{os.cpu_count()} CPUs; Python {platform.python_version()} on {platform.machine()}")
+        f"{os.cpu_count()} CPUs; Python {platform.python_version()} on {platform.machine()}"
+    )
     say()
 
     # Warm-up: lazy loads (segmenter, spaCy vocabulary), first-call caches; also the flag
@@ -907,26 +1191,37 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     engine_wall, engine_cpu = _timed(lambda: _score_all(engine, mix), repeat)
     tps, mps = _rate(n, engine_wall), _rate(messages, engine_wall)
     figures["engine"] = {
-        "seconds": round(engine_wall, 4), "cpu_seconds": round(engine_cpu, 4),
+        "seconds": round(engine_wall, 4),
+        "cpu_seconds": round(engine_cpu, 4),
         "warmup_seconds": round(warm_seconds, 4),
-        "transcripts_per_s": round(tps, 1), "messages_per_s": round(mps, 1),
+        "transcripts_per_s": round(tps, 1),
+        "messages_per_s": round(mps, 1),
         "us_per_transcript": round(engine_wall / n * 1e6, 1),
         "checklists": checklist_desc,
-        "flags": sum(flag_counts.values()), "flags_by_category": dict(flag_counts.most_common()),
-        "transcripts_flagged": flagged, "transcripts_failed": failed,
+        "flags": sum(flag_counts.values()),
+        "flags_by_category": dict(flag_counts.most_common()),
+        "transcripts_flagged": flagged,
+        "transcripts_failed": failed,
         "checklist_use": dict(used.most_common()),
     }
     say(f"Engine.score over the mix (best of {repeat} after a warm-up pass)")
     # CPU time above wall time would mean work ran on a second core.
-    cores = ("one core" if engine_cpu <= engine_wall * 1.02
-             else "MORE than wall: something ran in parallel")
-    say(f"  {engine_wall:.3f} s wall ({engine_cpu:.3f} s CPU, {cores})   "
+    cores = (
+        "one core"
+        if engine_cpu <= engine_wall * 1.02
+        else "MORE than wall: something ran in parallel"
+    )
+    say(
+        f"  {engine_wall:.3f} s wall ({engine_cpu:.3f} s CPU, {cores})   "
         f"{_fmt_rate(tps)} transcripts/s"
-        f"   {_fmt_rate(mps)} messages/s   {engine_wall / n * 1e6:.0f} µs per transcript")
+        f"   {_fmt_rate(mps)} messages/s   {engine_wall / n * 1e6:.0f} µs per transcript"
+    )
     say("  checklists used: " + ", ".join(f"{k} {v / n:.0%}" for k, v in used.most_common()))
-    say(f"  flags raised: {sum(flag_counts.values()):,} on {flagged:,} transcripts "
-        f"({flagged / n:.1%}); {failed:,} failed. " + ", ".join(
-            f"{k} {v}" for k, v in flag_counts.most_common()))
+    say(
+        f"  flags raised: {sum(flag_counts.values()):,} on {flagged:,} transcripts "
+        f"({flagged / n:.1%}); {failed:,} failed. "
+        + ", ".join(f"{k} {v}" for k, v in flag_counts.most_common())
+    )
     say()
 
     timings: dict[str, float] = {}
@@ -938,30 +1233,40 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     stages = sorted(timings.items(), key=lambda kv: kv[1], reverse=True)
     figures["stages"] = {
         "pass_seconds": round(staged, 4),
-        "by_stage": [{"stage": k, "seconds": round(v, 4), "share": round(v / staged, 4)}
-                     for k, v in stages] + [{"stage": "(other)", "seconds": round(other, 4),
-                                              "share": round(other / staged, 4)}],
+        "by_stage": [
+            {"stage": k, "seconds": round(v, 4), "share": round(v / staged, 4)} for k, v in stages
+        ]
+        + [{"stage": "(other)", "seconds": round(other, 4), "share": round(other / staged, 4)}],
     }
-    say(f"Stages of the rule pipeline (one more pass with timings, {staged:.3f} s; % of that "
-        "pass)")
+    say(f"Stages of the rule pipeline (one more pass with timings, {staged:.3f} s; % of that pass)")
     say(f"  {'stage':<36} {'seconds':>8} {'share':>7} {'µs/transcript':>14}")
     shown = stages[:12]
-    for name, seconds in shown + [("(other: selection, flags, scoring)", other)]:
+    for name, seconds in [*shown, ("(other: selection, flags, scoring)", other)]:
         say(f"  {name:<36} {seconds:>8.3f} {seconds / staged:>7.1%} {seconds / n * 1e6:>14.1f}")
     if len(stages) > len(shown):
-        rest = sum(v for _, v in stages[len(shown):])
-        say(f"  {f'({len(stages) - len(shown)} more stages)':<36} {rest:>8.3f} "
-            f"{rest / staged:>7.1%} {rest / n * 1e6:>14.1f}")
-    say("  ('phrase scan': each chat's one scan of every message with the checklist's shared "
-        "lexicons, which the lexicon checkers and their gates read)")
+        rest = sum(v for _, v in stages[len(shown) :])
+        say(
+            f"  {f'({len(stages) - len(shown)} more stages)':<36} {rest:>8.3f} "
+            f"{rest / staged:>7.1%} {rest / n * 1e6:>14.1f}"
+        )
+    say(
+        "  ('phrase scan': each chat's one scan of every message with the checklist's shared "
+        "lexicons, which the lexicon checkers and their gates read)"
+    )
     say()
 
     # Rules + models: the same checklists with the trained classifiers switched on, scored
     # in batches as `qc score` and ingest do (the classifiers run once per batch), and one
     # transcript per call as /v1/score does.
-    model_items = sorted({i.spec.id for c in full.checklists.values() for i in c.items
-                          if i.checker.source == "model"})
-    batches = [mix[i:i + BATCH] for i in range(0, n, BATCH)]
+    model_items = sorted(
+        {
+            i.spec.id
+            for c in full.checklists.values()
+            for i in c.items
+            if i.checker.source == "model"
+        }
+    )
+    batches = [mix[i : i + BATCH] for i in range(0, n, BATCH)]
 
     def score_batches() -> None:
         for batch in batches:
@@ -976,22 +1281,32 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
         full.score_batch(batch, timings=model_timings)
     model_seconds = {k: model_timings.get(k, 0.0) for k in model_items}
     figures["rules_and_models"] = {
-        "model_items": model_items, "batch": BATCH, "seconds": round(full_wall, 4),
-        "cpu_seconds": round(full_cpu, 4), "transcripts_per_s": round(full_tps, 1),
+        "model_items": model_items,
+        "batch": BATCH,
+        "seconds": round(full_wall, 4),
+        "cpu_seconds": round(full_cpu, 4),
+        "transcripts_per_s": round(full_tps, 1),
         "us_per_transcript": round(full_wall / n * 1e6, 1),
-        "model_item_us_per_transcript": {k: round(v / n * 1e6, 1)
-                                         for k, v in model_seconds.items()},
+        "model_item_us_per_transcript": {
+            k: round(v / n * 1e6, 1) for k, v in model_seconds.items()
+        },
         "one_per_call_transcripts_per_s": round(_rate(n, single_wall), 1),
     }
-    say(f"Rules + models: the same checklists with the trained classifiers on "
-        f"({', '.join(model_items) or 'none'})")
-    say(f"  Engine.score_batch, {BATCH} transcripts per call (best of {repeat}): "
+    say(
+        f"Rules + models: the same checklists with the trained classifiers on "
+        f"({', '.join(model_items) or 'none'})"
+    )
+    say(
+        f"  Engine.score_batch, {BATCH} transcripts per call (best of {repeat}): "
         f"{full_wall:.3f} s wall ({full_cpu:.3f} s CPU)   {_fmt_rate(full_tps)} transcripts/s"
         f"   {full_wall / n * 1e6:.0f} µs per transcript; the model items: "
-        + ", ".join(f"{k} {v / n * 1e6:.0f} µs" for k, v in model_seconds.items()))
-    say(f"  Engine.score, one transcript per call (as /v1/score): {single_wall:.3f} s   "
+        + ", ".join(f"{k} {v / n * 1e6:.0f} µs" for k, v in model_seconds.items())
+    )
+    say(
+        f"  Engine.score, one transcript per call (as /v1/score): {single_wall:.3f} s   "
         f"{_fmt_rate(_rate(n, single_wall))} transcripts/s   {single_wall / n * 1e6:.0f} µs "
-        "per transcript")
+        "per transcript"
+    )
     say()
 
     # References, on the same messages, in the same process. The short ones are repeated
@@ -1009,13 +1324,16 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
             automaton.add_word(phrase, len(phrase))
         automaton.make_automaton()
         floor_wall, floor_cpu, floor_hits = _reference_scan(
-            lambda some: _floor_scan(automaton, some), texts, cheap)
+            lambda some: _floor_scan(automaton, some), texts, cheap
+        )
         # The same scan with the library the engine scans with (ahocorasick_rs, a Rust
         # DFA): the least a phrase scan costs here, and so a second, lower floor.
         find = ahocorasick_rs.AhoCorasick(
-            phrases, matchkind=ahocorasick_rs.MatchKind.Standard).find_matches_as_indexes
+            phrases, matchkind=ahocorasick_rs.MatchKind.Standard
+        ).find_matches_as_indexes
         rs_wall, rs_cpu, rs_hits = _reference_scan(
-            lambda some: _rs_floor_scan(find, some), texts, cheap)
+            lambda some: _rs_floor_scan(find, some), texts, cheap
+        )
     ratio = engine_wall / floor_wall if floor_wall > 0 else float("inf")
     rs_ratio = engine_wall / rs_wall if rs_wall > 0 else float("inf")
     # The engine's own phrase stage on the same messages: the PhraseIndex of the checklist
@@ -1035,13 +1353,16 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     scan_wall, scan_cpu = _timed(scan_all, cheap)
     scan_ratio = scan_wall / floor_wall if floor_wall > 0 else float("inf")
     figures["floor"] = {
-        "phrases": len(phrases), "seconds": round(floor_wall, 4), "hits": floor_hits,
+        "phrases": len(phrases),
+        "seconds": round(floor_wall, 4),
+        "hits": floor_hits,
         "messages_per_s": round(_rate(messages, floor_wall), 1),
         "transcripts_per_s": round(_rate(n, floor_wall), 1),
         "engine_over_floor": round(ratio, 2),
         "phrase_scan_seconds": round(scan_wall, 4),
         "phrase_scan_over_floor": round(scan_ratio, 2),
-        "rust_seconds": round(rs_wall, 4), "rust_hits": rs_hits,
+        "rust_seconds": round(rs_wall, 4),
+        "rust_hits": rs_hits,
         "rust_transcripts_per_s": round(_rate(n, rs_wall), 1),
         "engine_over_rust_floor": round(rs_ratio, 2),
     }
@@ -1058,12 +1379,18 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     rcut = rjieba.cut
     rcut(texts[0])
     rjieba_wall, rjieba_cpu = _timed(lambda: _each(rcut, texts), repeat)
-    figures["jieba"] = {"seconds": round(jieba_wall, 4), "cpu_seconds": round(jieba_cpu, 4),
-                        "messages_per_s": round(_rate(messages, jieba_wall), 1),
-                        "transcripts_per_s": round(_rate(n, jieba_wall), 1)}
-    figures["rjieba"] = {"seconds": round(rjieba_wall, 4), "cpu_seconds": round(rjieba_cpu, 4),
-                         "messages_per_s": round(_rate(messages, rjieba_wall), 1),
-                         "transcripts_per_s": round(_rate(n, rjieba_wall), 1)}
+    figures["jieba"] = {
+        "seconds": round(jieba_wall, 4),
+        "cpu_seconds": round(jieba_cpu, 4),
+        "messages_per_s": round(_rate(messages, jieba_wall), 1),
+        "transcripts_per_s": round(_rate(n, jieba_wall), 1),
+    }
+    figures["rjieba"] = {
+        "seconds": round(rjieba_wall, 4),
+        "cpu_seconds": round(rjieba_cpu, 4),
+        "messages_per_s": round(_rate(messages, rjieba_wall), 1),
+        "transcripts_per_s": round(_rate(n, rjieba_wall), 1),
+    }
 
     def parse_all() -> None:
         loads = json.loads
@@ -1073,10 +1400,12 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
     parse_wall, parse_cpu = _timed(parse_all, repeat)
     parse_tps = _rate(n, parse_wall)
     both = 1 / (1 / tps + 1 / parse_tps) if tps and parse_tps else 0.0
-    figures["json_parse"] = {"seconds": round(parse_wall, 4),
-                             "transcripts_per_s": round(parse_tps, 1),
-                             "mb_per_s": round(_rate(jsonl_bytes / 1e6, parse_wall), 2),
-                             "parse_and_score_transcripts_per_s": round(both, 1)}
+    figures["json_parse"] = {
+        "seconds": round(parse_wall, 4),
+        "transcripts_per_s": round(parse_tps, 1),
+        "mb_per_s": round(_rate(jsonl_bytes / 1e6, parse_wall), 2),
+        "parse_and_score_transcripts_per_s": round(both, 1),
+    }
 
     say("References on the same messages (same process, one core)")
     say(f"  {'':<44} {'seconds':>8} {'CPU s':>7} {'messages/s':>11} {'transcripts/s':>14}")
@@ -1089,16 +1418,22 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
         ("rjieba.cut, every message", rjieba_wall, rjieba_cpu),
     ]
     for label, seconds, cpu in rows:
-        say(f"  {label:<44} {seconds:>8.3f} {cpu:>7.3f} {_fmt_rate(_rate(messages, seconds)):>11} "
-            f"{_fmt_rate(_rate(n, seconds)):>14}")
-    say(f"  engine time = {ratio:.1f}x the floor (its phrase scan alone, on normalised text: "
+        say(
+            f"  {label:<44} {seconds:>8.3f} {cpu:>7.3f} {_fmt_rate(_rate(messages, seconds)):>11} "
+            f"{_fmt_rate(_rate(n, seconds)):>14}"
+        )
+    say(
+        f"  engine time = {ratio:.1f}x the floor (its phrase scan alone, on normalised text: "
         f"{scan_ratio:.1f}x), {rs_ratio:.1f}x the ahocorasick_rs floor; plain jieba alone "
         "would cap a pipeline at "
-        f"{_fmt_rate(_rate(n, jieba_wall))} transcripts/s on this mix")
-    say(f"  JSON Lines parse (json.loads + transcript_from_dict), reported apart: "
+        f"{_fmt_rate(_rate(n, jieba_wall))} transcripts/s on this mix"
+    )
+    say(
+        f"  JSON Lines parse (json.loads + transcript_from_dict), reported apart: "
         f"{parse_wall:.3f} s"
         f"  {_fmt_rate(parse_tps)} transcripts/s  {jsonl_bytes / 1e6 / parse_wall:.1f} MB/s;"
-        f" parse + score: {_fmt_rate(both)} transcripts/s")
+        f" parse + score: {_fmt_rate(both)} transcripts/s"
+    )
     say()
 
     # Memory: peak RSS (whole process: interpreter, models, the mix held in memory) and the
@@ -1120,53 +1455,86 @@ def measure(args: argparse.Namespace, out: Any = None) -> dict[str, Any]:
         "tracemalloc_sample_transcripts": len(sample),
     }
     say("Memory")
-    say(f"  max RSS: {rss_loaded:.0f} MB after loading the engine, {rss_mix:.0f} MB with the "
-        f"mix in memory, {rss_end:.0f} MB at the end (jieba dictionaries included)")
-    say(f"  tracemalloc: scoring {len(sample):,} transcripts (results discarded) allocated at "
-        f"most {(peak - base) / 1e6:.2f} MB above the baseline")
+    say(
+        f"  max RSS: {rss_loaded:.0f} MB after loading the engine, {rss_mix:.0f} MB with the "
+        f"mix in memory, {rss_end:.0f} MB at the end (jieba dictionaries included)"
+    )
+    say(
+        f"  tracemalloc: scoring {len(sample):,} transcripts (results discarded) allocated at "
+        f"most {(peak - base) / 1e6:.2f} MB above the baseline"
+    )
     say()
 
-    measured = {"engine": (engine_wall, engine_cpu), "rules_and_models": (full_wall, full_cpu),
-                "floor": (floor_wall, floor_cpu), "rust_floor": (rs_wall, rs_cpu),
-                "phrase_scan": (scan_wall, scan_cpu), "jieba": (jieba_wall, jieba_cpu),
-                "rjieba": (rjieba_wall, rjieba_cpu), "json_parse": (parse_wall, parse_cpu)}
+    measured = {
+        "engine": (engine_wall, engine_cpu),
+        "rules_and_models": (full_wall, full_cpu),
+        "floor": (floor_wall, floor_cpu),
+        "rust_floor": (rs_wall, rs_cpu),
+        "phrase_scan": (scan_wall, scan_cpu),
+        "jieba": (jieba_wall, jieba_cpu),
+        "rjieba": (rjieba_wall, rjieba_cpu),
+        "json_parse": (parse_wall, parse_cpu),
+    }
     busy = {k: wall / cpu - 1 for k, (wall, cpu) in measured.items() if cpu > 0}
     worst = max(busy.values(), default=0.0)
     figures["wall_over_cpu"] = {k: round(v + 1, 3) for k, v in busy.items()}
     if worst > 0.1:
-        say(f"WARNING: the machine was busy: wall time exceeded CPU time by up to {worst:.0%} "
+        say(
+            f"WARNING: the machine was busy: wall time exceeded CPU time by up to {worst:.0%} "
             f"({', '.join(f'{k} {v:+.0%}' for k, v in busy.items() if v > 0.1)}). Figures are "
             "pessimistic; re-run on an idle machine. On CPU time: engine "
             f"{_fmt_rate(_rate(n, engine_cpu))} transcripts/s, "
-            f"{engine_cpu / floor_cpu if floor_cpu else float('inf'):.1f}x the floor.")
+            f"{engine_cpu / floor_cpu if floor_cpu else float('inf'):.1f}x the floor."
+        )
         say()
 
     target_tps, target_ratio, target_full = 5000, 3.0, 2000
     figures["targets"] = {
-        "rules_and_models_transcripts_per_s": {"target": target_full,
-                                               "measured": round(full_tps, 1),
-                                               "met": full_tps >= target_full},
-        "transcripts_per_s": {"target": target_tps, "measured": round(tps, 1),
-                              "met": tps >= target_tps},
-        "engine_over_floor": {"target": target_ratio, "measured": round(ratio, 2),
-                              "met": ratio <= target_ratio},
-        "phrase_scan_over_floor": {"target": target_ratio, "measured": round(scan_ratio, 2),
-                                   "met": scan_ratio <= target_ratio},
+        "rules_and_models_transcripts_per_s": {
+            "target": target_full,
+            "measured": round(full_tps, 1),
+            "met": full_tps >= target_full,
+        },
+        "transcripts_per_s": {
+            "target": target_tps,
+            "measured": round(tps, 1),
+            "met": tps >= target_tps,
+        },
+        "engine_over_floor": {
+            "target": target_ratio,
+            "measured": round(ratio, 2),
+            "met": ratio <= target_ratio,
+        },
+        "phrase_scan_over_floor": {
+            "target": target_ratio,
+            "measured": round(scan_ratio, 2),
+            "met": scan_ratio <= target_ratio,
+        },
     }
     say("Targets (one core, this mix)")
-    say(f"  rule pipeline >= {target_tps:,} transcripts/s: {_fmt_rate(tps)}  "
-        f"{'MET' if tps >= target_tps else 'NOT MET'}")
-    say(f"  rules + models >= {target_full:,} transcripts/s: {_fmt_rate(full_tps)}  "
-        f"{'MET' if full_tps >= target_full else 'NOT MET'}")
-    say(f"  within {target_ratio:.0f}x of the Aho-Corasick floor: {ratio:.1f}x  "
+    say(
+        f"  rule pipeline >= {target_tps:,} transcripts/s: {_fmt_rate(tps)}  "
+        f"{'MET' if tps >= target_tps else 'NOT MET'}"
+    )
+    say(
+        f"  rules + models >= {target_full:,} transcripts/s: {_fmt_rate(full_tps)}  "
+        f"{'MET' if full_tps >= target_full else 'NOT MET'}"
+    )
+    say(
+        f"  within {target_ratio:.0f}x of the Aho-Corasick floor: {ratio:.1f}x  "
         f"{'MET' if ratio <= target_ratio else 'NOT MET'} (the phrase scan stage alone: "
         f"{scan_ratio:.1f}x, {'MET' if scan_ratio <= target_ratio else 'NOT MET'}); against "
-        f"the lower ahocorasick_rs floor {rs_ratio:.1f}x")
-    say(f"  note: 3x the floor is {floor_wall * target_ratio / n * 1e6:.1f} µs per transcript; "
-        f"{target_tps:,} transcripts/s is {1e6 / target_tps:.0f} µs")
-    say(f"  for scale: plain jieba on every message, {_fmt_rate(_rate(messages, jieba_wall))} "
+        f"the lower ahocorasick_rs floor {rs_ratio:.1f}x"
+    )
+    say(
+        f"  note: 3x the floor is {floor_wall * target_ratio / n * 1e6:.1f} µs per transcript; "
+        f"{target_tps:,} transcripts/s is {1e6 / target_tps:.0f} µs"
+    )
+    say(
+        f"  for scale: plain jieba on every message, {_fmt_rate(_rate(messages, jieba_wall))} "
         f"messages/s = {_fmt_rate(_rate(n, jieba_wall))} transcripts/s at "
-        f"{messages / n:.1f} messages each")
+        f"{messages / n:.1f} messages each"
+    )
     return figures
 
 
@@ -1174,6 +1542,7 @@ def main(args: argparse.Namespace) -> int:
     figures = measure(args)
     path = getattr(args, "json", None)
     if path is not None:
-        Path(path).write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n",
-                              encoding="utf-8")
+        Path(path).write_text(
+            json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
     return 0

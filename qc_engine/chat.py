@@ -1,4 +1,5 @@
 """A transcript being inspected: what every checker reads, computed once and shared."""
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,18 @@ class Chat:
     `memo` holds what several checkers compute alike (keyed by whoever computes it).
     """
 
-    __slots__ = ("transcript", "messages", "roles", "norm", "resources", "memo", "_hits",
-                 "_private", "_docs", "_joined")
+    __slots__ = (
+        "_docs",
+        "_hits",
+        "_joined",
+        "_private",
+        "memo",
+        "messages",
+        "norm",
+        "resources",
+        "roles",
+        "transcript",
+    )
 
     def __init__(self, transcript: Transcript, resources: Resources) -> None:
         self.transcript = transcript
@@ -56,7 +67,8 @@ class Chat:
         found = self._hits
         if found is None:
             found = self._hits = self.resources.phrase_index.scan_texts(
-                [n.text for n in self.norm], self.roles)
+                [n.text for n in self.norm], self.roles
+            )
         return found
 
     def _raw_hits(self, index: int, key: int) -> list[PhraseHit]:
@@ -93,9 +105,11 @@ class Chat:
         if limit is not None:
             # Only short messages can hold a phrase of a list of `alone` entries.
             norm = self.norm
-            return [i for i, role in enumerate(role_of)
-                    if role in roles and core_length(norm[i].text) <= limit
-                    and self._raw_hits(i, key)]
+            return [
+                i
+                for i, role in enumerate(role_of)
+                if role in roles and core_length(norm[i].text) <= limit and self._raw_hits(i, key)
+            ]
         return [i for i, role in enumerate(role_of) if role in roles and self._raw_hits(i, key)]
 
     def matching(self, pattern: re.Pattern[str], roles: Collection[str]) -> list[int]:
@@ -132,11 +146,15 @@ class Chat:
         hits = self._raw_hits(index, id(lexicon))
         if not hits:
             return []
-        return [h for h in hits
-                if not h.entry.conditional or h.entry.accepts(self, index, h.start, h.end)]
+        return [
+            h
+            for h in hits
+            if not h.entry.conditional or h.entry.accepts(self, index, h.start, h.end)
+        ]
 
-    def first_hit(self, index: int, lexicon: Lexicon,
-                  keep: Callable[[str, PhraseHit], bool] | None = None) -> PhraseHit | None:
+    def first_hit(
+        self, index: int, lexicon: Lexicon, keep: Callable[[str, PhraseHit], bool] | None = None
+    ) -> PhraseHit | None:
         """The first hit whose conditions hold (leftmost, then longest), and, if given,
         for which `keep(text, hit)` is true: conditions are tested in that order only
         until one hit passes."""
@@ -147,8 +165,9 @@ class Chat:
             hits = sorted(hits, key=_leftmost_longest)
         text = self.norm[index].text
         for hit in hits:
-            if (not hit.entry.conditional or hit.entry.accepts(self, index, hit.start, hit.end)
-                    ) and (keep is None or keep(text, hit)):
+            if (
+                not hit.entry.conditional or hit.entry.accepts(self, index, hit.start, hit.end)
+            ) and (keep is None or keep(text, hit)):
                 return hit
         return None
 
@@ -174,5 +193,5 @@ class Chat:
         text = self.messages[index].text
         if span is None:
             return text if len(text) <= limit else text[: limit - 1] + "…"
-        piece = text[span[0]:span[1]]
+        piece = text[span[0] : span[1]]
         return piece if len(piece) <= limit else piece[: limit - 1] + "…"

@@ -4,6 +4,7 @@ Loading validates everything (structure, checker names, categories, every parame
 lexicon files, regular expressions) and reports all problems at once, each naming the file,
 the item and the field.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,6 @@ from qc_engine.normalize import Normalizer
 from qc_engine.resources import Resources
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import ORDER_STATUSES, Transcript
-
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when present
 
@@ -61,9 +61,7 @@ class Scope(_Strict):
     def matches(self, transcript: Transcript) -> bool:
         if self.order_status and (transcript.order_status or "none") not in self.order_status:
             return False
-        if self.channel and transcript.channel not in self.channel:
-            return False
-        return True
+        return not (self.channel and transcript.channel not in self.channel)
 
     def specificity(self) -> int:
         return bool(self.order_status) + bool(self.channel)
@@ -127,8 +125,10 @@ class Item:
         cost = self.spec.categories.get(category)
         if cost is None:
             return default.severity, default.points
-        return (cost.severity or default.severity,
-                cost.points if cost.points is not None else default.points)
+        return (
+            cost.severity or default.severity,
+            cost.points if cost.points is not None else default.points,
+        )
 
 
 @dataclass
@@ -153,10 +153,15 @@ class Checklist:
         """What scoring runs, worked out once (a checklist does not change once loaded):
         each enabled item, its checker, and its scope (None: an empty scope, which
         matches every transcript)."""
-        return [(item, item.checker,
-                 item.spec.when if item.spec.when.order_status or item.spec.when.channel
-                 else None)
-                for item in self.items if item.spec.enabled]
+        return [
+            (
+                item,
+                item.checker,
+                item.spec.when if item.spec.when.order_status or item.spec.when.channel else None,
+            )
+            for item in self.items
+            if item.spec.enabled
+        ]
 
 
 def _pydantic_errors(exc: ValidationError, *, file: str, prefix: str) -> list[QCError]:
@@ -191,11 +196,13 @@ def parse_checklist(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise QCError("E200", f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file,
-                      line=line) from None
+        raise QCError(
+            "E200", f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, line=line
+        ) from None
     if not isinstance(data, dict):
-        raise QCError("E200", "a checklist must be a YAML mapping with name, version and items",
-                      file=file)
+        raise QCError(
+            "E200", "a checklist must be a YAML mapping with name, version and items", file=file
+        )
     problems: list[QCError] = []
     raw_items = data.get("items")
     head = {k: v for k, v in data.items() if k != "items"}
@@ -205,19 +212,29 @@ def parse_checklist(
         problems.extend(_pydantic_errors(exc, file=file, prefix=""))
         spec_head = None
     if not isinstance(raw_items, list) or not raw_items:
-        problems.append(QCError("E201", "needs a list of at least one item", file=file,
-                                field="items"))
+        problems.append(
+            QCError("E201", "needs a list of at least one item", file=file, field="items")
+        )
         raw_items = []
-    for status in (spec_head.applies_to.order_status if spec_head else []):
+    for status in spec_head.applies_to.order_status if spec_head else []:
         if status not in ORDER_STATUSES:
-            problems.append(QCError("E201", f"unknown order status {status!r}", file=file,
-                                    field="applies_to.order_status"))
+            problems.append(
+                QCError(
+                    "E201",
+                    f"unknown order status {status!r}",
+                    file=file,
+                    field="applies_to.order_status",
+                )
+            )
     segmenter_name = spec_head.segmenter if spec_head else "rjieba"
     user_dict = lexicon_dir / "user_dict.txt"
     resources = Resources(
-        normalizer=normalizer, base_dir=base_dir, lexicon_dir=lexicon_dir,
+        normalizer=normalizer,
+        base_dir=base_dir,
+        lexicon_dir=lexicon_dir,
         segmenter_factory=lambda: Segmenter(
-            user_dict=user_dict if user_dict.exists() else None, engine=segmenter_name),
+            user_dict=user_dict if user_dict.exists() else None, engine=segmenter_name
+        ),
     )
     items: list[Item] = []
     seen_ids: set[str] = set()
@@ -226,8 +243,9 @@ def parse_checklist(
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         if isinstance(raw_id, str):
             if raw_id in seen_ids:
-                problems.append(QCError("E201", f"duplicate item id {raw_id!r}", file=file,
-                                        field=label))
+                problems.append(
+                    QCError("E201", f"duplicate item id {raw_id!r}", file=file, field=label)
+                )
             seen_ids.add(raw_id)
         try:
             item_spec = ItemSpec.model_validate(raw)
@@ -236,24 +254,44 @@ def parse_checklist(
             continue
         checker_cls = get_checker(item_spec.checker)
         if checker_cls is None:
-            problems.append(QCError("E201", f"unknown checker {item_spec.checker!r} (see `qc "
-                                    "explain --list`)", file=file, field=f"{label}.checker"))
+            problems.append(
+                QCError(
+                    "E201",
+                    f"unknown checker {item_spec.checker!r} (see `qc explain --list`)",
+                    file=file,
+                    field=f"{label}.checker",
+                )
+            )
             continue
         category_code = item_spec.category or checker_cls.category
         category = CATEGORIES.get(category_code)
         if category is None:
-            problems.append(QCError("E201", f"unknown category {category_code!r}; expected one "
-                                    "of the codes in taxonomy.md", file=file,
-                                    field=f"{label}.category"))
+            problems.append(
+                QCError(
+                    "E201",
+                    f"unknown category {category_code!r}; expected one of the codes in taxonomy.md",
+                    file=file,
+                    field=f"{label}.category",
+                )
+            )
             continue
         for code in item_spec.categories:
             if code not in CATEGORIES:
-                problems.append(QCError("E201", f"unknown category {code!r}", file=file,
-                                        field=f"{label}.categories"))
+                problems.append(
+                    QCError(
+                        "E201", f"unknown category {code!r}", file=file, field=f"{label}.categories"
+                    )
+                )
         for status in item_spec.when.order_status:
             if status not in ORDER_STATUSES:
-                problems.append(QCError("E201", f"unknown order status {status!r}", file=file,
-                                        field=f"{label}.when.order_status"))
+                problems.append(
+                    QCError(
+                        "E201",
+                        f"unknown order status {status!r}",
+                        file=file,
+                        field=f"{label}.when.order_status",
+                    )
+                )
         try:
             params = checker_cls.Params.model_validate(item_spec.params)
         except ValidationError as exc:
@@ -267,17 +305,20 @@ def parse_checklist(
                 exc.file = file
             problems.append(exc)
             continue
-        items.append(Item(
-            spec=item_spec,
-            checker=checker,
-            category=category.code,
-            severity=item_spec.severity or category.severity,
-            points=item_spec.points if item_spec.points is not None else category.points,
-            rule=checker.rule_name(item_spec.id),
-        ))
+        items.append(
+            Item(
+                spec=item_spec,
+                checker=checker,
+                category=category.code,
+                severity=item_spec.severity or category.severity,
+                points=item_spec.points if item_spec.points is not None else category.points,
+                rule=checker.rule_name(item_spec.id),
+            )
+        )
     if problems:
-        raise QCError("E201", f"{len(problems)} problem(s) in the checklist", file=file,
-                      details=problems)
+        raise QCError(
+            "E201", f"{len(problems)} problem(s) in the checklist", file=file, details=problems
+        )
     assert spec_head is not None
     spec = ChecklistSpec.model_validate({**head, "items": [i.spec.model_dump() for i in items]})
     resources.freeze()
@@ -293,5 +334,6 @@ def load_checklist(path: Path, *, lexicon_dir: Path, normalizer: Normalizer) -> 
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise QCError("E200", f"cannot read checklist: {reason}", file=str(path)) from None
-    return parse_checklist(text, file=str(path), base_dir=path.parent, lexicon_dir=lexicon_dir,
-                           normalizer=normalizer)
+    return parse_checklist(
+        text, file=str(path), base_dir=path.parent, lexicon_dir=lexicon_dir, normalizer=normalizer
+    )

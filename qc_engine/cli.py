@@ -1,4 +1,5 @@
 """The `qc` command: score chats, check and try checklists, explain rules, benchmark."""
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,7 @@ class Progress:
 
     def _draw(self, now: float) -> None:
         rate = self.count / max(now - self.started, 1e-9)
-        self.stream.write(f"\r{self.count:,} transcripts, {self.failed:,} rejected, "
-                          f"{rate:,.0f}/s ")
+        self.stream.write(f"\r{self.count:,} transcripts, {self.failed:,} rejected, {rate:,.0f}/s ")
         self.stream.flush()
 
     def close(self) -> None:
@@ -72,14 +72,18 @@ def render_table(result: Result, transcript: Transcript) -> str:
     from qc_engine.taxonomy import CATEGORIES
 
     verdict = "PASS" if result.passed else "FAIL"
-    lines = [f"{result.id}  score {result.score}  {verdict}  checklist {result.checklist}  "
-             f"({len(transcript.messages)} messages, {len(result.flags)} flags)"]
+    lines = [
+        f"{result.id}  score {result.score}  {verdict}  checklist {result.checklist}  "
+        f"({len(transcript.messages)} messages, {len(result.flags)} flags)"
+    ]
     for flag in result.flags:
         name = CATEGORIES[flag.category].name_zh if flag.category in CATEGORIES else ""
         cost = "RED LINE" if flag.severity == "red_line" else f"-{flag.points}"
         role = transcript.messages[flag.message_index].role
-        lines.append(f"  #{flag.message_index:<3} {role:<8} {flag.category} {name}  {cost:<8} "
-                     f"{flag.evidence}  [{flag.rule}]")
+        lines.append(
+            f"  #{flag.message_index:<3} {role:<8} {flag.category} {name}  {cost:<8} "
+            f"{flag.evidence}  [{flag.rule}]"
+        )
     return "\n".join(lines)
 
 
@@ -163,8 +167,10 @@ def cmd_checklist_check(args: argparse.Namespace) -> int:
             status = EXIT_ERROR
             continue
         enabled = sum(1 for i in checklist.items if i.spec.enabled)
-        print(f"{name}: OK  {checklist.label}, {len(checklist.items)} items ({enabled} enabled), "
-              f"{len(checklist.resources.lexicons)} lexicons")
+        print(
+            f"{name}: OK  {checklist.label}, {len(checklist.items)} items ({enabled} enabled), "
+            f"{len(checklist.resources.lexicons)} lexicons"
+        )
     return status
 
 
@@ -193,8 +199,11 @@ def cmd_checklist_test(args: argparse.Namespace) -> int:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
         elif result.flags or args.all:
             print(render_table(result, item.transcript) + "\n")
-    print(f"{checklist.label}: {scored} transcripts scored, {passed} passed, "
-          f"{sum(per_rule.values())} flags", file=sys.stderr if args.format == "jsonl" else None)
+    print(
+        f"{checklist.label}: {scored} transcripts scored, {passed} passed, "
+        f"{sum(per_rule.values())} flags",
+        file=sys.stderr if args.format == "jsonl" else None,
+    )
     for rule, count in per_rule.most_common():
         print(f"  {count:>6}  {rule}", file=sys.stderr if args.format == "jsonl" else None)
     return EXIT_SOME_FAILED if failed else EXIT_OK
@@ -207,9 +216,14 @@ def explain(code: str) -> str | None:
     checker = get_checker(code)
     if checker is not None:
         flag, clean = checker.examples()
-        parts = [f"{checker.code} {checker.slug}  category: {checker.category} "
-                 f"({CATEGORIES[checker.category].name_zh})  status: {checker.status}", "",
-                 checker.documentation(), "", "Parameters:"]
+        parts = [
+            f"{checker.code} {checker.slug}  category: {checker.category} "
+            f"({CATEGORIES[checker.category].name_zh})  status: {checker.status}",
+            "",
+            checker.documentation(),
+            "",
+            "Parameters:",
+        ]
         for name, field in checker.Params.model_fields.items():
             default = field.default if field.default_factory is None else field.default_factory()
             parts.append(f"  {name} = {default!r}  {field.description or ''}".rstrip())
@@ -223,10 +237,16 @@ def explain(code: str) -> str | None:
     if category is not None:
         default = "red line" if category.severity == "red_line" else f"{category.points} points"
         checkers = [c for c in REGISTRY.values() if c.category == category.code]
-        lines = [f"{category.code} {category.name_zh}  ({category.who}; default {default})", "",
-                 category.description, "", "Checkers raising it by default:"]
-        lines += [f"  {c.code} {c.slug}" for c in checkers] or ["  (none: a trained model or a "
-                                                               "composed rule)"]
+        lines = [
+            f"{category.code} {category.name_zh}  ({category.who}; default {default})",
+            "",
+            category.description,
+            "",
+            "Checkers raising it by default:",
+        ]
+        lines += [f"  {c.code} {c.slug}" for c in checkers] or [
+            "  (none: a trained model or a composed rule)"
+        ]
         return "\n".join(lines) + "\n"
     return None
 
@@ -236,10 +256,15 @@ def checkers_markdown() -> str:
     from qc_engine.checkers import REGISTRY
     from qc_engine.taxonomy import CATEGORIES
 
-    out = ["# Checkers", "",
-           "Generated by `qc explain --markdown > docs/checkers.md`; a test fails when it is "
-           "stale. Every checker's examples below are run by the test suite.", "",
-           "| code | slug | category | default |", "|---|---|---|---|"]
+    out = [
+        "# Checkers",
+        "",
+        "Generated by `qc explain --markdown > docs/checkers.md`; a test fails when it is "
+        "stale. Every checker's examples below are run by the test suite.",
+        "",
+        "| code | slug | category | default |",
+        "|---|---|---|---|",
+    ]
     ordered = sorted(REGISTRY.values(), key=lambda c: c.code)
     for cls in ordered:
         cat = CATEGORIES[cls.category]
@@ -247,16 +272,27 @@ def checkers_markdown() -> str:
         out.append(f"| {cls.code} | `{cls.slug}` | `{cls.category}` {cat.name_zh} | {default} |")
     for cls in ordered:
         flag, clean = cls.examples()
-        out += ["", f"## {cls.code} `{cls.slug}`", "",
-                f"Category `{cls.category}` ({CATEGORIES[cls.category].name_zh}), "
-                f"status {cls.status}.", "", "```text", cls.documentation(), "```", "",
-                "Parameters:", ""]
+        out += [
+            "",
+            f"## {cls.code} `{cls.slug}`",
+            "",
+            f"Category `{cls.category}` ({CATEGORIES[cls.category].name_zh}), status {cls.status}.",
+            "",
+            "```text",
+            cls.documentation(),
+            "```",
+            "",
+            "Parameters:",
+            "",
+        ]
         for name, field in cls.Params.model_fields.items():
             default = field.default if field.default_factory is None else field.default_factory()
             if hasattr(default, "model_dump"):
                 default = default.model_dump()
-            out.append(f"- `{name}` (default `{default!r}`)"
-                       + (f": {field.description}" if field.description else ""))
+            out.append(
+                f"- `{name}` (default `{default!r}`)"
+                + (f": {field.description}" if field.description else "")
+            )
         if not cls.Params.model_fields:
             out.append("- none")
         out += ["", "Must flag:", ""]
@@ -283,8 +319,12 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return EXIT_OK
     text = explain(args.code)
     if text is None:
-        _report_error(QCError("E300", f"no category or checker named {args.code!r} (try `qc "
-                              "explain --list`)"), sys.stderr)
+        _report_error(
+            QCError(
+                "E300", f"no category or checker named {args.code!r} (try `qc explain --list`)"
+            ),
+            sys.stderr,
+        )
         return EXIT_ERROR
     sys.stdout.write(text)
     return EXIT_OK
@@ -294,15 +334,17 @@ def cmd_train(args: argparse.Namespace) -> int:
     from qc_engine.ml.train import main as train_main
 
     try:
-        summary = train_main(args.model, models_dir=args.models_dir,
-                             log=lambda line: print(line, file=sys.stderr))
+        summary = train_main(
+            args.model, models_dir=args.models_dir, log=lambda line: print(line, file=sys.stderr)
+        )
     except QCError as exc:
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
     target = "agent_speech" if args.model == "agent" else "customer"
     print(json.dumps(summary, ensure_ascii=False, default=str, indent=2))
-    print(f"model and card written to {(args.models_dir or Path('models')) / target}",
-          file=sys.stderr)
+    print(
+        f"model and card written to {(args.models_dir or Path('models')) / target}", file=sys.stderr
+    )
     return EXIT_OK
 
 
@@ -310,8 +352,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from qc_engine.ml.evaluate import evaluate, format_report
 
     try:
-        report = evaluate(split=args.split, limit=args.limit, written=not args.limit,
-                          log=lambda line: print(line, file=sys.stderr))
+        report = evaluate(
+            split=args.split,
+            limit=args.limit,
+            written=not args.limit,
+            log=lambda line: print(line, file=sys.stderr),
+        )
     except QCError as exc:
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
@@ -363,8 +409,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qc-metrics-")
-    uvicorn.run("qc_engine.api.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, access_log=args.access_log)
+    uvicorn.run(
+        "qc_engine.api.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=args.access_log,
+    )
     return EXIT_OK
 
 
@@ -382,16 +434,17 @@ def cmd_purge(args: argparse.Namespace) -> int:
 
     try:
         with _database().begin() as session:
-            done = purge(session, days=args.older_than_days, actor="cli",
-                         dry_run=args.dry_run)
+            done = purge(session, days=args.older_than_days, actor="cli", dry_run=args.dry_run)
     except QCError as exc:
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
     verb = "would purge" if args.dry_run else "purged"
-    print(f"{verb} {done.transcripts} chats older than {done.cutoff:%Y-%m-%d %H:%M} UTC with "
-          f"{done.work_items} work items; {done.audit_notes} audit notes cleared, "
-          f"{done.reports_scrubbed} stored reports' quoted texts removed, "
-          f"{done.webhook_events} webhook events deleted")
+    print(
+        f"{verb} {done.transcripts} chats older than {done.cutoff:%Y-%m-%d %H:%M} UTC with "
+        f"{done.work_items} work items; {done.audit_notes} audit notes cleared, "
+        f"{done.reports_scrubbed} stored reports' quoted texts removed, "
+        f"{done.webhook_events} webhook events deleted"
+    )
     return EXIT_OK
 
 
@@ -410,14 +463,14 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
     try:
         with _database().begin() as session:
-            user, key = create_key(session, name=args.name, role=args.role,
-                                   agent_name=args.agent_name, actor="cli")
+            user, key = create_key(
+                session, name=args.name, role=args.role, agent_name=args.agent_name, actor="cli"
+            )
     except QCError as exc:
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
     print(key)
-    print(f"key for {user.name} (role {user.role}); it is shown only this once",
-          file=sys.stderr)
+    print(f"key for {user.name} (role {user.role}); it is shown only this once", file=sys.stderr)
     return EXIT_OK
 
 
@@ -435,8 +488,10 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     for row in rows:
         revoked = f"{row['revoked_at']:%Y-%m-%d %H:%M:%S}" if row["revoked_at"] else "-"
         user = str(row["name"]) + (" (disabled)" if row["disabled"] else "")
-        print(f"{row['prefix']:<12} {user:<20} {row['role']:<10} "
-              f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {revoked}")
+        print(
+            f"{row['prefix']:<12} {user:<20} {row['role']:<10} "
+            f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {revoked}"
+        )
     return EXIT_OK
 
 
@@ -449,31 +504,43 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     except QCError as exc:
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
-    print(f"revoked {count} key{'s' if count != 1 else ''}; a running server stops accepting "
-          "it within 10 seconds", file=sys.stderr)
+    print(
+        f"revoked {count} key{'s' if count != 1 else ''}; a running server stops accepting "
+        "it within 10 seconds",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qc", description="Chat quality inspection (质检).")
-    parser.add_argument("--checklists", type=Path, default=None,
-                        help="checklist folder (default: $QC_CHECKLISTS or ./checklists)")
+    parser.add_argument(
+        "--checklists",
+        type=Path,
+        default=None,
+        help="checklist folder (default: $QC_CHECKLISTS or ./checklists)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     score = sub.add_parser("score", help="score transcripts; one JSON result per line")
     score.add_argument("paths", nargs="+", help="JSON, JSON Lines or Qianniu text files, or -")
     score.add_argument("--checklist", help="use this checklist for every transcript")
     score.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
-    score.add_argument("--agent", action="append",
-                       help="Qianniu exports: a sender that is an agent (repeatable)")
+    score.add_argument(
+        "--agent", action="append", help="Qianniu exports: a sender that is an agent (repeatable)"
+    )
     score.set_defaults(func=cmd_score)
 
     checklist = sub.add_parser("checklist", help="validate or try a checklist")
     csub = checklist.add_subparsers(dest="checklist_command", required=True)
     check = csub.add_parser("check", help="validate checklist files")
     check.add_argument("files", nargs="+")
-    check.add_argument("--lexicons", type=Path, default=None,
-                       help="lexicon folder (default: lexicons/ beside the file)")
+    check.add_argument(
+        "--lexicons",
+        type=Path,
+        default=None,
+        help="lexicon folder (default: lexicons/ beside the file)",
+    )
     check.set_defaults(func=cmd_checklist_check)
     test = csub.add_parser("test", help="run an unsaved checklist over sample chats")
     test.add_argument("file")
@@ -487,16 +554,20 @@ def build_parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("explain", help="documentation of a category or checker")
     exp.add_argument("code", nargs="?", help="category code, checker slug or checker code")
     exp.add_argument("--list", action="store_true")
-    exp.add_argument("--markdown", action="store_true",
-                     help="print the documentation of every checker (docs/checkers.md)")
+    exp.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the documentation of every checker (docs/checkers.md)",
+    )
     exp.set_defaults(func=cmd_explain)
 
     serve = sub.add_parser("serve", help="run the REST API and review desk (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--demo", action="store_true",
-                       help="load a demo data set and print demo API keys")
+    serve.add_argument(
+        "--demo", action="store_true", help="load a demo data set and print demo API keys"
+    )
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
     serve.set_defaults(func=cmd_serve)
@@ -504,8 +575,9 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="manage API keys ($QC_DATABASE_URL)")
     ksub = keys.add_subparsers(dest="keys_command", required=True)
     kcreate = ksub.add_parser("create", help="create a key (printed once)")
-    kcreate.add_argument("--role", required=True,
-                         choices=("admin", "lead", "specialist", "agent", "service"))
+    kcreate.add_argument(
+        "--role", required=True, choices=("admin", "lead", "specialist", "agent", "service")
+    )
     kcreate.add_argument("--name", required=True)
     kcreate.add_argument("--agent-name", help="for --role agent: the agent name in chats")
     kcreate.set_defaults(func=cmd_keys_create)
@@ -513,39 +585,62 @@ def build_parser() -> argparse.ArgumentParser:
     klist.set_defaults(func=cmd_keys_list)
     krevoke = ksub.add_parser("revoke", help="revoke a key, or every key of a user")
     which = krevoke.add_mutually_exclusive_group(required=True)
-    which.add_argument("prefix", nargs="?", help="the key's first characters (qc keys list) "
-                       "or the whole key")
+    which.add_argument(
+        "prefix", nargs="?", help="the key's first characters (qc keys list) or the whole key"
+    )
     which.add_argument("--name", help="revoke every live key of this user")
     krevoke.set_defaults(func=cmd_keys_revoke)
 
     purge = sub.add_parser("purge", help="delete chats older than N days ($QC_DATABASE_URL)")
-    purge.add_argument("--older-than-days", type=_days, required=True, metavar="N",
-                       help="chats whose first message (else storing) is older than this")
+    purge.add_argument(
+        "--older-than-days",
+        type=_days,
+        required=True,
+        metavar="N",
+        help="chats whose first message (else storing) is older than this",
+    )
     purge.add_argument("--dry-run", action="store_true", help="count, change nothing")
     purge.set_defaults(func=cmd_purge)
 
     train = sub.add_parser("train", help="rebuild a trained model and its card")
     train.add_argument("model", choices=("agent", "customer"))
-    train.add_argument("--models-dir", type=Path, default=None,
-                       help="where to write (default: the checkout's models/)")
+    train.add_argument(
+        "--models-dir",
+        type=Path,
+        default=None,
+        help="where to write (default: the checkout's models/)",
+    )
     train.set_defaults(func=cmd_train)
 
     evaluation = sub.add_parser("eval", help="every accuracy figure on the real labelled set")
-    evaluation.add_argument("--split", choices=("validation", "test"), default="validation",
-                            help="validation (default; for choices) or test (held out)")
-    evaluation.add_argument("--limit", type=int, default=None, metavar="N",
-                            help="only the first N labelled sessions (and no written split)")
+    evaluation.add_argument(
+        "--split",
+        choices=("validation", "test"),
+        default="validation",
+        help="validation (default; for choices) or test (held out)",
+    )
+    evaluation.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="only the first N labelled sessions (and no written split)",
+    )
     evaluation.add_argument("--json", action="store_true", help="print the figures as JSON")
-    evaluation.add_argument("--quiet", action="store_true",
-                            help="do not list the model-only flags")
+    evaluation.add_argument("--quiet", action="store_true", help="do not list the model-only flags")
     evaluation.set_defaults(func=cmd_eval)
 
     bench = sub.add_parser("bench", help="benchmark the pipeline on a generated mix")
     bench.add_argument("-n", "--transcripts", type=int, default=20000)
     bench.add_argument("--seed", type=int, default=7)
     bench.add_argument("--repeat", type=int, default=3)
-    bench.add_argument("--json", type=Path, default=None, metavar="PATH",
-                       help="also write the figures to this file as JSON")
+    bench.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also write the figures to this file as JSON",
+    )
     bench.set_defaults(func=cmd_bench)
 
     from qc_engine.reports.cli import add_parser as add_report_parser

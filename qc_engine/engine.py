@@ -1,4 +1,5 @@
 """The inspection pipeline: a transcript in, a scored result out."""
+
 from __future__ import annotations
 
 import logging
@@ -34,8 +35,12 @@ class Engine:
         self.checklists: dict[str, Checklist] = {}
         for checklist in checklists:
             if checklist.name in self.checklists:
-                raise QCError("E201", f"two checklists are named {checklist.name!r}",
-                              file=checklist.path, field="name")
+                raise QCError(
+                    "E201",
+                    f"two checklists are named {checklist.name!r}",
+                    file=checklist.path,
+                    field="name",
+                )
             self.checklists[checklist.name] = checklist
         self.normalizer = normalizer
 
@@ -47,8 +52,10 @@ class Engine:
             raise QCError("E200", "checklist folder not found", file=str(folder))
         lexicon_dir = folder / "lexicons"
         normalizer = load_normalizer(lexicon_dir)
-        checklists = [load_checklist(path, lexicon_dir=lexicon_dir, normalizer=normalizer)
-                      for path in sorted(folder.glob("*.yaml"))]
+        checklists = [
+            load_checklist(path, lexicon_dir=lexicon_dir, normalizer=normalizer)
+            for path in sorted(folder.glob("*.yaml"))
+        ]
         return cls(checklists, normalizer=normalizer)
 
     def with_models(self, on: bool) -> Engine:
@@ -59,8 +66,12 @@ class Engine:
 
         checklists = []
         for checklist in self.checklists.values():
-            items = [replace(item, spec=item.spec.model_copy(update={"enabled": on}))
-                     if item.checker.source == "model" else item for item in checklist.items]
+            items = [
+                replace(item, spec=item.spec.model_copy(update={"enabled": on}))
+                if item.checker.source == "model"
+                else item
+                for item in checklist.items
+            ]
             checklists.append(replace(checklist, items=items))
         return Engine(checklists, normalizer=self.normalizer)
 
@@ -70,8 +81,11 @@ class Engine:
         if name is not None:
             found = self.checklists.get(name)
             if found is None:
-                raise QCError("E204", f"no checklist named {name!r}; available: "
-                              f"{', '.join(sorted(self.checklists))}", field="checklist")
+                raise QCError(
+                    "E204",
+                    f"no checklist named {name!r}; available: {', '.join(sorted(self.checklists))}",
+                    field="checklist",
+                )
             return found
         best: Checklist | None = None
         for checklist in self.checklists.values():
@@ -95,8 +109,9 @@ class Engine:
         checklist: str | Checklist | None = None,
         timings: dict[str, float] | None = None,
     ) -> Result:
-        chosen = checklist if isinstance(checklist, Checklist) else self.select(
-            transcript, checklist)
+        chosen = (
+            checklist if isinstance(checklist, Checklist) else self.select(transcript, checklist)
+        )
         return inspect(transcript, chosen, timings=timings)
 
     def score_batch(
@@ -110,8 +125,10 @@ class Engine:
         pays per call rather than per message (the trained classifiers) done once for the
         whole batch. Keep batches to a few hundred transcripts: their chats are held in
         memory together."""
-        chosen = [checklist if isinstance(checklist, Checklist) else self.select(t, checklist)
-                  for t in transcripts]
+        chosen = [
+            checklist if isinstance(checklist, Checklist) else self.select(t, checklist)
+            for t in transcripts
+        ]
         return inspect_batch(transcripts, chosen, timings=timings)
 
 
@@ -128,7 +145,9 @@ def inspect(
 
 
 def inspect_batch(
-    transcripts: Sequence[Transcript], checklists: Sequence[Checklist], *,
+    transcripts: Sequence[Transcript],
+    checklists: Sequence[Checklist],
+    *,
     timings: dict[str, float] | None = None,
 ) -> list[Result]:
     """`inspect` of each transcript with its checklist; the items whose checker works on a
@@ -145,22 +164,22 @@ def inspect_batch(
         for item, checker, when in checklist.plan:
             if checker.batched:
                 item_start = clock() if timings is not None else 0.0
-                checker.prepare([c for c in members
-                                 if when is None or when.matches(c.transcript)])
+                checker.prepare([c for c in members if when is None or when.matches(c.transcript)])
                 if timings is not None:
-                    timings[item.spec.id] = (timings.get(item.spec.id, 0.0) + clock()
-                                             - item_start)
-    return [_run(chat, checklist, timings)
-            for chat, checklist in zip(chats, checklists, strict=True)]
+                    timings[item.spec.id] = timings.get(item.spec.id, 0.0) + clock() - item_start
+    return [
+        _run(chat, checklist, timings) for chat, checklist in zip(chats, checklists, strict=True)
+    ]
 
 
-def inspect_isolated(transcripts: Sequence[Transcript], checklists: Sequence[Checklist]
-                     ) -> list[Result | QCError]:
+def inspect_isolated(
+    transcripts: Sequence[Transcript], checklists: Sequence[Checklist]
+) -> list[Result | QCError]:
     """`inspect_batch`; if it fails unexpectedly (a bug), each transcript alone, so only
     the one the engine fails on is lost: an E500 error in its place, the traceback logged."""
     try:
         return list(inspect_batch(transcripts, checklists))
-    except Exception:  # noqa: BLE001 - a bug on some transcript of the batch: find it
+    except Exception:
         return [_inspect_or_error(t, c) for t, c in zip(transcripts, checklists, strict=True)]
 
 
@@ -169,7 +188,8 @@ def _inspect_or_error(transcript: Transcript, checklist: Checklist) -> Result | 
         return inspect(transcript, checklist)
     except Exception as exc:  # logged and reported: the batch goes on
         logging.getLogger("qc_engine").exception(
-            "the engine failed on transcript %r", transcript.id)
+            "the engine failed on transcript %r", transcript.id
+        )
         return scoring_failed(transcript.id, exc)
 
 
@@ -210,13 +230,16 @@ def _run(chat: Chat, checklist: Checklist, timings: dict[str, float] | None) -> 
             kept = best.get(key)
             # One flag per category per message: keep the costlier, then the first.
             if kept is None or (flag.severity == "red_line", flag.points) > (
-                kept.severity == "red_line", kept.points
+                kept.severity == "red_line",
+                kept.points,
             ):
                 best[key] = flag
         if timings is not None:
             timings[item.spec.id] = timings.get(item.spec.id, 0.0) + clock() - item_start
-    flags = sorted(best.values(),
-                   key=lambda f: (f.message_index, _CATEGORY_ORDER.get(f.category, 99)))
+    flags = sorted(
+        best.values(), key=lambda f: (f.message_index, _CATEGORY_ORDER.get(f.category, 99))
+    )
     score, passed = score_flags(flags, pass_score=checklist.spec.pass_score)
-    return Result(id=transcript.id, score=score, passed=passed, checklist=checklist.label,
-                  flags=flags)
+    return Result(
+        id=transcript.id, score=score, passed=passed, checklist=checklist.label, flags=flags
+    )

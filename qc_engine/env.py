@@ -1,6 +1,7 @@
 """Settings read from the environment (QC_*): a value that is not what it should be is an
 error naming the variable (E630), never a traceback. The service's settings
 (api/settings.py) and the commands that read a setting themselves use these."""
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,9 @@ from typing import Any
 from qc_engine.errors import QCError
 
 
-def _env_number(name: str, default: float, kind: type, low: float | None,
-                high: float | None) -> Any:
+def _env_number(
+    name: str, default: float, kind: type, low: float | None, high: float | None
+) -> Any:
     raw = os.environ.get(name)
     if raw is None or not raw.strip():
         return default
@@ -19,8 +21,12 @@ def _env_number(name: str, default: float, kind: type, low: float | None,
         value = kind(raw.strip())
     except ValueError:
         value = None
-    if value is not None and math.isfinite(value) and (low is None or value >= low) and (
-            high is None or value <= high):
+    if (
+        value is not None
+        and math.isfinite(value)
+        and (low is None or value >= low)
+        and (high is None or value <= high)
+    ):
         return value
     what = "a whole number" if kind is int else "a number"
     if low is not None and high is not None:
@@ -30,15 +36,15 @@ def _env_number(name: str, default: float, kind: type, low: float | None,
     raise QCError("E630", f"expected {what}, not {raw!r}", field=name)
 
 
-def env_int(name: str, default: int, low: int | None = None,
-             high: int | None = None) -> int:
+def env_int(name: str, default: int, low: int | None = None, high: int | None = None) -> int:
     """An integer setting; a value that is not one, or out of range, is an error naming
     the variable (E630), not a traceback."""
     return int(_env_number(name, default, int, low, high))
 
 
-def env_float(name: str, default: float, low: float | None = None,
-               high: float | None = None) -> float:
+def env_float(
+    name: str, default: float, low: float | None = None, high: float | None = None
+) -> float:
     return float(_env_number(name, default, float, low, high))
 
 

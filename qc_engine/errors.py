@@ -2,6 +2,7 @@
 
 Codes are stable: tools and tests match on them, people read the message.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -77,5 +78,8 @@ class QCError(Exception):
 def scoring_failed(transcript_id: str, exc: Exception) -> QCError:
     """E500: the engine failed on one transcript (a bug); the caller reports it and goes on
     with the others."""
-    return QCError("E500", f"internal error scoring transcript {transcript_id!r}: "
-                   f"{type(exc).__name__}: {exc} (a bug: please report it with the transcript)")
+    return QCError(
+        "E500",
+        f"internal error scoring transcript {transcript_id!r}: "
+        f"{type(exc).__name__}: {exc} (a bug: please report it with the transcript)",
+    )

@@ -18,6 +18,7 @@ Conditions:
 Phrases and condition words go through the same normalisation as messages, so "微信" in a
 lexicon also catches "V信", "威信" and "微 信" in a chat.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,23 +56,32 @@ class Entry:
     channel: frozenset[str] | None = None
     alone: bool = False
     # The word lists above as one regex each (any word in a text, in one search).
-    _exclude: re.Pattern[str] | None = field(default=None, init=False, repr=False,
-                                             compare=False)
-    _exclude_message: re.Pattern[str] | None = field(default=None, init=False, repr=False,
-                                                     compare=False)
+    _exclude: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _exclude_message: re.Pattern[str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     _prev: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
-    _not_prev: re.Pattern[str] | None = field(default=None, init=False, repr=False,
-                                              compare=False)
+    _not_prev: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
     conditional: bool = field(default=True, init=False, repr=False, compare=False)
     """Whether the entry has a condition at all (else `accepts` is always true)."""
 
     def __post_init__(self) -> None:
         for name in ("exclude", "exclude_message", "prev", "not_prev"):
             object.__setattr__(self, f"_{name}", any_word(getattr(self, name)))
-        object.__setattr__(self, "conditional", bool(
-            self.exclude or self.exclude_message or self.prev or self.not_prev
-            or self.status is not None or self.not_status or self.channel is not None
-            or self.alone))
+        object.__setattr__(
+            self,
+            "conditional",
+            bool(
+                self.exclude
+                or self.exclude_message
+                or self.prev
+                or self.not_prev
+                or self.status is not None
+                or self.not_status
+                or self.channel is not None
+                or self.alone
+            ),
+        )
 
     def accepts(self, chat: Chat, index: int, start: int, end: int) -> bool:
         # Every condition must hold; the cheap ones are tested first.
@@ -124,8 +134,9 @@ class Lexicon:
     entries: tuple[Entry, ...]
 
 
-def _words(value: str, normalizer: Normalizer,
-           cache: dict[str, tuple[str, ...]] | None = None) -> tuple[str, ...]:
+def _words(
+    value: str, normalizer: Normalizer, cache: dict[str, tuple[str, ...]] | None = None
+) -> tuple[str, ...]:
     if cache is not None and value in cache:
         return cache[value]
     words = []
@@ -151,45 +162,61 @@ def parse_lexicon_lines(
         phrase_raw, *conditions = [part.strip() for part in body.split(" | ")]
         phrase = normalizer.normalize_phrase(phrase_raw)
         if not phrase:
-            raise QCError("E202", f"the phrase {phrase_raw!r} is empty after normalisation",
-                          file=source, line=number)
+            raise QCError(
+                "E202",
+                f"the phrase {phrase_raw!r} is empty after normalisation",
+                file=source,
+                line=number,
+            )
         fields: dict[str, object] = {}
         for condition in conditions:
             key, sep, value = condition.partition(":")
             key = key.strip()
             if key not in _KEYS:
-                raise QCError("E202", f"unknown condition {key!r}; expected one of "
-                              f"{', '.join(_KEYS)}", file=source, line=number)
+                raise QCError(
+                    "E202",
+                    f"unknown condition {key!r}; expected one of {', '.join(_KEYS)}",
+                    file=source,
+                    line=number,
+                )
             if key == "alone":
                 if sep:
                     raise QCError("E202", "'alone' takes no value", file=source, line=number)
                 fields["alone"] = True
                 continue
             if not sep or not value.strip():
-                raise QCError("E202", f"condition {key!r} needs words after ':'", file=source,
-                              line=number)
+                raise QCError(
+                    "E202", f"condition {key!r} needs words after ':'", file=source, line=number
+                )
             if key in ("status", "not_status"):
                 statuses = frozenset(v.strip() for v in value.split(",") if v.strip())
                 unknown = statuses - set(ORDER_STATUSES)
                 if unknown:
-                    raise QCError("E202", f"unknown order status {sorted(unknown)}; expected "
-                                  f"{', '.join(ORDER_STATUSES)}", file=source, line=number)
+                    raise QCError(
+                        "E202",
+                        f"unknown order status {sorted(unknown)}; expected "
+                        f"{', '.join(ORDER_STATUSES)}",
+                        file=source,
+                        line=number,
+                    )
                 fields[key] = statuses
             elif key == "channel":
                 fields[key] = frozenset(v.strip() for v in value.split(",") if v.strip())
             else:
                 target = {"not": "exclude", "not_msg": "exclude_message"}.get(key, key)
                 fields[target] = _words(value, normalizer, word_cache)
-        entries.append(Entry(phrase=phrase, line=number, source=source, original=phrase_raw,
-                             **fields))  # type: ignore[arg-type]
+        entries.append(
+            Entry(phrase=phrase, line=number, source=source, original=phrase_raw, **fields)
+        )  # type: ignore[arg-type]
     return entries
 
 
 _LOADED: dict[tuple[str, int, int, int, str | None], Lexicon] = {}
 
 
-def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None,
-                 max_bytes: int | None = None) -> Lexicon:
+def load_lexicon(
+    path: Path, *, normalizer: Normalizer, name: str | None = None, max_bytes: int | None = None
+) -> Lexicon:
     """Read and parse a lexicon file (at most `max_bytes`, when given). Parsed lexicons
     are immutable, so one parse serves every checklist until the file changes (keyed by
     path, mtime and size). Errors name the file by its name, not its folder."""
@@ -197,8 +224,11 @@ def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None,
         stat = path.stat()
     except OSError:
         stat = None
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, normalizer.fingerprint, name) \
-        if stat else None
+    key = (
+        (str(path.resolve()), stat.st_mtime_ns, stat.st_size, normalizer.fingerprint, name)
+        if stat
+        else None
+    )
     if key is not None and key in _LOADED:
         return _LOADED[key]
     lexicon = _read_lexicon(path, normalizer=normalizer, name=name, max_bytes=max_bytes)
@@ -209,14 +239,16 @@ def load_lexicon(path: Path, *, normalizer: Normalizer, name: str | None = None,
     return lexicon
 
 
-def _read_lexicon(path: Path, *, normalizer: Normalizer, name: str | None,
-                  max_bytes: int | None) -> Lexicon:
+def _read_lexicon(
+    path: Path, *, normalizer: Normalizer, name: str | None, max_bytes: int | None
+) -> Lexicon:
     try:
         with path.open("rb") as handle:
             raw = handle.read(-1 if max_bytes is None else max_bytes + 1)
         if max_bytes is not None and len(raw) > max_bytes:
-            raise QCError("E202", f"lexicon is larger than {max_bytes // (1024 * 1024)} MB",
-                          file=path.name)
+            raise QCError(
+                "E202", f"lexicon is larger than {max_bytes // (1024 * 1024)} MB", file=path.name
+            )
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
@@ -271,9 +303,16 @@ class _Automaton:
         # start and end on a token boundary (Latin and digit phrases match whole tokens
         # only: "12315" is not inside the order number 2023123156789, "qq号" not inside
         # "aqq号"); the lexicons listing it; whether any of them lists it as `alone`.
-        self.info = [(len(phrase), _is_word(phrase[0]), _is_word(phrase[-1]), tuple(targets),
-                      any(entry.alone for _, entry in targets))
-                     for phrase, targets in table.items()]
+        self.info = [
+            (
+                len(phrase),
+                _is_word(phrase[0]),
+                _is_word(phrase[-1]),
+                tuple(targets),
+                any(entry.alone for _, entry in targets),
+            )
+            for phrase, targets in table.items()
+        ]
         self.empty = not table
         self._find = None
         if not self.empty:
@@ -325,8 +364,12 @@ class PhraseIndex:
     each in an automaton of its own, scanned only for the messages a checker asks about.
     """
 
-    def __init__(self, lexicons: Iterable[Lexicon], private: Iterable[Lexicon] = (),
-                 roles: dict[int, frozenset[str] | None] | None = None) -> None:
+    def __init__(
+        self,
+        lexicons: Iterable[Lexicon],
+        private: Iterable[Lexicon] = (),
+        roles: dict[int, frozenset[str] | None] | None = None,
+    ) -> None:
         """`roles`: for a shared lexicon (by id), the roles of the messages it is read on;
         absent or None: every role."""
         self.lexicons: dict[int, Lexicon] = {}
@@ -349,8 +392,7 @@ class PhraseIndex:
         self.covered: dict[int, frozenset[str]] = {}
         built: dict[frozenset[int], _Automaton] = {}
         for role in ROLES:
-            members = [x for x in shared
-                       if declared.get(id(x)) is None or role in declared[id(x)]]  # type: ignore[operator]
+            members = [x for x in shared if declared.get(id(x)) is None or role in declared[id(x)]]  # type: ignore[operator]
             keys = frozenset(map(id, members))
             automaton = built.get(keys)
             if automaton is None:
@@ -369,14 +411,15 @@ class PhraseIndex:
             found.setdefault(key, []).append(PhraseHit(start, end, entry))
         return found
 
-    def scan_texts(self, texts: Iterable[str], roles: Iterable[str]
-                   ) -> dict[int, dict[int, list[PhraseHit]]]:
+    def scan_texts(
+        self, texts: Iterable[str], roles: Iterable[str]
+    ) -> dict[int, dict[int, list[PhraseHit]]]:
         """Hits of the shared lexicons in a chat's texts (each with its role's automaton):
         lexicon key -> message index -> hits in text order, only for messages with hits,
         by increasing index."""
         found: dict[int, dict[int, list[PhraseHit]]] = {}
         by_role = self._by_role
-        for index, (text, role) in enumerate(zip(texts, roles)):
+        for index, (text, role) in enumerate(zip(texts, roles, strict=False)):
             automaton = by_role.get(role)
             if automaton is None:
                 continue

@@ -20,6 +20,7 @@ variants) finds nothing, and the text is done. Where characters were only remove
 wedged separators), the map back is a few numbers per run of kept characters; only evasion
 canonicalisation builds a table per character.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,8 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 from qc_engine.errors import QCError
 
@@ -97,15 +98,17 @@ def trie_pattern(words: Iterable[str]) -> str:
         return f"(?:{body})?" if "" in node else body
 
     return build(trie)
+
+
 _NUMERAL_TABLE = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
 _NUMERAL_RUN = re.compile(r"[0-9零〇一二三四五六七八九幺两]{6,}")
 _HAS_CN_NUMERAL = re.compile(r"[零〇一二三四五六七八九幺两]")
 
 # Characters that decorate or split a word without meaning anything.
 SEPARATORS = frozenset(" \t\u00a0\u200b\u200c\u200d\u2060\ufeff*-_.·•~|/\\+=#^'\"`★☆♡♥◆◇●○")
-_EMOJI_BMP = "\u2600-\u2604\u2607-\u26FF\u2700-\u27BF\u2B50\u2B55\u3030\u303D\u3297\u3299\uFE0F"
-_EMOJI_CHARS = "\U0001F000-\U0001FAFF" + _EMOJI_BMP
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_EMOJI_BMP = "\u2600-\u2604\u2607-\u26ff\u2700-\u27bf\u2b50\u2b55\u3030\u303d\u3297\u3299\ufe0f"
+_EMOJI_CHARS = "\U0001f000-\U0001faff" + _EMOJI_BMP
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _SEP_CLASS = re.escape("".join(sorted(SEPARATORS)))
 _CJK_CLASS = "\u3400-\u9fff\uf900-\ufaff"
 _JOIN_CLASS = _CJK_CLASS + "0-9a-zA-Z"
@@ -124,7 +127,6 @@ _TO_LAST_BREAK = re.compile(r".*[,。!?;；…\n\r]", re.DOTALL)
 
 def is_cjk(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
-
 
 
 class EmojiHit(NamedTuple):
@@ -192,7 +194,7 @@ class NormalizedText:
         text = self.text
         before = _TO_LAST_BREAK.match(text, 0, start)
         after = _CLAUSE_BREAK.search(text, end)
-        return text[before.end() if before else 0:after.start() if after else len(text)]
+        return text[before.end() if before else 0 : after.start() if after else len(text)]
 
 
 class Normalizer:
@@ -202,12 +204,14 @@ class Normalizer:
         self.emoticons = dict(emoticons)
         self.evasions = dict(evasions)
         # Identifies what this normaliser does, for caches of text it normalised.
-        self.fingerprint = hash((tuple(sorted(self.emoticons.items())),
-                                 tuple(sorted(self.evasions.items()))))
+        self.fingerprint = hash(
+            (tuple(sorted(self.emoticons.items())), tuple(sorted(self.evasions.items())))
+        )
         codes = [c for c in self.emoticons if len(c) > 1 or not _is_emoji_char(c)]
         # The longest code at a position, else an emoji character (with a joiner).
         alternatives = ([f"(?:{trie_pattern(codes)})"] if codes else []) + [
-            f"[{_EMOJI_CHARS}]\u200d?"]
+            f"[{_EMOJI_CHARS}]\u200d?"
+        ]
         self._emoji_re = re.compile("|".join(alternatives))
         self._emoji_codes: dict[str, tuple[str, str] | object] = {}
         self._evasion_re: re.Pattern[str] | None = None
@@ -255,8 +259,12 @@ class Normalizer:
         return NormalizedText(original, stripped, None, None, found, runs)
 
     def _has_evasion(self, text: str) -> bool:
-        return (self._evasion_gate is not None and self._evasion_gate.search(text) is not None
-                and self._evasion_re is not None and self._evasion_re.search(text) is not None)
+        return (
+            self._evasion_gate is not None
+            and self._evasion_gate.search(text) is not None
+            and self._evasion_re is not None
+            and self._evasion_re.search(text) is not None
+        )
 
     def normalize_phrase(self, phrase: str) -> str:
         """Normalise a lexicon phrase exactly as message text is normalised."""
@@ -286,8 +294,7 @@ class Normalizer:
         return key, kind
 
     @staticmethod
-    def _strip(text: str, emoji: Sequence[EmojiHit]
-               ) -> tuple[str, tuple[list[int], list[int]]]:
+    def _strip(text: str, emoji: Sequence[EmojiHit]) -> tuple[str, tuple[list[int], list[int]]]:
         """Remove emoji, and separator runs wedged between characters (not between two
         ASCII ones); return the text and its runs (see NormalizedText)."""
         cuts = [(hit.start, hit.end) for hit in emoji]
@@ -378,7 +385,7 @@ def read_table(path: Path, *, columns: int = 2) -> Iterable[tuple[int, list[str]
     """Yield (line number, fields) of a whitespace-separated table; lines starting '#' are
     comments (no inline comments: '#' can be part of an emoticon code)."""
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
         raise QCError("E202", f"cannot read lexicon: {exc.strerror}", file=str(path)) from None
     with handle:
@@ -388,8 +395,12 @@ def read_table(path: Path, *, columns: int = 2) -> Iterable[tuple[int, list[str]
                 continue
             fields = body.split(None, columns - 1)
             if len(fields) != columns:
-                raise QCError("E202", f"expected {columns} fields separated by spaces",
-                              file=str(path), line=number)
+                raise QCError(
+                    "E202",
+                    f"expected {columns} fields separated by spaces",
+                    file=str(path),
+                    line=number,
+                )
             yield number, fields
 
 
@@ -398,12 +409,15 @@ def load_normalizer(lexicon_dir: Path) -> Normalizer:
     emoticons: dict[str, str] = {}
     for number, (code, kind) in read_table(lexicon_dir / "emoticons.txt"):
         if kind not in EMOJI_KINDS:
-            raise QCError("E202", f"unknown emoji kind {kind!r}; expected one of "
-                          f"{', '.join(EMOJI_KINDS)}", file=str(lexicon_dir / "emoticons.txt"),
-                          line=number)
+            raise QCError(
+                "E202",
+                f"unknown emoji kind {kind!r}; expected one of {', '.join(EMOJI_KINDS)}",
+                file=str(lexicon_dir / "emoticons.txt"),
+                line=number,
+            )
         emoticons[code] = kind
     evasions: dict[str, str] = {}
     plain = Normalizer(emoticons={}, evasions={})
-    for number, (variant, canonical) in read_table(lexicon_dir / "evasions.txt"):
+    for _, (variant, canonical) in read_table(lexicon_dir / "evasions.txt"):
         evasions[plain.normalize(variant).text] = plain.normalize(canonical).text
     return Normalizer(emoticons=emoticons, evasions=evasions)

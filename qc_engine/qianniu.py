@@ -36,6 +36,7 @@ A header line is the sender, two or more spaces or a tab, then ``YYYY-MM-DD HH:M
   conversation at fault is replaced by one error (later errors in it become its details); the
   reader carries on with the next conversation.
 """
+
 from __future__ import annotations
 
 import re
@@ -56,7 +57,8 @@ _HEADER = re.compile(
 )
 # Something meant as a header: a sender, whitespace, then a date followed by a time of some form.
 _HEADER_LIKE = re.compile(
-    r"(?P<sender>\S.*?)[ \t\u3000]+(?P<stamp>\d{2,4}[-/.年]\d{1,2}[-/.月]\d[\d\-/.:：年月日时分秒 T]*)"
+    r"(?P<sender>\S.*?)[ \t\u3000]+"
+    r"(?P<stamp>\d{2,4}[-/.年]\d{1,2}[-/.月]\d[\d\-/.:：年月日时分秒 T]*)"
 )
 _STAMP = re.compile(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}[ T]+\d{1,2}:\d{2}:\d{2}")
 _SESSION_ID = re.compile(r"\s*会话\s*ID\s*[:：]\s*(?P<id>\S+)\s*", re.IGNORECASE)
@@ -133,12 +135,26 @@ def parse_qianniu(
             return Loaded(first.line, error=first)
         if not done.messages:
             what = f"conversation {done.id!r}" if done.id else "the conversation"
-            return Loaded(done.start_line, error=QCError(
-                "E102", f"{what} holds no messages: expected a header line {HEADER_SHAPE} "
-                "after the conversation separator", file=file, line=done.start_line))
-        return Loaded(done.start_line, transcript=Transcript(
-            id=done.id or f"{stem}#{count}", messages=done.messages, channel="taobao",
-            shop=done.shop, agent=done.agent))
+            return Loaded(
+                done.start_line,
+                error=QCError(
+                    "E102",
+                    f"{what} holds no messages: expected a header line {HEADER_SHAPE} "
+                    "after the conversation separator",
+                    file=file,
+                    line=done.start_line,
+                ),
+            )
+        return Loaded(
+            done.start_line,
+            transcript=Transcript(
+                id=done.id or f"{stem}#{count}",
+                messages=done.messages,
+                channel="taobao",
+                shop=done.shop,
+                agent=done.agent,
+            ),
+        )
 
     for number, raw in enumerate(text.removeprefix("\ufeff").split("\n"), start=1):
         line = raw.rstrip()
@@ -167,8 +183,9 @@ def parse_qianniu(
             elif not skipping:
                 if conv.start_line is None:
                     conv.start_line = number
-                error(number, f"text before the first header: expected a header line "
-                      f"{HEADER_SHAPE}")
+                error(
+                    number, f"text before the first header: expected a header line {HEADER_SHAPE}"
+                )
                 skipping = True
             continue
         if kind == "rule" and header is not None and body and body[-1]:
@@ -204,16 +221,29 @@ def parse_qianniu(
             conv.start_line = number
         if kind == "bad_header":
             stamp = m["stamp"].strip()
-            why = ("one space between the sender and the time" if _STAMP.fullmatch(stamp)
-                   else f"bad time {stamp!r}")
+            why = (
+                "one space between the sender and the time"
+                if _STAMP.fullmatch(stamp)
+                else f"bad time {stamp!r}"
+            )
             error(number, f"malformed header {line.strip()!r} ({why}): expected {HEADER_SHAPE}")
             continue
         try:
-            ts = datetime(int(m["y"]), int(m["mo"]), int(m["d"]), int(m["h"]), int(m["mi"]),
-                          int(m["s"]), tzinfo=SHANGHAI)
+            ts = datetime(
+                int(m["y"]),
+                int(m["mo"]),
+                int(m["d"]),
+                int(m["h"]),
+                int(m["mi"]),
+                int(m["s"]),
+                tzinfo=SHANGHAI,
+            )
         except ValueError as exc:
-            error(number, f"bad date {m['stamp']!r} in the header of {m['sender']}: {exc}; "
-                  "expected a real date and time YYYY-MM-DD HH:MM:SS")
+            error(
+                number,
+                f"bad date {m['stamp']!r} in the header of {m['sender']}: {exc}; "
+                "expected a real date and time YYYY-MM-DD HH:MM:SS",
+            )
             continue
         skipping = False
         role, sender, shop = _role(m["sender"], agent_names, roles)
@@ -222,8 +252,12 @@ def parse_qianniu(
     if (done := close()) is not None:
         yield done
     if count == 0:
-        yield Loaded(None, error=QCError(
-            "E102", f"no chat messages found: expected header lines {HEADER_SHAPE}", file=file))
+        yield Loaded(
+            None,
+            error=QCError(
+                "E102", f"no chat messages found: expected header lines {HEADER_SHAPE}", file=file
+            ),
+        )
 
 
 def _classify(line: str, block_start: bool) -> tuple[str, re.Match[str] | None]:
@@ -238,8 +272,10 @@ def _classify(line: str, block_start: bool) -> tuple[str, re.Match[str] | None]:
             return "title", None
     if ":" in line and (m := _HEADER.fullmatch(line)):
         return "header", m
-    if block_start and (m := _HEADER_LIKE.fullmatch(line)) and any(
-        c in m["stamp"] for c in ":：时"
+    if (
+        block_start
+        and (m := _HEADER_LIKE.fullmatch(line))
+        and any(c in m["stamp"] for c in ":：时")
     ):
         return "bad_header", m
     return "text", None

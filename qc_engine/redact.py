@@ -2,8 +2,9 @@
 full addresses (the `sensitive_info` detectors), bank card numbers (16-19 digits passing
 the Luhn check, not an order or tracking number) and names where a text says it is one
 (after 收件人, 姓名, 联系人…, or a name written before a phone number) are masked in
-message texts and flag evidence. A masked span keeps its length (one `*` per character), so every flag's span and
-message index stay right."""
+message texts and flag evidence. A masked span keeps its length (one `*` per character), so
+every flag's span and message index stay right."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,14 +41,32 @@ SURNAMES = frozenset(
     "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
     "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
     "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
-    "闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+    "闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
 # A name the text says is one: after a label ("收件人：张三", "姓名是李四").
-_LABELLED_NAME = re.compile(r"(?:收件人|收货人|联系人|姓名|名字|户名|持卡人|寄件人|签收人)"
-                            r"(?:[:：\s]|是|为|叫)*([\u4e00-\u9fff]{2,4})")
+_LABELLED_NAME = re.compile(
+    r"(?:收件人|收货人|联系人|姓名|名字|户名|持卡人|寄件人|签收人)"
+    r"(?:[:：\s]|是|为|叫)*([\u4e00-\u9fff]{2,4})"
+)
 # A name written right before a phone number ("张三 13812345678", "李四，13912345678").
 _NAME_BEFORE = re.compile(r"([\u4e00-\u9fff]{2,3})[\s,，:：]*$")
-_NOT_NAMES = frozenset(("电话", "手机", "号码", "联系", "方式", "客服", "快递", "地址", "先生",
-                        "女士", "小姐", "您好", "亲亲"))
+_NOT_NAMES = frozenset(
+    (
+        "电话",
+        "手机",
+        "号码",
+        "联系",
+        "方式",
+        "客服",
+        "快递",
+        "地址",
+        "先生",
+        "女士",
+        "小姐",
+        "您好",
+        "亲亲",
+    )
+)
 
 
 def _names(text: str, phones: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -70,13 +89,17 @@ def personal_spans(text: str, normalizer: Normalizer) -> list[tuple[int, int]]:
     norm = normalizer.normalize(text)
     personal = find_personal(norm.text, every_address=True)
     found = [(start, end) for _, start, end in personal]
-    found += _names(norm.text, [(s, e) for kind, s, e in personal
-                                if kind in ("mobile", "landline")])
+    found += _names(
+        norm.text, [(s, e) for kind, s, e in personal if kind in ("mobile", "landline")]
+    )
     for match in _CARD.finditer(norm.text):
         digits = _SEPARATORS.sub("", match.group())
-        before = norm.text[max(0, match.start() - 12):match.start()]
-        if 16 <= len(digits) <= 19 and _luhn(digits) and \
-                not any(word in before for word in _NOT_A_CARD):
+        before = norm.text[max(0, match.start() - 12) : match.start()]
+        if (
+            16 <= len(digits) <= 19
+            and _luhn(digits)
+            and not any(word in before for word in _NOT_A_CARD)
+        ):
             found.append((match.start(), match.end()))
     spans = []
     for start, end in sorted(found):
@@ -95,8 +118,9 @@ def _masked(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def redact(transcript: Transcript, result: Result,
-           normalizer: Normalizer) -> tuple[Transcript, Result, int]:
+def redact(
+    transcript: Transcript, result: Result, normalizer: Normalizer
+) -> tuple[Transcript, Result, int]:
     """The transcript and result with personal information masked in message texts and in
     flag evidence, and how many spans were masked."""
     secrets: list[str] = []
@@ -125,5 +149,8 @@ def redact(transcript: Transcript, result: Result,
         return evidence
 
     flags = [dataclasses.replace(flag, evidence=clean(flag.evidence)) for flag in result.flags]
-    return (dataclasses.replace(transcript, messages=messages),
-            dataclasses.replace(result, flags=flags), len(secrets))
+    return (
+        dataclasses.replace(transcript, messages=messages),
+        dataclasses.replace(result, flags=flags),
+        len(secrets),
+    )

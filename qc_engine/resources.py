@@ -1,4 +1,5 @@
 """What checkers load at checklist time: lexicons, the normaliser, regexes, the segmenter."""
+
 from __future__ import annotations
 
 import re
@@ -25,9 +26,12 @@ def check_lexicon_name(name: object) -> str:
     """`name` if it is a lexicon name (such as `off_platform.txt`), else a QCError that
     says what a name must be, without saying anything about the server's files."""
     if not isinstance(name, str) or not LEXICON_NAME.fullmatch(name):
-        raise QCError("E202", f"{name!r} is not a lexicon name: a lexicon is named by its file "
-                      "name in the lexicon folder, such as off_platform.txt (letters, digits, "
-                      "_, . and -, ending in .txt; no folders)")
+        raise QCError(
+            "E202",
+            f"{name!r} is not a lexicon name: a lexicon is named by its file "
+            "name in the lexicon folder, such as off_platform.txt (letters, digits, "
+            "_, . and -, ending in .txt; no folders)",
+        )
     return name
 
 
@@ -67,11 +71,18 @@ class Resources:
             candidate = base / name
             if candidate.is_file():
                 return candidate
-        raise QCError("E202", f"lexicon not found: {name} (no such lexicon in the lexicon "
-                      "folder)", file=name)
+        raise QCError(
+            "E202", f"lexicon not found: {name} (no such lexicon in the lexicon folder)", file=name
+        )
 
-    def lexicon(self, name: str, *, shared: bool = True,
-                roles: Collection[str] | None = None, field: str | None = None) -> Lexicon:
+    def lexicon(
+        self,
+        name: str,
+        *,
+        shared: bool = True,
+        roles: Collection[str] | None = None,
+        field: str | None = None,
+    ) -> Lexicon:
         """A lexicon file. `shared=False` is for word lists with very common entries (亲,
         好, 您…) that a checker reads on a few messages: they stay out of the phrase scan
         every message gets, unless another checker reads the same file as shared. `roles`:
@@ -82,16 +93,23 @@ class Resources:
             path = self.resolve(name)
             found = self._lexicons.get(path)
             if found is None:
-                found = self._lexicons[path] = load_lexicon(path, normalizer=self.normalizer,
-                                                            max_bytes=LEXICON_MAX_BYTES)
+                found = self._lexicons[path] = load_lexicon(
+                    path, normalizer=self.normalizer, max_bytes=LEXICON_MAX_BYTES
+                )
         except QCError as exc:
             exc.field = exc.field or field
             raise
         self._read(found, shared, roles)
         return found
 
-    def inline_lexicon(self, name: str, phrases: list[str], *, shared: bool = True,
-                       roles: Collection[str] | None = None) -> Lexicon:
+    def inline_lexicon(
+        self,
+        name: str,
+        phrases: list[str],
+        *,
+        shared: bool = True,
+        roles: Collection[str] | None = None,
+    ) -> Lexicon:
         """A lexicon written inside a checklist item (keyword conditions, extra phrases)."""
         from qc_engine.lexicon import parse_lexicon_lines
 
@@ -114,9 +132,11 @@ class Resources:
 
     def freeze(self) -> None:
         every = [*self._lexicons.values(), *self._inline]
-        self.phrase_index = PhraseIndex([x for x in every if id(x) in self._shared],
-                                        private=[x for x in every if id(x) not in self._shared],
-                                        roles=dict(self._roles))
+        self.phrase_index = PhraseIndex(
+            [x for x in every if id(x) in self._shared],
+            private=[x for x in every if id(x) not in self._shared],
+            roles=dict(self._roles),
+        )
 
     def segmenter(self, text: str) -> Any:
         if self._segmenter is None:
@@ -148,6 +168,9 @@ def compile_user_regex(pattern: str, *, where: str) -> Any:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
-        raise QCError("E203", f"regular expression {pattern!r} is not allowed: {reason} "
-                      "(checklist patterns run on RE2: no backreferences or lookaround)",
-                      field=where) from None
+        raise QCError(
+            "E203",
+            f"regular expression {pattern!r} is not allowed: {reason} "
+            "(checklist patterns run on RE2: no backreferences or lookaround)",
+            field=where,
+        ) from None

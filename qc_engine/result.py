@@ -1,4 +1,5 @@
 """Flags and results: the output contract of ../shared/spec/transcript-format.md."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -17,6 +17,7 @@ A node holds exactly one of keyword, regex, emoji, reply_interval, repetition, a
 not; `role` limits the messages it can hold at; `window` makes it hold at a message when it
 holds at some message of the window around it (with `not` above it: at none of them).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -111,7 +112,8 @@ class Condition(_Strict):
         if len(present) != 1:
             raise ValueError(
                 f"a condition needs exactly one of {', '.join(_KINDS)}; got "
-                f"{', '.join(present) or 'none'}")
+                f"{', '.join(present) or 'none'}"
+            )
         for key in ("all", "any"):
             value = getattr(self, key)
             if value is not None and not value:
@@ -179,8 +181,10 @@ class Compiled:
                 if found is None:
                     return None
                 # Prefer evidence in this message, with a span, for the flag to point at.
-                if first is None or (found[0] == index and (first[0] != index or (
-                        first[1] is None and found[1] is not None))):
+                if first is None or (
+                    found[0] == index
+                    and (first[0] != index or (first[1] is None and found[1] is not None))
+                ):
                     first = found
             return first
         if kind == "any":
@@ -227,9 +231,11 @@ class Compiled:
     def _emoji(self, chat: Chat, index: int) -> Match | None:
         assert self.spec.emoji is not None
         spec = self.spec.emoji
-        hits = [e for e in chat.norm[index].emoji
-                if (not spec.kinds or e.kind in spec.kinds)
-                and (not spec.codes or e.code in spec.codes)]
+        hits = [
+            e
+            for e in chat.norm[index].emoji
+            if (not spec.kinds or e.kind in spec.kinds) and (not spec.codes or e.code in spec.codes)
+        ]
         if len(hits) < spec.min_count:
             return None
         # Emoji spans are original offsets already; the rule reports them as such.
@@ -294,26 +300,35 @@ def compile_condition(spec: Condition, *, normalizer: Normalizer, where: str) ->
             break
     if kind in ("all", "any"):
         items = getattr(spec, kind)
-        children = [compile_condition(c, normalizer=normalizer, where=f"{where}.{kind}[{i}]")
-                    for i, c in enumerate(items)]
+        children = [
+            compile_condition(c, normalizer=normalizer, where=f"{where}.{kind}[{i}]")
+            for i, c in enumerate(items)
+        ]
         return Compiled(spec, kind, children)
     if kind == "not":
         assert spec.not_ is not None
-        return Compiled(spec, kind, [compile_condition(spec.not_, normalizer=normalizer,
-                                                       where=f"{where}.not")])
+        return Compiled(
+            spec, kind, [compile_condition(spec.not_, normalizer=normalizer, where=f"{where}.not")]
+        )
     if kind == "keyword":
         assert spec.keyword is not None
 
         def words(items: list[str]) -> tuple[str, ...]:
             return tuple(w for w in (normalizer.normalize_phrase(x) for x in items) if w)
 
-        return Compiled(spec, kind, [], words_any=words(spec.keyword.any),
-                        words_all=words(spec.keyword.all),
-                        words_exclude=words(spec.keyword.exclude))
+        return Compiled(
+            spec,
+            kind,
+            [],
+            words_any=words(spec.keyword.any),
+            words_all=words(spec.keyword.all),
+            words_exclude=words(spec.keyword.exclude),
+        )
     if kind == "regex":
         assert spec.regex is not None
-        return Compiled(spec, kind, [], pattern=compile_user_regex(spec.regex,
-                                                                   where=f"{where}.regex"))
+        return Compiled(
+            spec, kind, [], pattern=compile_user_regex(spec.regex, where=f"{where}.regex")
+        )
     return Compiled(spec, kind, [])
 
 

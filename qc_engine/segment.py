@@ -7,6 +7,7 @@ Both load the shop user dictionary (`checklists/lexicons/user_dict.txt`), and th
 runs the same segmentation cases through both. Only messages a token rule needs are segmented
 (each rule names trigger characters), so segmentation is off the hot path.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -30,8 +31,9 @@ def read_user_dict(path: Path | None) -> list[tuple[str, int | None]]:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise QCError("E202", f"cannot read user dictionary: {exc.strerror}",
-                      file=str(path)) from None
+        raise QCError(
+            "E202", f"cannot read user dictionary: {exc.strerror}", file=str(path)
+        ) from None
     for number, line in enumerate(lines, start=1):
         body = line.strip()
         if not body or body.startswith("#"):
@@ -40,8 +42,12 @@ def read_user_dict(path: Path | None) -> list[tuple[str, int | None]]:
         freq: int | None = None
         if len(parts) > 1:
             if not parts[1].isdigit():
-                raise QCError("E202", "the second field must be a frequency (a whole number)",
-                              file=str(path), line=number)
+                raise QCError(
+                    "E202",
+                    "the second field must be a frequency (a whole number)",
+                    file=str(path),
+                    line=number,
+                )
             freq = int(parts[1])
         words.append((parts[0], freq))
     return words
@@ -64,8 +70,9 @@ class _RJiebaTokenizer:
 class Segmenter:
     def __init__(self, *, user_dict: Path | None, engine: str = "rjieba") -> None:
         if engine not in SEGMENTERS:
-            raise QCError("E201", f"unknown segmenter {engine!r}; expected one of "
-                          f"{', '.join(SEGMENTERS)}")
+            raise QCError(
+                "E201", f"unknown segmenter {engine!r}; expected one of {', '.join(SEGMENTERS)}"
+            )
         self.engine = engine
         self.user_words = read_user_dict(user_dict)
         self.nlp = _build_pipeline(engine, tuple(self.user_words))

@@ -2,6 +2,7 @@
 
 Parsing validates completely and reports the field at fault; unknown fields are kept.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,7 +18,14 @@ from qc_engine.errors import QCError
 Role = Literal["customer", "agent", "bot", "system"]
 ROLES: tuple[str, ...] = ("customer", "agent", "bot", "system")
 ORDER_STATUSES: tuple[str, ...] = (
-    "none", "unpaid", "paid", "shipped", "delivered", "refunding", "refunded", "closed",
+    "none",
+    "unpaid",
+    "paid",
+    "shipped",
+    "delivered",
+    "refunding",
+    "refunded",
+    "closed",
 )
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # No time zone is further from UTC than this (UTC-12:00 to UTC+14:00); ISO 8601 allows
@@ -119,8 +127,10 @@ def surrogate_problem(value: str) -> str | None:
     found = _SURROGATE.search(value)
     if found is None:
         return None
-    return (f"character {found.start() + 1} is half of a surrogate pair "
-            f"(\\u{ord(found.group()):04x}), not a character")
+    return (
+        f"character {found.start() + 1} is half of a surrogate pair "
+        f"(\\u{ord(found.group()):04x}), not a character"
+    )
 
 
 def _text(value: str, field: str, where: dict[str, Any]) -> str:
@@ -137,8 +147,9 @@ def transcript_from_dict(
     """Validate one decoded JSON object into a Transcript, naming the field at fault."""
     where: dict[str, Any] = {"file": file, "line": line}
     if not isinstance(data, dict):
-        raise QCError("E101", f"a transcript must be a JSON object, got {type(data).__name__}",
-                      **where)
+        raise QCError(
+            "E101", f"a transcript must be a JSON object, got {type(data).__name__}", **where
+        )
     tid = data.get("id")
     if isinstance(tid, int) and not isinstance(tid, bool):
         tid = str(tid)
@@ -147,8 +158,7 @@ def transcript_from_dict(
     _text(tid, "id", where)
     raw_messages = data.get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
-        raise QCError("E101", "required: a list of at least one message", field="messages",
-                      **where)
+        raise QCError("E101", "required: a list of at least one message", field="messages", **where)
     messages: list[Message] = []
     for i, raw in enumerate(raw_messages):
         path = f"messages[{i}]"
@@ -156,39 +166,58 @@ def transcript_from_dict(
             raise QCError("E101", "a message must be a JSON object", field=path, **where)
         role = raw.get("role")
         if role not in ROLES:
-            raise QCError("E101", f"expected one of {', '.join(ROLES)}, got {role!r}",
-                          field=f"{path}.role", **where)
+            raise QCError(
+                "E101",
+                f"expected one of {', '.join(ROLES)}, got {role!r}",
+                field=f"{path}.role",
+                **where,
+            )
         text = raw.get("text")
         if not isinstance(text, str):
-            raise QCError("E101", "required: the message text as a string",
-                          field=f"{path}.text", **where)
+            raise QCError(
+                "E101", "required: the message text as a string", field=f"{path}.text", **where
+            )
         _text(text, f"{path}.text", where)
         ts_raw = raw.get("ts")
         ts = None
         if ts_raw is not None:
             if not isinstance(ts_raw, str):
-                raise QCError("E101", "expected an ISO 8601 time string", field=f"{path}.ts",
-                              **where)
+                raise QCError(
+                    "E101", "expected an ISO 8601 time string", field=f"{path}.ts", **where
+                )
             try:
                 ts = parse_time(ts_raw)
             except ValueError:
-                raise QCError("E101", f"expected an ISO 8601 time, got {ts_raw!r}",
-                              field=f"{path}.ts", **where) from None
+                raise QCError(
+                    "E101",
+                    f"expected an ISO 8601 time, got {ts_raw!r}",
+                    field=f"{path}.ts",
+                    **where,
+                ) from None
             offset = ts.utcoffset()
             if offset is not None and abs(offset) > MAX_UTC_OFFSET:
-                raise QCError("E101", f"the time {ts_raw!r} has a UTC offset no time zone has "
-                              "(expected from -14:00 to +14:00)", field=f"{path}.ts",
-                              **where)
+                raise QCError(
+                    "E101",
+                    f"the time {ts_raw!r} has a UTC offset no time zone has "
+                    "(expected from -14:00 to +14:00)",
+                    field=f"{path}.ts",
+                    **where,
+                )
         sender = raw.get("sender")
         if sender is not None:
-            sender = _text(sender if isinstance(sender, str) else str(sender),
-                           f"{path}.sender", where)
+            sender = _text(
+                sender if isinstance(sender, str) else str(sender), f"{path}.sender", where
+            )
         extra = {k: v for k, v in raw.items() if k not in ("role", "text", "ts", "sender")}
         messages.append(Message(role=role, text=text, ts=ts, sender=sender, extra=extra))
     status = _optional_str(data, "order_status", where)
     if status is not None and status not in ORDER_STATUSES:
-        raise QCError("E101", f"expected one of {', '.join(ORDER_STATUSES)}, got {status!r}",
-                      field="order_status", **where)
+        raise QCError(
+            "E101",
+            f"expected one of {', '.join(ORDER_STATUSES)}, got {status!r}",
+            field="order_status",
+            **where,
+        )
     known = ("id", "messages", "channel", "shop", "agent", "order_status")
     return Transcript(
         id=tid,
@@ -216,8 +245,12 @@ def decode_line(raw: bytes, *, file: str | None, line: int) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise QCError("E100", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte "
-                      f"{exc.start + 1} of the line", file=file, line=line) from None
+        raise QCError(
+            "E100",
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the line",
+            file=file,
+            line=line,
+        ) from None
 
 
 def iter_json_lines(
@@ -273,8 +306,7 @@ def iter_text(text: str, *, file: str | None, agents: Iterable[str] = ()) -> Ite
             # "[图片]…" fails at its first characters: that is chat text, not broken JSON.
             if not (stripped.startswith("[") and exc.lineno == 1 and exc.colno <= 2):
                 line = exc.lineno + skipped_lines
-                yield Loaded(line, error=QCError("E100", _json_error(exc), file=file,
-                                                 line=line))
+                yield Loaded(line, error=QCError("E100", _json_error(exc), file=file, line=line))
                 return
         except ValueError as exc:
             yield Loaded(None, error=QCError("E100", _json_error(exc), file=file))
@@ -308,7 +340,7 @@ def load_path(path: str | Path, *, agents: Iterable[str] = ()) -> Iterator[Loade
         yield from _from_stream(binary, file="<stdin>", agents=agents)
         return
     try:
-        handle = open(path, "rb")
+        handle = open(path, "rb")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
         yield Loaded(None, error=QCError("E103", f"cannot open: {exc.strerror}", file=name))
         return
@@ -338,10 +370,16 @@ def _from_stream(stream: IO[bytes], *, file: str, agents: Iterable[str]) -> Iter
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = skipped + data[:exc.start].count(b"\n") + 1
-        yield Loaded(line, error=QCError(
-            "E103", f"not UTF-8 text: byte 0x{data[exc.start]:02x} (the whole input is read "
-            "as one JSON document or Qianniu export, so nothing of it was read)", file=file,
-            line=line))
+        line = skipped + data[: exc.start].count(b"\n") + 1
+        yield Loaded(
+            line,
+            error=QCError(
+                "E103",
+                f"not UTF-8 text: byte 0x{data[exc.start]:02x} (the whole input is read "
+                "as one JSON document or Qianniu export, so nothing of it was read)",
+                file=file,
+                line=line,
+            ),
+        )
         return
     yield from iter_text("\n" * skipped + text, file=file, agents=agents)

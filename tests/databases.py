@@ -2,6 +2,7 @@
 database, on SQLite and, when QC_TEST_POSTGRES_URL is set (.ci/run sets it), on a PostgreSQL
 database created for the test session (skipped, saying why, when it is not set). Import the
 fixtures into a conftest with `from tests.databases import *`."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,9 @@ def postgres_database():
     """A new, empty PostgreSQL database for this test session, dropped afterwards."""
     base = _pg_admin_url()
     if not base:
-        pytest.skip(f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it to the "
-                    "local server)")
+        pytest.skip(
+            f"{PG_ENV} is not set: PostgreSQL tests skipped (.ci/run sets it to the local server)"
+        )
     import psycopg
 
     name = f"qc_test_{uuid.uuid4().hex[:10]}"
@@ -79,9 +81,15 @@ def database_url(request, tmp_path):
 
     engine = make_engine(url)
     with engine.begin() as conn:
-        tables = [row[0] for row in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"))]
+        tables = [
+            row[0]
+            for row in conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
         if tables:
             conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     engine.dispose()

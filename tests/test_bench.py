@@ -1,7 +1,9 @@
 """The benchmark's generated mix and the `qc bench` command. No speed is asserted here: speed
 targets live in the benchmark's own output."""
+
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -27,11 +29,13 @@ def test_same_seed_same_transcripts():
 
 
 def test_other_seed_other_transcripts_and_prefix_stable():
-    assert [t.to_dict() for t in generate(20, seed=3)] != [t.to_dict() for t in
-                                                           generate(20, seed=4)]
+    assert [t.to_dict() for t in generate(20, seed=3)] != [
+        t.to_dict() for t in generate(20, seed=4)
+    ]
     # The first k transcripts of a longer run are the run of k.
     assert [t.to_dict() for t in generate(30, seed=3)] == [
-        t.to_dict() for t in generate(90, seed=3)[:30]]
+        t.to_dict() for t in generate(90, seed=3)[:30]
+    ]
 
 
 def test_transcripts_are_valid_and_round_trip_through_json(mix):
@@ -49,7 +53,7 @@ def test_shape_of_each_chat(mix):
         assert all(m.role in ROLES and m.text for m in messages)
         times = [m.ts for m in messages]
         assert all(ts is not None for ts in times)
-        assert all(a <= b for a, b in zip(times, times[1:])), transcript.id
+        assert all(a <= b for a, b in itertools.pairwise(times)), transcript.id
         roles = {m.role for m in messages}
         assert {"customer", "agent"} <= roles
         for m in messages:
@@ -84,8 +88,10 @@ def test_mix_looks_like_a_shop(mix):
     slow = 0
     for transcript in mix:
         m = transcript.messages
-        slow += any(a.role == "customer" and b.role == "agent" and
-                    (b.ts - a.ts).total_seconds() > 180 for a, b in zip(m, m[1:]))
+        slow += any(
+            a.role == "customer" and b.role == "agent" and (b.ts - a.ts).total_seconds() > 180
+            for a, b in itertools.pairwise(m)
+        )
     assert 0.01 < slow / n < 0.5
 
 
@@ -112,14 +118,37 @@ def test_planted_off_platform_is_flagged_by_the_engine(engine, mix):
 
 def test_qc_bench_runs_and_prints_the_figures(capsys, tmp_path):
     out_json = tmp_path / "bench.json"
-    code = qc_main(["--checklists", str(CHECKLISTS), "bench", "-n", "200", "--repeat", "1",
-                    "--json", str(out_json)])
+    code = qc_main(
+        [
+            "--checklists",
+            str(CHECKLISTS),
+            "bench",
+            "-n",
+            "200",
+            "--repeat",
+            "1",
+            "--json",
+            str(out_json),
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
-    for needle in ("200 generated transcripts", "ONE core", "transcripts/s", "messages/s",
-                   "normalise", "Aho-Corasick floor", "x the floor", "ahocorasick_rs",
-                   "jieba.lcut",
-                   "rjieba.cut", "JSON Lines parse", "max RSS", "tracemalloc", "Targets"):
+    for needle in (
+        "200 generated transcripts",
+        "ONE core",
+        "transcripts/s",
+        "messages/s",
+        "normalise",
+        "Aho-Corasick floor",
+        "x the floor",
+        "ahocorasick_rs",
+        "jieba.lcut",
+        "rjieba.cut",
+        "JSON Lines parse",
+        "max RSS",
+        "tracemalloc",
+        "Targets",
+    ):
         assert needle in out, needle
     figures = json.loads(out_json.read_text(encoding="utf-8"))
     assert figures["mix"]["transcripts"] == 200

@@ -1,4 +1,5 @@
 """Every registered checker's own examples are tests, as linters test their rules."""
+
 from __future__ import annotations
 
 import pytest
@@ -40,4 +41,5 @@ def test_checker_example(cls, example, should_flag, normalizer):
                 assert 0 <= start < end <= len(text), (hit.span, text)
     else:
         assert not hits, f"{cls.slug} should not flag:\n{example.chat}\n" + "\n".join(
-            h.evidence for h in hits)
+            h.evidence for h in hits
+        )

@@ -13,9 +13,13 @@ from .conftest import LEXICONS
 
 
 def load(text, normalizer, tmp_path=None):
-    return parse_checklist(textwrap.dedent(text), file="test.yaml",
-                           base_dir=tmp_path or LEXICONS, lexicon_dir=LEXICONS,
-                           normalizer=normalizer)
+    return parse_checklist(
+        textwrap.dedent(text),
+        file="test.yaml",
+        base_dir=tmp_path or LEXICONS,
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
 
 
 def problems(text, normalizer, tmp_path=None):
@@ -26,7 +30,8 @@ def problems(text, normalizer, tmp_path=None):
 
 
 def test_every_problem_is_reported_with_item_and_field(normalizer):
-    err, found = problems("""
+    err, found = problems(
+        """
         name: broken
         version: 1
         items:
@@ -46,7 +51,9 @@ def test_every_problem_is_reported_with_item_and_field(normalizer):
             severity: fatal
           - id: e
             checker: phrase.off_platform
-    """, normalizer)
+    """,
+        normalizer,
+    )
     assert err.file == "test.yaml" and err.code == "E201"
     fields = [f for f, _ in found]
     assert "items[0] (a).checker" in fields
@@ -64,7 +71,8 @@ def test_yaml_syntax_error_names_the_line(normalizer):
 
 
 def test_bad_regex_is_rejected_not_run(normalizer):
-    err, found = problems("""
+    _err, found = problems(
+        """
         name: x
         version: 1
         items:
@@ -72,12 +80,15 @@ def test_bad_regex_is_rejected_not_run(normalizer):
             checker: rule
             params:
               when: {role: agent, regex: '(a+)+\\1'}
-    """, normalizer)
+    """,
+        normalizer,
+    )
     assert any("RE2" in m for _, m in found)
 
 
 def test_catastrophic_pattern_runs_in_linear_time(normalizer):
-    checklist = load("""
+    checklist = load(
+        """
         name: x
         version: 1
         items:
@@ -86,7 +97,9 @@ def test_catastrophic_pattern_runs_in_linear_time(normalizer):
             category: rude
             params:
               when: {role: agent, regex: '(a+)+$'}
-    """, normalizer)
+    """,
+        normalizer,
+    )
     text = "a" * 5000 + "!"
     transcript = transcript_from_dict({"id": "t", "messages": [{"role": "agent", "text": text}]})
     assert inspect(transcript, checklist).flags == []
@@ -94,20 +107,25 @@ def test_catastrophic_pattern_runs_in_linear_time(normalizer):
 
 def test_bad_lexicon_line_names_file_and_line(normalizer, tmp_path):
     (tmp_path / "mine.txt").write_text("好词\n坏词 | colour: red\n", encoding="utf-8")
-    err, found = problems("""
+    err, _found = problems(
+        """
         name: x
         version: 1
         items:
           - id: mine
             checker: phrase.off_platform
             params: {lexicons: [mine.txt]}
-    """, normalizer, tmp_path)
+    """,
+        normalizer,
+        tmp_path,
+    )
     detail = err.details[0]
     assert detail.line == 2 and detail.file.endswith("mine.txt") and "colour" in detail.message
 
 
 def test_rule_condition_errors_are_precise(normalizer):
-    err, found = problems("""
+    _err, found = problems(
+        """
         name: x
         version: 1
         items:
@@ -115,7 +133,9 @@ def test_rule_condition_errors_are_precise(normalizer):
             checker: rule
             params:
               when: {role: agent, keyword: {any: [a]}, regex: b}
-    """, normalizer)
+    """,
+        normalizer,
+    )
     assert any("exactly one" in m for _, m in found)
 
 
@@ -128,7 +148,8 @@ def chat(*texts, status=None):
 
 
 def test_scoring_deducts_and_red_lines_fail(normalizer):
-    checklist = load("""
+    checklist = load(
+        """
         name: s
         version: 3
         pass_score: 80
@@ -140,7 +161,9 @@ def test_scoring_deducts_and_red_lines_fail(normalizer):
             params: {when: {role: agent, keyword: {any: [全网第一]}}}
           - id: wechat
             checker: phrase.off_platform
-    """, normalizer)
+    """,
+        normalizer,
+    )
     clean = inspect(chat(("agent", "您好")), checklist)
     assert (clean.score, clean.passed, clean.checklist) == (100, True, "s@3")
     deducted = inspect(chat(("agent", "全网第一"), ("agent", "全网第一好")), checklist)
@@ -151,7 +174,8 @@ def test_scoring_deducts_and_red_lines_fail(normalizer):
 
 
 def test_score_never_below_zero(normalizer):
-    checklist = load("""
+    checklist = load(
+        """
         name: s
         version: 1
         items:
@@ -160,13 +184,16 @@ def test_score_never_below_zero(normalizer):
             category: impatient
             points: 40
             params: {when: {role: agent, keyword: {any: [说]}}}
-    """, normalizer)
+    """,
+        normalizer,
+    )
     result = inspect(chat(*[("agent", "说")] * 4), checklist)
     assert result.score == 0 and not result.passed
 
 
 def test_one_flag_per_category_per_message_keeps_the_costlier(normalizer):
-    checklist = load("""
+    checklist = load(
+        """
         name: s
         version: 1
         items:
@@ -180,13 +207,16 @@ def test_one_flag_per_category_per_message_keeps_the_costlier(normalizer):
             category: impatient
             points: 5
             params: {when: {role: agent, keyword: {any: [多少遍]}}}
-    """, normalizer)
+    """,
+        normalizer,
+    )
     result = inspect(chat(("agent", "说了多少遍了")), checklist)
     assert [(f.rule, f.points) for f in result.flags] == [("rule.dear", 5)]
 
 
 def test_item_scope_and_disabled_items(normalizer):
-    checklist = load("""
+    checklist = load(
+        """
         name: s
         version: 1
         items:
@@ -198,18 +228,25 @@ def test_item_scope_and_disabled_items(normalizer):
           - id: off
             checker: phrase.off_platform
             enabled: false
-    """, normalizer)
+    """,
+        normalizer,
+    )
     assert inspect(chat(("agent", "自己看加微信")), checklist).flags == []
     assert len(inspect(chat(("agent", "自己看"), status="shipped"), checklist).flags) == 1
 
 
 def test_engine_selects_checklist_by_order_status(tmp_path):
     (tmp_path / "lexicons").symlink_to(LEXICONS)
-    for name, scope in (("default", ""), ("presale", "applies_to: {order_status: [none, unpaid]}"),
-                        ("aftersale", "applies_to: {order_status: [shipped, refunding]}")):
+    for name, scope in (
+        ("default", ""),
+        ("presale", "applies_to: {order_status: [none, unpaid]}"),
+        ("aftersale", "applies_to: {order_status: [shipped, refunding]}"),
+    ):
         (tmp_path / f"{name}.yaml").write_text(
             f"name: {name}\nversion: 2\n{scope}\nitems:\n"
-            "  - id: wechat\n    checker: phrase.off_platform\n", encoding="utf-8")
+            "  - id: wechat\n    checker: phrase.off_platform\n",
+            encoding="utf-8",
+        )
     engine = Engine.from_dir(tmp_path)
     assert engine.select(chat(("agent", "x"), status="shipped")).name == "aftersale"
     assert engine.select(chat(("agent", "x"), status="unpaid")).name == "presale"

@@ -1,4 +1,5 @@
 """The `qc` command as a QC lead uses it: real files in, exit codes and output checked."""
+
 from __future__ import annotations
 
 import json
@@ -13,16 +14,24 @@ EXAMPLES = ROOT / "examples" / "chats.jsonl"
 
 def qc(*args, stdin=None, env=None):
     """`qc ARGS` in a subprocess; `env`: variables set on top of this process's."""
-    return subprocess.run([sys.executable, "-m", "qc_engine.cli", *map(str, args)],
-                          input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "qc_engine.cli", *map(str, args)],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_serve_refuses_a_bad_setting_before_starting():
     run = qc("serve", "--port", "9", env={"QC_SAMPLE_RATE": "abc"})
     assert run.returncode == 2
-    assert run.stderr.strip() == \
-        "error: QC_SAMPLE_RATE: expected a number from 0 to 1, not 'abc' [E630]"
+    assert (
+        run.stderr.strip()
+        == "error: QC_SAMPLE_RATE: expected a number from 0 to 1, not 'abc' [E630]"
+    )
     assert "Traceback" not in run.stderr
 
 
@@ -31,19 +40,19 @@ def test_a_bad_database_url_is_an_error_naming_it(tmp_path):
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.strip() == (
         "error: QC_DATABASE_URL: cannot use 'mysql://x@y/z' as a database URL: expected "
-        "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE [E640]")
+        "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE [E640]"
+    )
     run = qc("serve", "--port", "9", env={"QC_DATABASE_URL": "foo"})
     assert run.returncode == 2 and "QC_DATABASE_URL: cannot use 'foo'" in run.stderr
     # Nothing listens on port 1: refused at once. The password is never printed.
-    run = qc("keys", "list",
-                 env={"QC_DATABASE_URL": "postgresql://qc:s3cret@127.0.0.1:1/qc"})
+    run = qc("keys", "list", env={"QC_DATABASE_URL": "postgresql://qc:s3cret@127.0.0.1:1/qc"})
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.startswith(
-        "error: cannot open the database postgresql+psycopg://qc:***@127.0.0.1:1/qc: ")
+        "error: cannot open the database postgresql+psycopg://qc:***@127.0.0.1:1/qc: "
+    )
     assert "s3cret" not in run.stderr and run.stderr.rstrip().endswith("[E641]")
     missing = tmp_path / "no" / "such" / "qc.sqlite3"
-    run = qc("report", "weekly", "--database", f"sqlite:///{missing}", "--out", tmp_path,
-                 env={})
+    run = qc("report", "weekly", "--database", f"sqlite:///{missing}", "--out", tmp_path, env={})
     assert run.returncode == 2 and "cannot open the database sqlite:///" in run.stderr
 
 
@@ -55,8 +64,17 @@ def test_score_prints_one_result_per_transcript():
     for result in results:
         assert list(result) == ["id", "score", "passed", "checklist", "flags"]
         for flag in result["flags"]:
-            assert list(flag) == ["category", "message_index", "span", "evidence", "severity",
-                                  "points", "source", "rule", "confidence"]
+            assert list(flag) == [
+                "category",
+                "message_index",
+                "span",
+                "evidence",
+                "severity",
+                "points",
+                "source",
+                "rule",
+                "confidence",
+            ]
     by_id = {r["id"]: r for r in results}
     assert by_id["demo-presale-001"]["passed"] is True
     bad = by_id["demo-presale-002"]
@@ -67,13 +85,20 @@ def test_score_prints_one_result_per_transcript():
 def test_bad_lines_are_reported_and_the_rest_scored(tmp_path):
     good = EXAMPLES.read_text(encoding="utf-8").splitlines()[0]
     path = tmp_path / "mixed.jsonl"
-    path.write_text("\n".join([good, '{"id": "x", "messages": [{"role": "buyer", "text": "hi"}]}',
-                               "{oops", good]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [good, '{"id": "x", "messages": [{"role": "buyer", "text": "hi"}]}', "{oops", good]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     run = qc("score", path)
     assert run.returncode == 1
     assert len(run.stdout.splitlines()) == 2
-    assert f"{path}: line 2: messages[0].role: expected one of customer, agent, bot, system, " \
-           "got 'buyer' [E101]" in run.stderr
+    assert (
+        f"{path}: line 2: messages[0].role: expected one of customer, agent, bot, system, "
+        "got 'buyer' [E101]" in run.stderr
+    )
     assert f"{path}: line 3: not valid JSON" in run.stderr
     assert "2 transcript(s) rejected, 2 scored" in run.stderr
 
@@ -82,8 +107,9 @@ def test_a_line_that_is_not_utf8_is_one_bad_line(tmp_path):
     """A file with a line in another encoding: that line is an error naming it, the
     others are scored (it used to lose the whole file), from a file and from stdin."""
     lines = EXAMPLES.read_text(encoding="utf-8").splitlines()[:3]
-    data = (lines[0] + "\n").encode() + lines[1].encode("gbk") + b"\n" + \
-        (lines[2] + "\r\n").encode()
+    data = (
+        (lines[0] + "\n").encode() + lines[1].encode("gbk") + b"\n" + (lines[2] + "\r\n").encode()
+    )
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(data)
     for run, name in ((qc("score", path), str(path)), (_qc_bytes(data), "<stdin>")):
@@ -92,16 +118,23 @@ def test_a_line_that_is_not_utf8_is_one_bad_line(tmp_path):
         assert f"{name}: line 2: not UTF-8 text: byte 0x" in run.stderr, run.stderr
         assert "1 transcript(s) rejected, 2 scored" in run.stderr
     whole = tmp_path / "whole.json"  # one JSON document: read whole, the line named
-    whole.write_bytes(b'[\n' + lines[1].encode("gbk") + b"\n]\n")
+    whole.write_bytes(b"[\n" + lines[1].encode("gbk") + b"\n]\n")
     run = qc("score", whole)
     assert run.returncode == 1 and f"{whole}: line 2: not UTF-8 text" in run.stderr
 
 
 def _qc_bytes(data: bytes):
-    run = subprocess.run([sys.executable, "-m", "qc_engine.cli", "score", "-"], input=data,
-                         capture_output=True, cwd=ROOT, timeout=120, env=dict(os.environ))
-    return subprocess.CompletedProcess(run.args, run.returncode, run.stdout.decode(),
-                                       run.stderr.decode())
+    run = subprocess.run(
+        [sys.executable, "-m", "qc_engine.cli", "score", "-"],
+        input=data,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        env=dict(os.environ),
+    )
+    return subprocess.CompletedProcess(
+        run.args, run.returncode, run.stdout.decode(), run.stderr.decode()
+    )
 
 
 def test_stdin_and_table_format():
@@ -114,7 +147,9 @@ def test_stdin_and_table_format():
 
 def test_forced_checklist_and_unknown_checklist():
     run = qc("score", EXAMPLES, "--checklist", "default")
-    assert all(json.loads(l)["checklist"].startswith("default@") for l in run.stdout.splitlines())
+    assert all(
+        json.loads(line)["checklist"].startswith("default@") for line in run.stdout.splitlines()
+    )
     run = qc("score", EXAMPLES, "--checklist", "nope")
     assert run.returncode == 2 and "no checklist named 'nope'" in run.stderr
 
@@ -124,8 +159,9 @@ def test_checklist_check_accepts_bundled_and_rejects_broken(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.count(": OK") == len(list(CHECKLISTS.glob("*.yaml")))
     broken = tmp_path / "broken.yaml"
-    broken.write_text("name: b\nversion: 1\nitems:\n  - id: a\n    checker: nope\n",
-                      encoding="utf-8")
+    broken.write_text(
+        "name: b\nversion: 1\nitems:\n  - id: a\n    checker: nope\n", encoding="utf-8"
+    )
     run = qc("checklist", "check", broken, "--lexicons", CHECKLISTS / "lexicons")
     assert run.returncode == 2
     assert "items[0] (a).checker: unknown checker 'nope'" in run.stderr
@@ -137,7 +173,9 @@ def test_checklist_test_shows_what_an_edited_checklist_would_flag(tmp_path):
         "name: trial\nversion: 1\nitems:\n"
         "  - id: thanks_missing\n    checker: rule\n    category: missing_closing\n"
         "    params:\n      evidence: 没有感谢语\n"
-        "      when: {role: agent, keyword: {any: [核实]}}\n", encoding="utf-8")
+        "      when: {role: agent, keyword: {any: [核实]}}\n",
+        encoding="utf-8",
+    )
     run = qc("checklist", "test", edited, EXAMPLES, "--lexicons", CHECKLISTS / "lexicons")
     assert run.returncode == 0, run.stderr
     assert "demo-aftersale-002" in run.stdout and "没有感谢语" in run.stdout
@@ -157,12 +195,14 @@ def test_explain_category_checker_and_unknown():
 def test_checker_docs_are_current():
     run = qc("explain", "--markdown")
     current = (ROOT / "docs" / "checkers.md").read_text(encoding="utf-8")
-    assert run.stdout == current, "docs/checkers.md is stale: run `qc explain --markdown " \
-                                  "> docs/checkers.md`"
+    assert run.stdout == current, (
+        "docs/checkers.md is stale: run `qc explain --markdown > docs/checkers.md`"
+    )
 
 
 def test_a_transcript_the_engine_fails_on_is_reported_and_the_batch_goes_on(
-        tmp_path, monkeypatch, capsys):
+    tmp_path, monkeypatch, capsys
+):
     """A bug in a checker on one chat costs that chat (E500), not the batch around it."""
     from qc_engine.checkers.greeting import Greeting
     from qc_engine.cli import main as qc_main
@@ -185,6 +225,11 @@ def test_a_transcript_the_engine_fails_on_is_reported_and_the_batch_goes_on(
     out, err = capsys.readouterr()
     assert code == 1
     assert [json.loads(line)["id"] for line in out.splitlines()] == [
-        json.loads(lines[0])["id"], json.loads(lines[2])["id"]]
-    assert "internal error scoring transcript 'boom': ZeroDivisionError: division by zero" \
-        in err and "[E500]" in err and "1 transcript(s) rejected, 2 scored" in err
+        json.loads(lines[0])["id"],
+        json.loads(lines[2])["id"],
+    ]
+    assert (
+        "internal error scoring transcript 'boom': ZeroDivisionError: division by zero" in err
+        and "[E500]" in err
+        and "1 transcript(s) rejected, 2 scored" in err
+    )

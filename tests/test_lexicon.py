@@ -1,4 +1,5 @@
 """The phrase scan every lexicon checker reads: which hits it reports, where, in what order."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,15 +22,18 @@ def index(normalizer):
 
 def _found(index: PhraseIndex, texts: list[str], roles: list[str]):
     scan = index.scan_texts(texts, roles)
-    return {key: {i: [(h.start, h.end, h.entry.phrase) for h in hits]
-                  for i, hits in by_message.items()} for key, by_message in scan.items()}
+    return {
+        key: {i: [(h.start, h.end, h.entry.phrase) for h in hits] for i, hits in by_message.items()}
+        for key, by_message in scan.items()
+    }
 
 
 def test_overlapping_phrases_are_all_reported_in_text_order(index):
     phrases, (hold, _, _) = index
     found = _found(phrases, ["亲请稍等一下哦"], ["agent"])
-    assert found[id(hold)] == {0: [(1, 4, "请稍等"), (2, 4, "稍等"), (2, 6, "稍等一下"),
-                                   (3, 6, "等一下")]}
+    assert found[id(hold)] == {
+        0: [(1, 4, "请稍等"), (2, 4, "稍等"), (2, 6, "稍等一下"), (3, 6, "等一下")]
+    }
 
 
 def test_offsets_count_characters_not_bytes(index):
@@ -44,8 +48,7 @@ def test_latin_and_digit_phrases_match_whole_tokens_only(index):
     phrases, (_, threat, _) = index
     texts = ["订单2023123156789", "打12315投诉你", "aqq号多少", "qq号多少", "12315"]
     found = _found(phrases, texts, ["customer"] * len(texts))
-    assert found[id(threat)] == {1: [(1, 6, "12315")], 3: [(0, 3, "qq号")],
-                                 4: [(0, 5, "12315")]}
+    assert found[id(threat)] == {1: [(1, 6, "12315")], 3: [(0, 3, "qq号")], 4: [(0, 5, "12315")]}
 
 
 def test_alone_phrases_only_where_the_message_says_nothing_else(index):

@@ -50,11 +50,16 @@ def test_spans_map_back_to_the_original(normalizer, original, phrase, quoted):
 def test_emoticons_are_emoji_not_text(normalizer):
     norm = normalizer.normalize("好的[微笑]收到/:^_^😊🙄[白眼]")
     codes = [(e.code, e.kind) for e in norm.emoji]
-    assert codes == [("[微笑]", "cheerful"), ("/:^_^", "cheerful"), ("😊", "cheerful"),
-                     ("🙄", "mocking"), ("[白眼]", "mocking")]
+    assert codes == [
+        ("[微笑]", "cheerful"),
+        ("/:^_^", "cheerful"),
+        ("😊", "cheerful"),
+        ("🙄", "mocking"),
+        ("[白眼]", "mocking"),
+    ]
     assert "微笑" not in norm.text and "白眼" not in norm.text
     first = norm.emoji[0]
-    assert "好的[微笑]收到/:^_^😊🙄[白眼]"[first.start:first.end] == "[微笑]"
+    assert "好的[微笑]收到/:^_^😊🙄[白眼]"[first.start : first.end] == "[微笑]"
 
 
 def test_unknown_bracket_codes_stay_text(normalizer):
@@ -83,8 +88,18 @@ def test_every_kept_character_maps_back_to_itself(normalizer):
     from qc_engine.normalize import _NUMERAL_TABLE, _TABLE
 
     texts = [m.text for t in generate(300, seed=3) for m in t.messages] + [
-        "[微笑]", "😀😀", "加 我 微 信[微笑]", "薇❤信😀好", "[微笑]亲~ 好的 哦😀", "a b", "",
-        "亲亲[爱心][爱心]马上发货", "😀加*微*信😀", "一三八一二三四五六七八", "~~~"]
+        "[微笑]",
+        "😀😀",
+        "加 我 微 信[微笑]",
+        "薇❤信😀好",
+        "[微笑]亲~ 好的 哦😀",
+        "a b",
+        "",
+        "亲亲[爱心][爱心]马上发货",
+        "😀加*微*信😀",
+        "一三八一二三四五六七八",
+        "~~~",
+    ]
     checked = 0
     for original in texts:
         norm = normalizer.normalize(original)
@@ -94,14 +109,16 @@ def test_every_kept_character_maps_back_to_itself(normalizer):
         for i, ch in enumerate(norm.text):
             start, end = norm.to_original(i, i + 1)
             assert end == start + 1 and start > previous, (original, i)
-            assert original[start].translate(_TABLE).translate(_NUMERAL_TABLE) == \
-                ch.translate(_NUMERAL_TABLE), (original, i)
+            assert original[start].translate(_TABLE).translate(_NUMERAL_TABLE) == ch.translate(
+                _NUMERAL_TABLE
+            ), (original, i)
             previous = start
             checked += 1
         if norm.text:
             assert norm.to_original(0, len(norm.text)) == (
-                norm.to_original(0, 1)[0], norm.to_original(len(norm.text) - 1,
-                                                            len(norm.text))[1])
+                norm.to_original(0, 1)[0],
+                norm.to_original(len(norm.text) - 1, len(norm.text))[1],
+            )
         assert norm.to_original(len(norm.text), len(norm.text))[0] == len(original)
     assert checked > 10_000
 
@@ -115,8 +132,14 @@ def test_half_a_surrogate_pair_becomes_the_replacement_character(normalizer):
 def test_a_transcript_built_in_code_with_half_a_surrogate_pair_scores(engine):
     from qc_engine.transcript import Message, Transcript
 
-    transcript = Transcript(id="s", order_status="shipped", messages=[
-        Message("customer", "到哪了\udc00"), Message("agent", "亲，稍等\ud800我查一下"),
-        Message("system", "会话结束\ud83d")])
+    transcript = Transcript(
+        id="s",
+        order_status="shipped",
+        messages=[
+            Message("customer", "到哪了\udc00"),
+            Message("agent", "亲，稍等\ud800我查一下"),
+            Message("system", "会话结束\ud83d"),
+        ],
+    )
     result = engine.score(transcript)  # the phrase scan and both models read every text
     assert result.checklist.startswith("aftersale")

@@ -1,4 +1,5 @@
 """The Qianniu (千牛) plain-text export reader."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -30,14 +31,28 @@ def roles(loaded):
 
 # --- fixtures ------------------------------------------------------------------------------------
 
+
 def test_presale_fixture():
     [loaded] = read(PRESALE)
     assert loaded.error is None and loaded.line == 1
     t = loaded.transcript
     assert (t.id, t.channel, t.shop, t.agent) == (
-        "presale_size_delivery#1", "taobao", "Q女家旗舰店", "伟霆")
-    assert roles(loaded) == ["customer", "customer", "agent", "customer", "agent",
-                             "customer", "agent", "customer", "agent"]
+        "presale_size_delivery#1",
+        "taobao",
+        "Q女家旗舰店",
+        "伟霆",
+    )
+    assert roles(loaded) == [
+        "customer",
+        "customer",
+        "agent",
+        "customer",
+        "agent",
+        "customer",
+        "agent",
+        "customer",
+        "agent",
+    ]
     assert {m.sender for m in t.messages} == {"tb_buyer_77", "伟霆"}
     assert t.messages[0].ts == datetime(2026, 11, 20, 10, 0, 3, tzinfo=SHANGHAI)
     assert t.messages[0].ts.utcoffset() == timedelta(hours=8)
@@ -46,15 +61,25 @@ def test_presale_fixture():
     assert t.messages[4].text == (
         "亲，按您的身高体重建议拿M码哦~\n"
         "肩宽的话M码也是可以的，版型偏宽松/:^_^\n"
-        "如果喜欢宽松一点的效果可以拿L码")
+        "如果喜欢宽松一点的效果可以拿L码"
+    )
 
 
 def test_aftersale_fixture_bot_system_and_slow_reply():
     [loaded] = read(AFTERSALE)
     t = loaded.transcript
     assert (t.id, t.shop, t.agent) == ("3308876512", "Q女家旗舰店", "小美")
-    assert roles(loaded) == ["customer", "bot", "customer", "system", "customer", "customer",
-                             "agent", "customer", "agent"]
+    assert roles(loaded) == [
+        "customer",
+        "bot",
+        "customer",
+        "system",
+        "customer",
+        "customer",
+        "agent",
+        "customer",
+        "agent",
+    ]
     assert [m.sender for m in t.messages[:4]] == ["小鹿爱买买", "店小蜜", "小鹿爱买买", "系统消息"]
     assert t.messages[6].sender == "小美"  # shop prefix with a full-width colon
     assert "转接给" in t.messages[3].text
@@ -71,7 +96,10 @@ def test_two_conversations_fixture_error_then_next():
     t = second.transcript
     assert t.id == "3308990117"
     assert len(t.messages) == 3
-    assert t.messages[1].text == "亲，黑色目前没有现货哦，预计下周三补货\n您可以先加购物车，到货了会有提醒的~"
+    assert (
+        t.messages[1].text
+        == "亲，黑色目前没有现货哦，预计下周三补货\n您可以先加购物车，到货了会有提醒的~"
+    )
 
 
 def test_agents_from_caller_when_no_shop_prefix():
@@ -88,28 +116,33 @@ def test_load_path_dispatches_text_to_qianniu(path):
     loaded = list(load_path(path, agents=["伟霆"]))
     expected = read(path, agents=["伟霆"])
     assert [(x.line, x.error and str(x.error)) for x in loaded] == [
-        (x.line, x.error and str(x.error)) for x in expected]
+        (x.line, x.error and str(x.error)) for x in expected
+    ]
     assert [x.transcript.to_dict() for x in loaded if x.transcript] == [
-        x.transcript.to_dict() for x in expected if x.transcript]
+        x.transcript.to_dict() for x in expected if x.transcript
+    ]
     assert any(x.transcript for x in loaded)
 
 
 # --- conversations and separators ----------------------------------------------------------------
 
+
 def test_plain_rule_splits_conversations_with_numbered_ids():
-    text = ("买家A  2026-11-20 10:00:00\n在吗\n\n"
-            "================\n"
-            "买家B  2026-11-20 11:00:00\n你好\n")
+    text = (
+        "买家A  2026-11-20 10:00:00\n在吗\n\n================\n买家B  2026-11-20 11:00:00\n你好\n"
+    )
     a, b = parse(text, file="/data/exports/1120.txt")
     assert (a.transcript.id, b.transcript.id) == ("1120#1", "1120#2")
     assert (a.line, b.line) == (1, 5)
 
 
 def test_title_and_session_id_open_one_conversation():
-    text = ("----- 与 tb_buyer_77 的聊天记录 -----\n会话ID：A1\n"
-            "tb_buyer_77  2026-11-20 10:00:00\n在吗\n"
-            "会话ID: A2\n与 jenny 的聊天记录\n"
-            "jenny  2026-11-20 11:00:00\n你好\n")
+    text = (
+        "----- 与 tb_buyer_77 的聊天记录 -----\n会话ID：A1\n"
+        "tb_buyer_77  2026-11-20 10:00:00\n在吗\n"
+        "会话ID: A2\n与 jenny 的聊天记录\n"
+        "jenny  2026-11-20 11:00:00\n你好\n"
+    )
     a, b = parse(text)
     assert (a.transcript.id, a.line) == ("A1", 1)
     assert (b.transcript.id, b.line) == ("A2", 5)
@@ -118,9 +151,11 @@ def test_title_and_session_id_open_one_conversation():
 
 def test_rule_inside_a_message_is_text_and_file_none():
     template = "亲，退换货须知：\n━━━━━━━━━━\n1. 七天无理由退换\n━━━━━━━━━━"
-    text = ("买家A  2026-11-20 10:00:00\n在吗\n\n"
-            f"店:客服  2026-11-20 10:00:05\n{template}\n\n"
-            "买家A  2026-11-20 10:01:00\n好的\n")
+    text = (
+        "买家A  2026-11-20 10:00:00\n在吗\n\n"
+        f"店:客服  2026-11-20 10:00:05\n{template}\n\n"
+        "买家A  2026-11-20 10:01:00\n好的\n"
+    )
     [loaded] = parse(text, file=None)
     assert loaded.transcript.id == "qianniu#1"
     assert [m.text for m in loaded.transcript.messages] == ["在吗", template, "好的"]
@@ -141,13 +176,17 @@ def test_headers_without_blank_lines_between_messages():
 
 # --- headers, text -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("header", [
-    "买家A\t2026-11-20 10:00:00",
-    "买家A\u3000\u30002026-11-20 10:00:00",
-    "买家A    2026/11/20 10:00:00",
-    "买家A  2026-11-20 10:00:00   ",
-    "买家A  2026-1-5 9:00:00",
-])
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "买家A\t2026-11-20 10:00:00",
+        "买家A\u3000\u30002026-11-20 10:00:00",
+        "买家A    2026/11/20 10:00:00",
+        "买家A  2026-11-20 10:00:00   ",
+        "买家A  2026-1-5 9:00:00",
+    ],
+)
 def test_header_variants(header):
     [loaded] = parse(f"{header}\n在吗\n")
     assert loaded.transcript.messages[0].sender == "买家A"
@@ -161,7 +200,9 @@ def test_blank_lines_inside_a_message_kept_around_it_dropped():
 
 
 def test_crlf_and_bom():
-    text = "\ufeff买家A  2026-11-20 10:00:00\r\n在吗\r\n\r\n店:客服  2026-11-20 10:00:05\r\n在的\r\n"
+    text = (
+        "\ufeff买家A  2026-11-20 10:00:00\r\n在吗\r\n\r\n店:客服  2026-11-20 10:00:05\r\n在的\r\n"
+    )
     [loaded] = parse(text)
     assert [m.text for m in loaded.transcript.messages] == ["在吗", "在的"]
 
@@ -174,20 +215,24 @@ def test_header_like_text_inside_a_message_is_text():
 
 # --- roles ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("sender", "agents", "role", "name"), [
-    ("Q女家旗舰店:伟霆", (), "agent", "伟霆"),
-    ("Q女家旗舰店：伟霆", (), "agent", "伟霆"),
-    ("伟霆", ("伟霆",), "agent", "伟霆"),
-    ("Q女家旗舰店:伟霆", ("Q女家旗舰店:伟霆",), "agent", "伟霆"),
-    ("Q女家旗舰店:店小蜜", (), "bot", "店小蜜"),
-    ("Q女家旗舰店:售前机器人", (), "bot", "售前机器人"),
-    ("售后机器人", ("售后机器人",), "bot", "售后机器人"),
-    ("店小蜜", (), "bot", "店小蜜"),
-    ("机器人爱好者2019", (), "customer", "机器人爱好者2019"),
-    ("系统消息", (), "system", "系统消息"),
-    ("系统", (), "system", "系统"),
-    ("tb_buyer_77", ("伟霆",), "customer", "tb_buyer_77"),
-])
+
+@pytest.mark.parametrize(
+    ("sender", "agents", "role", "name"),
+    [
+        ("Q女家旗舰店:伟霆", (), "agent", "伟霆"),
+        ("Q女家旗舰店：伟霆", (), "agent", "伟霆"),
+        ("伟霆", ("伟霆",), "agent", "伟霆"),
+        ("Q女家旗舰店:伟霆", ("Q女家旗舰店:伟霆",), "agent", "伟霆"),
+        ("Q女家旗舰店:店小蜜", (), "bot", "店小蜜"),
+        ("Q女家旗舰店:售前机器人", (), "bot", "售前机器人"),
+        ("售后机器人", ("售后机器人",), "bot", "售后机器人"),
+        ("店小蜜", (), "bot", "店小蜜"),
+        ("机器人爱好者2019", (), "customer", "机器人爱好者2019"),
+        ("系统消息", (), "system", "系统消息"),
+        ("系统", (), "system", "系统"),
+        ("tb_buyer_77", ("伟霆",), "customer", "tb_buyer_77"),
+    ],
+)
 def test_roles(sender, agents, role, name):
     [loaded] = parse(f"{sender}  2026-11-20 10:00:00\n你好\n", agents=agents)
     message = loaded.transcript.messages[0]
@@ -195,26 +240,39 @@ def test_roles(sender, agents, role, name):
 
 
 def test_first_agent_and_shop_skip_bot():
-    text = ("买家  2026-11-20 10:00:00\n在吗\n\n"
-            "店A:店小蜜  2026-11-20 10:00:01\n您好\n\n"
-            "店A:小美  2026-11-20 10:01:00\n在的\n\n"
-            "店A:伟霆  2026-11-20 10:02:00\n我来接待\n")
+    text = (
+        "买家  2026-11-20 10:00:00\n在吗\n\n"
+        "店A:店小蜜  2026-11-20 10:00:01\n您好\n\n"
+        "店A:小美  2026-11-20 10:01:00\n在的\n\n"
+        "店A:伟霆  2026-11-20 10:02:00\n我来接待\n"
+    )
     [loaded] = parse(text)
     assert (loaded.transcript.shop, loaded.transcript.agent) == ("店A", "小美")
 
 
 # --- errors --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "line", "words"), [
-    ("买家A  2026-13-01 10:00:00\n在吗\n", 1, "bad date"),
-    ("买家A  2026-11-20 24:00:00\n在吗\n", 1, "bad date"),
-    ("买家A  2026-11-20 10:00:00\n在吗\n\n客服 2026-11-20 10:00:10\n在的\n", 4, "one space"),
-    ("买家A  2026-11-20 10:00:00\n在吗\n\n客服  2026-11-20 10:00\n在的\n", 4, "bad time"),
-    ("导出时间：2026-11-21\n买家A  2026-11-20 10:00:00\n在吗\n", 1, "text before the first header"),
-    ("----- 与 A 的聊天记录 -----\n\n你好\n买家A  2026-11-20 10:00:00\n在吗\n", 3,
-     "text before the first header"),
-    ("会话ID: X1\n\n", 1, "holds no messages"),
-])
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ("买家A  2026-13-01 10:00:00\n在吗\n", 1, "bad date"),
+        ("买家A  2026-11-20 24:00:00\n在吗\n", 1, "bad date"),
+        ("买家A  2026-11-20 10:00:00\n在吗\n\n客服 2026-11-20 10:00:10\n在的\n", 4, "one space"),
+        ("买家A  2026-11-20 10:00:00\n在吗\n\n客服  2026-11-20 10:00\n在的\n", 4, "bad time"),
+        (
+            "导出时间：2026-11-21\n买家A  2026-11-20 10:00:00\n在吗\n",
+            1,
+            "text before the first header",
+        ),
+        (
+            "----- 与 A 的聊天记录 -----\n\n你好\n买家A  2026-11-20 10:00:00\n在吗\n",
+            3,
+            "text before the first header",
+        ),
+        ("会话ID: X1\n\n", 1, "holds no messages"),
+    ],
+)
 def test_errors_name_the_line(text, line, words):
     [loaded] = parse(text)
     assert loaded.transcript is None
@@ -225,20 +283,29 @@ def test_errors_name_the_line(text, line, words):
 
 
 def test_error_does_not_lose_neighbouring_conversations():
-    text = ("会话ID: OK1\n买家A  2026-11-20 10:00:00\n在吗\n\n"
-            "会话ID: BAD\n买家B  2026-11-20 10:00:00\n在吗\n\n客服  2026-02-30 10:00:05\n在\n"
-            "会话ID: EMPTY\n"
-            "会话ID: C1\n买家C  2026-11-20 12:00:00\n嗯\n"
-            "----- 与 D 的聊天记录 -----\n买家D  2026-11-20 13:00:00\n嗯\n")
+    text = (
+        "会话ID: OK1\n买家A  2026-11-20 10:00:00\n在吗\n\n"
+        "会话ID: BAD\n买家B  2026-11-20 10:00:00\n在吗\n\n客服  2026-02-30 10:00:05\n在\n"
+        "会话ID: EMPTY\n"
+        "会话ID: C1\n买家C  2026-11-20 12:00:00\n嗯\n"
+        "----- 与 D 的聊天记录 -----\n买家D  2026-11-20 13:00:00\n嗯\n"
+    )
     loaded = parse(text)
     assert [x.transcript.id if x.transcript else x.error.line for x in loaded] == [
-        "OK1", 9, 11, "C1", "chat#5"]
+        "OK1",
+        9,
+        11,
+        "C1",
+        "chat#5",
+    ]
     assert "'EMPTY'" in loaded[2].error.message
 
 
 def test_later_errors_of_a_conversation_become_details():
-    text = ("买家A  2026-11-20 10:00:00\n在吗\n\n客服  2026-11-20 10:61:00\n在\n\n"
-            "买家A 2026-11-20 10:02:00\n?\n")
+    text = (
+        "买家A  2026-11-20 10:00:00\n在吗\n\n客服  2026-11-20 10:61:00\n在\n\n"
+        "买家A 2026-11-20 10:02:00\n?\n"
+    )
     [loaded] = parse(text)
     assert loaded.error.line == 4
     assert [d.line for d in loaded.error.details] == [7]
@@ -264,9 +331,11 @@ def test_iter_text_routes_plain_text_to_qianniu():
 
 def test_half_a_surrogate_pair_in_text_given_in_memory_is_the_conversations_error():
     """A file read as UTF-8 cannot hold one; a string handed to the library can."""
-    first, second = parse("tb_buyer  2026-11-20 10:00:03\n在吗\ud800\n\n"
-                          "店铺:客服A  2026-11-20 10:00:21\n好的\n\n会话ID: 2\n"
-                          "tb_b  2026-11-20 10:00:03\n在吗\n")
+    first, second = parse(
+        "tb_buyer  2026-11-20 10:00:03\n在吗\ud800\n\n"
+        "店铺:客服A  2026-11-20 10:00:21\n好的\n\n会话ID: 2\n"
+        "tb_b  2026-11-20 10:00:03\n在吗\n"
+    )
     assert first.transcript is None
     assert (first.error.code, first.error.line) == ("E102", 2)
     assert "character 3 is half of a surrogate pair" in first.error.message

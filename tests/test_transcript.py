@@ -8,11 +8,20 @@ from qc_engine.errors import QCError
 from qc_engine.transcript import iter_text, load_path, transcript_from_dict
 
 GOOD = {
-    "id": "T-1", "channel": "taobao", "shop": "Q女家旗舰店", "agent": "伟霆",
-    "order_status": "shipped", "ticket": "kept",
+    "id": "T-1",
+    "channel": "taobao",
+    "shop": "Q女家旗舰店",
+    "agent": "伟霆",
+    "order_status": "shipped",
+    "ticket": "kept",
     "messages": [
-        {"role": "customer", "sender": "tb_buyer_77", "ts": "2026-11-20T10:00:03+08:00",
-         "text": "在吗？衣服什么时候发货", "device": "ios"},
+        {
+            "role": "customer",
+            "sender": "tb_buyer_77",
+            "ts": "2026-11-20T10:00:03+08:00",
+            "text": "在吗？衣服什么时候发货",
+            "device": "ios",
+        },
         {"role": "agent", "sender": "伟霆", "ts": "2026-11-20 10:00:21", "text": "亲亲您好"},
     ],
 }
@@ -34,20 +43,35 @@ def test_valid_transcript_keeps_unknown_fields_and_reads_local_time():
         ({"messages": []}, "messages", "at least one"),
         ({"messages": [{"role": "seller", "text": "x"}]}, "messages[0].role", "seller"),
         ({"messages": [{"role": "agent"}]}, "messages[0].text", "text"),
-        ({"messages": [{"role": "agent", "text": "x", "ts": "yesterday"}]}, "messages[0].ts",
-         "ISO 8601"),
-        ({"messages": [{"role": "agent", "text": "x", "ts": "2026-11-20T10:00:00+20:00"}]},
-         "messages[0].ts", "UTC offset no time zone has"),
-        ({"messages": [{"role": "agent", "text": "x", "ts": "2026-11-20T10:00:00-16:30"}]},
-         "messages[0].ts", "from -14:00 to +14:00"),
+        (
+            {"messages": [{"role": "agent", "text": "x", "ts": "yesterday"}]},
+            "messages[0].ts",
+            "ISO 8601",
+        ),
+        (
+            {"messages": [{"role": "agent", "text": "x", "ts": "2026-11-20T10:00:00+20:00"}]},
+            "messages[0].ts",
+            "UTC offset no time zone has",
+        ),
+        (
+            {"messages": [{"role": "agent", "text": "x", "ts": "2026-11-20T10:00:00-16:30"}]},
+            "messages[0].ts",
+            "from -14:00 to +14:00",
+        ),
         ({"order_status": "lost"}, "order_status", "lost"),
         ({"channel": 5}, "channel", "string"),
         # half of a surrogate pair ("\ud800" in JSON) is no character
         ({"id": "T\ud800"}, "id", "character 2 is half of a surrogate pair"),
-        ({"messages": [{"role": "system", "text": "会话结束\udc00"}]}, "messages[0].text",
-         "character 5 is half of a surrogate pair (\\udc00)"),
-        ({"messages": [{"role": "agent", "text": "x", "sender": "\ud83d"}]},
-         "messages[0].sender", "surrogate"),
+        (
+            {"messages": [{"role": "system", "text": "会话结束\udc00"}]},
+            "messages[0].text",
+            "character 5 is half of a surrogate pair (\\udc00)",
+        ),
+        (
+            {"messages": [{"role": "agent", "text": "x", "sender": "\ud83d"}]},
+            "messages[0].sender",
+            "surrogate",
+        ),
         ({"shop": "店\udfff"}, "shop", "surrogate"),
     ],
 )
@@ -62,9 +86,13 @@ def test_errors_name_the_field(patch, field, words):
 
 def test_batch_reports_bad_lines_and_keeps_good_ones(tmp_path):
     path = tmp_path / "batch.jsonl"
-    lines = [json.dumps(GOOD, ensure_ascii=False), "{not json", "",
-             json.dumps({**GOOD, "id": "T-2"}, ensure_ascii=False),
-             json.dumps({"id": "T-3", "messages": [{"role": "bot"}]})]
+    lines = [
+        json.dumps(GOOD, ensure_ascii=False),
+        "{not json",
+        "",
+        json.dumps({**GOOD, "id": "T-2"}, ensure_ascii=False),
+        json.dumps({"id": "T-3", "messages": [{"role": "bot"}]}),
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     items = list(load_path(path))
     assert [i.transcript.id for i in items if i.transcript] == ["T-1", "T-2"]
@@ -76,29 +104,44 @@ def test_batch_reports_bad_lines_and_keeps_good_ones(tmp_path):
 def test_a_lone_surrogate_escape_is_a_bad_line_not_a_crash(tmp_path):
     """JSON can escape half of a surrogate pair; that line is reported, the rest scored."""
     path = tmp_path / "chats.jsonl"
-    bad = json.dumps({**GOOD, "id": "T-2", "messages": [
-        {"role": "agent", "text": "亲亲您好"}, {"role": "system", "text": "会话结束\ud800"}]})
+    bad = json.dumps(
+        {
+            **GOOD,
+            "id": "T-2",
+            "messages": [
+                {"role": "agent", "text": "亲亲您好"},
+                {"role": "system", "text": "会话结束\ud800"},
+            ],
+        }
+    )
     assert "\\ud800" in bad
-    path.write_text("\n".join([json.dumps(GOOD), bad, json.dumps({**GOOD, "id": "T-3"})])
-                    + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join([json.dumps(GOOD), bad, json.dumps({**GOOD, "id": "T-3"})]) + "\n",
+        encoding="utf-8",
+    )
     items = list(load_path(path))
     assert [i.transcript.id for i in items if i.transcript] == ["T-1", "T-3"]
     [error] = [i.error for i in items if i.error]
     assert (error.line, error.field) == (2, "messages[1].text")
 
 
-@pytest.mark.parametrize(("bad", "words"), [
-    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
-    ('{"id": "x", "messages": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested too deeply"),
-    ('{"id": ' + "9" * 5000 + ', "messages": []}', "more than 4,300 digits"),
-    ('{"id": "x", "messages": [{"role": "agent", "text": "x", "ts": NaN}]}', "NaN"),
-])
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"id": "x", "messages": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested too deeply"),
+        ('{"id": ' + "9" * 5000 + ', "messages": []}', "more than 4,300 digits"),
+        ('{"id": "x", "messages": [{"role": "agent", "text": "x", "ts": NaN}]}', "NaN"),
+    ],
+)
 def test_json_the_parser_cannot_take_is_a_bad_line_not_a_crash(tmp_path, bad, words):
     """Deep nesting, numbers past Python's digit limit and NaN were a traceback that lost
     the whole batch; now the line is reported and the others are still read."""
     path = tmp_path / "chats.jsonl"
-    path.write_text("\n".join([json.dumps(GOOD), bad, json.dumps({**GOOD, "id": "T-3"})])
-                    + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join([json.dumps(GOOD), bad, json.dumps({**GOOD, "id": "T-3"})]) + "\n",
+        encoding="utf-8",
+    )
     items = list(load_path(path))
     assert [i.transcript.id for i in items if i.transcript] == ["T-1", "T-3"]
     [error] = [i.error for i in items if i.error]
@@ -114,8 +157,7 @@ def test_single_object_and_array_files(tmp_path):
     one.write_text(json.dumps(GOOD, ensure_ascii=False, indent=2), encoding="utf-8")
     assert [i.transcript.id for i in load_path(one)] == ["T-1"]
     many = tmp_path / "many.json"
-    many.write_text(json.dumps([GOOD, {"id": "x"}], ensure_ascii=False, indent=2),
-                    encoding="utf-8")
+    many.write_text(json.dumps([GOOD, {"id": "x"}], ensure_ascii=False, indent=2), encoding="utf-8")
     items = list(load_path(many))
     assert items[0].transcript.id == "T-1"
     assert items[1].error.field == "[1].messages"
@@ -153,4 +195,3 @@ def test_text_starting_with_a_bracket_is_read_as_qianniu():
     text = "[图片]\n\ntb_buyer  2026-11-20 10:00:00\n你好\n"
     items = list(iter_text(text, file="export.txt"))
     assert all(i.error is None or i.error.code == "E102" for i in items)
-

@@ -1,9 +1,13 @@
-"""Run one checker over the real ECD chats and print every hit. Usage: python /tmp/ecd_check.py SLUG"""
+"""Run one checker over the real ECD chats and print every hit.
+
+Usage: python tools/ecd_check.py SLUG"""
+
 import sys
 from pathlib import Path
+
+from qc_engine.chat import Chat
 from qc_engine.checkers import REGISTRY
 from qc_engine.checkers.examples import build_checker
-from qc_engine.chat import Chat
 from qc_engine.transcript import load_path
 
 cls = REGISTRY[sys.argv[1]]
@@ -14,6 +18,13 @@ for item in load_path("../shared/data/ecd/ecd_sample_dialogues.jsonl"):
     extra = t.extra.get("other_agent_replies", [])
     for hit in checker.check(Chat(t, res)):
         n += 1
-        print(t.id, hit.message_index, t.messages[hit.message_index].role, t.messages[hit.message_index].text, "=>", hit.evidence)
+        print(
+            t.id,
+            hit.message_index,
+            t.messages[hit.message_index].role,
+            t.messages[hit.message_index].text,
+            "=>",
+            hit.evidence,
+        )
     msgs += len(t.messages)
 print(f"{n} hits over {msgs} messages")

@@ -12,6 +12,7 @@ and for all, each (role, category, source) with its flags and flags per 100 mess
 that role, old and new; then every agent flag of the new results but greeting and closing,
 with its labels from models/data/real (docs/quality.md quotes both).
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from qc_engine.ml.realset import (  # noqa: E402
+from qc_engine.ml.realset import (
     deanonymise,
     labelled_items,
     real_sessions,
@@ -35,10 +36,20 @@ def export(out: Path) -> None:
     with out.open("w", encoding="utf-8") as handle:
         for session in real_sessions():
             if session["id"].startswith("jddc"):
-                handle.write(json.dumps({
-                    "id": session["id"], "channel": "jd",
-                    "messages": [{"role": m["role"], "text": deanonymise(m["text"])}
-                                 for m in session["messages"]]}, ensure_ascii=False) + "\n")
+                handle.write(
+                    json.dumps(
+                        {
+                            "id": session["id"],
+                            "channel": "jd",
+                            "messages": [
+                                {"role": m["role"], "text": deanonymise(m["text"])}
+                                for m in session["messages"]
+                            ],
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
 
 
 def _results(path: Path) -> dict[str, dict]:
@@ -53,18 +64,24 @@ def rates(sessions_path: Path, old_path: Path, new_path: Path) -> None:
         per_role = Counter(m["role"] for i in ids for m in sessions[i]["messages"])
 
         def count(results: dict[str, dict], ids: list[str] = ids) -> Counter:
-            return Counter((sessions[i]["messages"][f["message_index"]]["role"],
-                            f["category"], f["source"])
-                           for i in ids for f in results[i]["flags"])
+            return Counter(
+                (sessions[i]["messages"][f["message_index"]]["role"], f["category"], f["source"])
+                for i in ids
+                for f in results[i]["flags"]
+            )
 
         before, after = count(old), count(new)
-        print(f"== {split}: {len(ids)} sessions, {per_role['agent']} agent and "
-              f"{per_role['customer']} customer messages")
+        print(
+            f"== {split}: {len(ids)} sessions, {per_role['agent']} agent and "
+            f"{per_role['customer']} customer messages"
+        )
         for key in sorted(set(before) | set(after)):
             base = per_role[key[0]]
-            print(f"  {key[0]:<8} {key[1]:<20} {key[2]:<5} old {before[key]:>4} "
-                  f"({100 * before[key] / base:.2f}/100)  new {after[key]:>4} "
-                  f"({100 * after[key] / base:.2f}/100)")
+            print(
+                f"  {key[0]:<8} {key[1]:<20} {key[2]:<5} old {before[key]:>4} "
+                f"({100 * before[key] / base:.2f}/100)  new {after[key]:>4} "
+                f"({100 * after[key] / base:.2f}/100)"
+            )
     labels = {(i.session, i.index): i.answer for i in labelled_items() if i.kind == "agent"}
     print("\nevery agent flag of the new results but greeting and closing:")
     for sid in sorted(new):
@@ -72,10 +89,12 @@ def rates(sessions_path: Path, old_path: Path, new_path: Path) -> None:
             message = sessions[sid]["messages"][flag["message_index"]]
             if message["role"] != "agent" or flag["category"] in SERVICE_ROUTINE:
                 continue
-            print(f"  {split_of_session(sid):<10} {sid}[{flag['message_index']}] "
-                  f"{flag['category']} ({flag['source']}, {flag['confidence']:.2f}) labels "
-                  f"{list(labels.get((sid, flag['message_index']), ()))}: "
-                  f"{message['text'][:60]}")
+            print(
+                f"  {split_of_session(sid):<10} {sid}[{flag['message_index']}] "
+                f"{flag['category']} ({flag['source']}, {flag['confidence']:.2f}) labels "
+                f"{list(labels.get((sid, flag['message_index']), ()))}: "
+                f"{message['text'][:60]}"
+            )
 
 
 if __name__ == "__main__":

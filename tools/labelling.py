@@ -10,6 +10,7 @@ each labeller's file, and the merge of two independent passes.
 Guidelines: models/data/real/GUIDELINES.md. The split of each session (validation or test)
 is fixed by `qc_engine.ml.realset.split_of_session`; labellers never see it.
 """
+
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ def batches(out_dir: Path) -> None:
     for corpus in ("jddc", "ecd"):
         mine = [s for s in sessions if s["id"].startswith(corpus)]
         size = -(-len(mine) // -(-len(mine) // BATCH_SIZE))  # even batches
-        groups += [mine[k:k + size] for k in range(0, len(mine), size)]
+        groups += [mine[k : k + size] for k in range(0, len(mine), size)]
     for number, group in enumerate(groups):
         lines = []
         for session in group:
@@ -105,11 +106,14 @@ def check(batch: Path, output: Path) -> list[str]:
                 problems.append(f"line {number}: a {kind} must be a {want} message")
             target = row.get("answered_by" if kind == "question" else "kept_by", "missing")
             if target == "missing":
-                problems.append(f"line {number}: needs "
-                                f"{'answered_by' if kind == 'question' else 'kept_by'}")
-            elif target is not None and (not isinstance(target, int) or not
-                                         index < target < len(roles)
-                                         or roles[target] != "agent"):
+                problems.append(
+                    f"line {number}: needs {'answered_by' if kind == 'question' else 'kept_by'}"
+                )
+            elif target is not None and (
+                not isinstance(target, int)
+                or not index < target < len(roles)
+                or roles[target] != "agent"
+            ):
                 problems.append(f"line {number}: {target} is not a later agent message")
             if kind == "question" and row.get("type") not in QUESTION_TYPES:
                 problems.append(f"line {number}: type must be one of {QUESTION_TYPES}")
@@ -128,12 +132,17 @@ def merge() -> None:
     a, b = _load_pass("a"), _load_pass("b")
     done = {key[0] for key in a} & {key[0] for key in b}
     keys = sorted(k for k in set(a) | set(b) if k[0] in done)
-    open_rows = [{"s": key[0], "i": key[1], "kind": key[2], "a": a.get(key), "b": b.get(key)}
-                 for key in keys if _answer(a.get(key)) != _answer(b.get(key))]
+    open_rows = [
+        {"s": key[0], "i": key[1], "kind": key[2], "a": a.get(key), "b": b.get(key)}
+        for key in keys
+        if _answer(a.get(key)) != _answer(b.get(key))
+    ]
     path = REAL_DIR / "disagreements_open.jsonl"
     dump_jsonl(open_rows, path)
-    print(f"{len(done)} sessions, {len(keys)} labelled items, {len(open_rows)} "
-          f"disagreements -> {path}")
+    print(
+        f"{len(done)} sessions, {len(keys)} labelled items, {len(open_rows)} "
+        f"disagreements -> {path}"
+    )
 
 
 def _load_pass(name: str) -> dict[tuple[str, int, str], dict]:
@@ -171,28 +180,46 @@ def build() -> None:
             if resolution is None:
                 unresolved += 1
                 continue
-            disagreements.append({"s": key[0], "i": key[1], "kind": key[2],
-                                  "a": _answer(first), "b": _answer(second),
-                                  "resolved": _answer(resolution) if not
-                                  resolution.get("drop") else "not a " + key[2],
-                                  "why": resolution.get("why", "")})
+            disagreements.append(
+                {
+                    "s": key[0],
+                    "i": key[1],
+                    "kind": key[2],
+                    "a": _answer(first),
+                    "b": _answer(second),
+                    "resolved": _answer(resolution)
+                    if not resolution.get("drop")
+                    else "not a " + key[2],
+                    "why": resolution.get("why", ""),
+                }
+            )
             if resolution.get("drop"):
                 continue
             final = resolution
         assert final is not None
         session, (sid, index, kind) = sessions[key[0]], key
         messages = session["messages"]
-        context = next((m["text"] for m in reversed(messages[:index])
-                        if m["role"] == "customer"), "") if kind in ("agent", "promise") \
-            else next((m["text"] for m in reversed(messages[:index])
-                       if m["role"] == "agent"), "")
-        answer = {"agent": lambda r: sorted(r.get("labels") or []),
-                  "customer": lambda r: r.get("label"),
-                  "question": lambda r: r.get("answered_by"),
-                  "promise": lambda r: r.get("kept_by")}[kind](final)
-        row = {"s": sid, "i": index, "kind": kind, "split": split_of_session(sid),
-               "source": sid.split("-")[0], "text": messages[index]["text"],
-               "context": context, "answer": answer}
+        context = (
+            next((m["text"] for m in reversed(messages[:index]) if m["role"] == "customer"), "")
+            if kind in ("agent", "promise")
+            else next((m["text"] for m in reversed(messages[:index]) if m["role"] == "agent"), "")
+        )
+        answer = {
+            "agent": lambda r: sorted(r.get("labels") or []),
+            "customer": lambda r: r.get("label"),
+            "question": lambda r: r.get("answered_by"),
+            "promise": lambda r: r.get("kept_by"),
+        }[kind](final)
+        row = {
+            "s": sid,
+            "i": index,
+            "kind": kind,
+            "split": split_of_session(sid),
+            "source": sid.split("-")[0],
+            "text": messages[index]["text"],
+            "context": context,
+            "answer": answer,
+        }
         if kind == "question":
             row["type"] = final.get("type") or (first or second or {}).get("type")
         row["why"] = final.get("why", "")
@@ -202,8 +229,10 @@ def build() -> None:
         rows.append(row)
     dump_jsonl(rows, REAL_DIR / "labels.jsonl")
     dump_jsonl(disagreements, REAL_DIR / "disagreements.jsonl")
-    print(f"{len(done)} sessions, {len(rows)} labelled items, {len(disagreements)} "
-          f"disagreements resolved, {unresolved} unresolved (left out)")
+    print(
+        f"{len(done)} sessions, {len(rows)} labelled items, {len(disagreements)} "
+        f"disagreements resolved, {unresolved} unresolved (left out)"
+    )
 
 
 def _answer(row: dict | None) -> object:

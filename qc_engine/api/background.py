@@ -5,13 +5,14 @@ Started in the app's lifespan (one per service process; the work itself is claim
 database, so several processes never do one thing twice). Each tick runs in a worker
 thread, so the event loop keeps answering requests while a report is being built.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from qc_engine.api.deps import AppState
@@ -35,50 +36,54 @@ class Background:
 
     def __post_init__(self) -> None:
         settings = self.state.settings
-        self.schedule = Schedule.parse(weekday=settings.report_weekday,
-                                       at=settings.report_time, shops=settings.report_shops)
+        self.schedule = Schedule.parse(
+            weekday=settings.report_weekday, at=settings.report_time, shops=settings.report_shops
+        )
         self.targets = webhooks.parse_targets(settings.webhooks)
         self.policy = webhooks.DeliveryPolicy(
             max_attempts=settings.webhook_max_attempts,
             backoff_seconds=settings.webhook_backoff_seconds,
             timeout_seconds=settings.webhook_timeout_seconds,
-            per_minute=settings.webhook_per_minute or None)
+            per_minute=settings.webhook_per_minute or None,
+        )
 
     def tick(self) -> None:
         """One round: the due report (if any), then the webhook queue."""
         settings = self.state.settings
         if settings.report_schedule:
-            run_due(self.state.sessions, schedule=self.schedule, base_url=settings.public_url,
-                    link_signer=settings.link_signer, worker=self.worker)
+            run_due(
+                self.state.sessions,
+                schedule=self.schedule,
+                base_url=settings.public_url,
+                link_signer=settings.link_signer,
+                worker=self.worker,
+            )
         with self.state.sessions.begin() as session:
             webhooks.dispatch(session, self.targets)
         if self.targets:
-            webhooks.deliver_due(self.state.sessions, self.targets, policy=self.policy,
-                                 base_url=settings.public_url)
+            webhooks.deliver_due(
+                self.state.sessions, self.targets, policy=self.policy, base_url=settings.public_url
+            )
         if settings.retention_days is not None and (
-                self.purged_at is None or time.monotonic() - self.purged_at >= PURGE_EVERY):
+            self.purged_at is None or time.monotonic() - self.purged_at >= PURGE_EVERY
+        ):
             with self.state.sessions.begin() as session:
                 done = purge(session, days=settings.retention_days, actor="retention")
             self.purged_at = time.monotonic()
-            log.info("retention: purged %d chats, %d work items", done.transcripts,
-                     done.work_items)
+            log.info("retention: purged %d chats, %d work items", done.transcripts, done.work_items)
         self.ticks += 1
 
     async def run(self, stop: asyncio.Event) -> None:
         interval = self.state.settings.background_interval
-        try:  # let start-up settle first
+        with suppress(TimeoutError):  # let start-up settle first
             await asyncio.wait_for(stop.wait(), timeout=min(1.0, interval))
-        except TimeoutError:
-            pass
         while not stop.is_set():
             try:
                 await asyncio.to_thread(self.tick)
             except Exception:
                 log.exception("background tick failed")
-            try:
+            with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=interval)
-            except TimeoutError:
-                pass
 
 
 @asynccontextmanager

@@ -1,5 +1,6 @@
 """Reading request bodies of transcripts with limits and errors that name the line and
 field, before anything reaches the engine."""
+
 from __future__ import annotations
 
 import json
@@ -24,18 +25,24 @@ def _width(column: Any) -> int | None:
     return getattr(column.type, "length", None)
 
 
-_WIDTHS = {name: _width(StoredTranscript.__table__.c[name])
-           for name in ("id", "channel", "shop", "agent")}
+_WIDTHS = {
+    name: _width(StoredTranscript.__table__.c[name]) for name in ("id", "channel", "shop", "agent")
+}
 _SENDER_WIDTH = _width(StoredMessage.__table__.c.sender)
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
 def loads(raw: bytes | str) -> Any:
     """`parse_json` for request bodies, and escapes of lone surrogates anywhere in them
     are invalid JSON too (ValueError): nothing the database cannot store gets further."""
     data = parse_json(raw)
-    escape = (_SURROGATE_ESCAPE.search(raw) if isinstance(raw, str)
-              else _SURROGATE_ESCAPE_BYTES.search(raw))
+    escape = (
+        _SURROGATE_ESCAPE.search(raw)
+        if isinstance(raw, str)
+        else _SURROGATE_ESCAPE_BYTES.search(raw)
+    )
     if escape is not None:
         try:  # the parser joined the pairs; a lone half cannot be encoded
             json.dumps(data, ensure_ascii=False).encode("utf-8")
@@ -49,8 +56,7 @@ def loads(raw: bytes | str) -> Any:
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "E413", f"the body is {int(declared):,} bytes; the limit is "
-                       f"{limit:,}")
+        raise ApiError(413, "E413", f"the body is {int(declared):,} bytes; the limit is {limit:,}")
     chunks, size = [], 0
     try:
         async for chunk in request.stream():
@@ -60,8 +66,9 @@ async def read_body(request: Request, limit: int) -> bytes:
             chunks.append(chunk)
     except ClientDisconnect:
         # Nobody is left to read an answer; without this uvicorn logs a traceback.
-        raise ApiError(400, "E400", "the client disconnected before the whole body "
-                       "arrived") from None
+        raise ApiError(
+            400, "E400", "the client disconnected before the whole body arrived"
+        ) from None
     return b"".join(chunks)
 
 
@@ -69,11 +76,13 @@ def _check_text(value: str | None, field: str, width: int | None, line: int | No
     if value is None:
         return
     if width is not None and len(value) > width:
-        raise QCError("E101", f"{len(value):,} characters; the limit is {width}", field=field,
-                      line=line)
+        raise QCError(
+            "E101", f"{len(value):,} characters; the limit is {width}", field=field, line=line
+        )
     if UNSTORABLE.search(value):
-        raise QCError("E101", "contains a NUL character or half of a surrogate pair",
-                      field=field, line=line)
+        raise QCError(
+            "E101", "contains a NUL character or half of a surrogate pair", field=field, line=line
+        )
 
 
 def _plainly_within_limits(transcript: Transcript, settings: Settings) -> bool:
@@ -109,32 +118,49 @@ def check_limits(transcript: Transcript, settings: Settings, *, line: int | None
     if _plainly_within_limits(transcript, settings):
         return
     if len(transcript.messages) > settings.max_messages:
-        raise QCError("E101", f"{len(transcript.messages)} messages; the limit is "
-                      f"{settings.max_messages} per transcript", field="messages", line=line)
+        raise QCError(
+            "E101",
+            f"{len(transcript.messages)} messages; the limit is "
+            f"{settings.max_messages} per transcript",
+            field="messages",
+            line=line,
+        )
     for name, width in _WIDTHS.items():
         _check_text(getattr(transcript, name), name, width, line)
     for i, message in enumerate(transcript.messages):
         if len(message.text) > settings.max_message_chars:
-            raise QCError("E101", f"{len(message.text):,} characters; the limit is "
-                          f"{settings.max_message_chars:,} per message",
-                          field=f"messages[{i}].text", line=line)
+            raise QCError(
+                "E101",
+                f"{len(message.text):,} characters; the limit is "
+                f"{settings.max_message_chars:,} per message",
+                field=f"messages[{i}].text",
+                line=line,
+            )
         _check_text(message.text, f"messages[{i}].text", None, line)
         _check_text(message.sender, f"messages[{i}].sender", _SENDER_WIDTH, line)
         if message.ts is not None:
             try:
                 message.ts.astimezone(UTC)
             except OverflowError:
-                raise QCError("E101", "the time is out of range once converted to UTC",
-                              field=f"messages[{i}].ts", line=line) from None
+                raise QCError(
+                    "E101",
+                    "the time is out of range once converted to UTC",
+                    field=f"messages[{i}].ts",
+                    line=line,
+                ) from None
 
 
 def parse_one(raw: bytes, settings: Settings) -> Transcript:
     try:
         data = loads(raw)
     except ValueError as exc:  # also JSONDecodeError and UnicodeDecodeError
-        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(
-            exc, json.JSONDecodeError) else "" if isinstance(exc, UnicodeDecodeError) \
+        where = (
+            f" (line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+            if isinstance(exc, UnicodeDecodeError)
             else f": {exc}"
+        )
         raise ApiError(422, "E100", f"the body is not valid JSON{where}") from None
     transcript = transcript_from_dict(data)
     check_limits(transcript, settings, line=None)
@@ -156,8 +182,9 @@ def parse_batch(raw: bytes, settings: Settings) -> list[BatchLine]:
     lines = raw.splitlines()  # \n, \r\n or \r only (U+2028 may sit inside a JSON string)
     count = sum(1 for line in lines if line.strip())
     if count > settings.max_batch_lines:
-        raise ApiError(413, "E413", f"{count:,} lines in the batch; the limit is "
-                       f"{settings.max_batch_lines:,}")
+        raise ApiError(
+            413, "E413", f"{count:,} lines in the batch; the limit is {settings.max_batch_lines:,}"
+        )
     out: list[BatchLine] = []
     for number, raw_line in enumerate(lines, start=1):
         if not raw_line.strip():
@@ -170,10 +197,14 @@ def parse_batch(raw: bytes, settings: Settings) -> list[BatchLine]:
         try:
             data: Any = loads(line)
         except ValueError as exc:
-            reason = (f"{exc.msg} at column {exc.colno}"
-                      if isinstance(exc, json.JSONDecodeError) else str(exc))
-            out.append(BatchLine(number, None, QCError(
-                "E100", f"not valid JSON ({reason})", line=number)))
+            reason = (
+                f"{exc.msg} at column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else str(exc)
+            )
+            out.append(
+                BatchLine(number, None, QCError("E100", f"not valid JSON ({reason})", line=number))
+            )
             continue
         try:
             transcript = transcript_from_dict(data, line=number)
@@ -210,20 +241,49 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
         "channel": _text_field(_WIDTHS["channel"]) | {"example": "taobao"},
         "shop": _text_field(_WIDTHS["shop"]),
         "agent": _text_field(_WIDTHS["agent"]),
-        "order_status": {"type": "string", "enum": ["none", "unpaid", "paid", "shipped",
-                                                    "delivered", "refunding", "refunded",
-                                                    "closed"]},
-        "messages": {"type": "array", "minItems": 1, "items": {
-            "type": "object", "required": ["role", "text"],
-            "properties": {"role": {"type": "string",
-                                    "enum": ["customer", "agent", "bot", "system"]},
-                           "text": _text_field(), "sender": _text_field(_SENDER_WIDTH),
-                           "ts": {"type": "string", "format": "date-time",
-                                  "pattern": _REAL_OFFSET}}}},
+        "order_status": {
+            "type": "string",
+            "enum": [
+                "none",
+                "unpaid",
+                "paid",
+                "shipped",
+                "delivered",
+                "refunding",
+                "refunded",
+                "closed",
+            ],
+        },
+        "messages": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["role", "text"],
+                "properties": {
+                    "role": {"type": "string", "enum": ["customer", "agent", "bot", "system"]},
+                    "text": _text_field(),
+                    "sender": _text_field(_SENDER_WIDTH),
+                    "ts": {"type": "string", "format": "date-time", "pattern": _REAL_OFFSET},
+                },
+            },
+        },
     },
-    "example": {"id": "T-20261120-0001", "channel": "taobao", "order_status": "shipped",
-                "messages": [{"role": "customer", "text": "在吗？衣服什么时候发货",
-                              "ts": "2026-11-20T10:00:03+08:00"},
-                             {"role": "agent", "text": "亲亲您好，今天下午四点前发出哦[微笑]",
-                              "ts": "2026-11-20T10:00:21+08:00"}]},
+    "example": {
+        "id": "T-20261120-0001",
+        "channel": "taobao",
+        "order_status": "shipped",
+        "messages": [
+            {
+                "role": "customer",
+                "text": "在吗？衣服什么时候发货",
+                "ts": "2026-11-20T10:00:03+08:00",
+            },
+            {
+                "role": "agent",
+                "text": "亲亲您好，今天下午四点前发出哦[微笑]",
+                "ts": "2026-11-20T10:00:21+08:00",
+            },
+        ],
+    },
 }

@@ -1,4 +1,5 @@
 """Dependencies as Annotated aliases: the database session, the caller, role checks."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
@@ -7,8 +8,8 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyCookie, HTTPBearer
 from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyCookie, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.api.errors import ApiError
@@ -74,12 +75,20 @@ def _credentials(request: Request) -> tuple[str, str]:
         return "key", key.strip()
     token = request.cookies.get(SESSION_COOKIE, "").strip()
     if not token:
-        raise ApiError(401, "E401", "an API key is required: send 'Authorization: Bearer "
-                       "<key>'", headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "E401",
+            "an API key is required: send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if request.method not in _READS and not same_origin(request):
-        raise ApiError(403, "E403", "a change made with the desk's sign-in must come from a "
-                       "desk page (its Origin); other tools send the key as "
-                       "'Authorization: Bearer <key>'")
+        raise ApiError(
+            403,
+            "E403",
+            "a change made with the desk's sign-in must come from a "
+            "desk page (its Origin); other tools send the key as "
+            "'Authorization: Bearer <key>'",
+        )
     return "session", token
 
 
@@ -91,15 +100,23 @@ def check_not_limited(request: Request, state: AppState) -> None:
     """429 with Retry-After for a client with too many failed authentications."""
     wait = state.auth_failures.retry_after(client_address(request))
     if wait is not None:
-        raise ApiError(429, "E429", f"too many failed authentications from this address; "
-                       f"try again in {wait} s", headers={"Retry-After": str(wait)})
+        raise ApiError(
+            429,
+            "E429",
+            f"too many failed authentications from this address; try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def _known(request: Request, state: AppState, principal: Principal | None) -> Principal:
     if principal is None:
         state.auth_failures.failed(client_address(request))
-        raise ApiError(401, "E401", "the API key is not valid or was revoked",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "E401",
+            "the API key is not valid or was revoked",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return principal
 
 
@@ -112,21 +129,30 @@ def get_principal(request: Request, state: State) -> Principal:
 
 
 # Declared so that the OpenAPI schema names both ways in (they are read by _credentials).
-BEARER = HTTPBearer(auto_error=False, scheme_name="apiKey",
-                    description="an API key: `Authorization: Bearer qck_...`")
-SESSION = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, scheme_name="deskSession",
-                       description="the review desk's session (sign in at /ui/login)")
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="an API key: `Authorization: Bearer qck_...`",
+)
+SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="deskSession",
+    description="the review desk's session (sign in at /ui/login)",
+)
 
 
-async def current_principal(request: Request, state: State,
-                            _bearer: Annotated[Any, Depends(BEARER)] = None,
-                            _session: Annotated[Any, Depends(SESSION)] = None) -> Principal:
+async def current_principal(
+    request: Request,
+    state: State,
+    _bearer: Annotated[Any, Depends(BEARER)] = None,
+    _session: Annotated[Any, Depends(SESSION)] = None,
+) -> Principal:
     """The caller: from the key cache, or from the database in a worker thread."""
     kind, value = _credentials(request)
     check_not_limited(request, state)
     if kind == "session":
-        principal = await run_in_threadpool(state.keys.authenticate_session, state.sessions,
-                                            value)
+        principal = await run_in_threadpool(state.keys.authenticate_session, state.sessions, value)
         return _known(request, state, principal)
     fresh, principal = state.keys.cached(value)
     if not fresh:
@@ -139,13 +165,15 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 def _check_role(principal: Principal, roles: tuple[str, ...]) -> Principal:
     if principal.role not in roles:
-        raise ApiError(403, "E403", f"role {principal.role!r} may not do this; allowed: "
-                       f"{', '.join(roles)}")
+        raise ApiError(
+            403, "E403", f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}"
+        )
     return principal
 
 
 def require(*roles: str) -> Callable[[Principal], Principal]:
     """A role check to call directly (or as a dependency, run in a worker thread)."""
+
     def check(principal: CurrentUser) -> Principal:
         return _check_role(principal, roles)
 
@@ -154,6 +182,7 @@ def require(*roles: str) -> Callable[[Principal], Principal]:
 
 def allowed(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """The same role check as an async dependency."""
+
     async def check(principal: CurrentUser) -> Principal:
         return _check_role(principal, roles)
 

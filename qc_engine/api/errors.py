@@ -1,4 +1,5 @@
 """Every error is JSON of one shape: {"error": {"code", "message", "field"?, "line"?}}."""
+
 from __future__ import annotations
 
 import logging
@@ -38,8 +39,7 @@ def _error(description: str) -> dict[str, Any]:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _error("the client went away before the whole body arrived"),
     401: _error("no API key or session, or one that is not valid"),
-    403: _error("the caller's role may not do this, or a cookie write without this "
-                "host's Origin"),
+    403: _error("the caller's role may not do this, or a cookie write without this host's Origin"),
     404: _error("no such thing (or not the caller's to see)"),
     409: _error("a conflict: a stale version, a claim held by someone else"),
     413: _error("the body or a batch is over the limit"),
@@ -51,14 +51,28 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, *, field: str | None = None,
-                 line: int | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        line: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.status, self.code, self.message = status, code, message
         self.field, self.line, self.headers = field, line, headers
 
 
-def error_body(code: str, message: str, *, field: str | None = None, line: int | None = None,
-               details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str,
+    message: str,
+    *,
+    field: str | None = None,
+    line: int | None = None,
+    details: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if field is not None:
         body["field"] = field
@@ -72,32 +86,45 @@ def error_body(code: str, message: str, *, field: str | None = None, line: int |
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(error_body(exc.code, exc.message, field=exc.field, line=exc.line),
-                            status_code=exc.status, headers=exc.headers)
+        return JSONResponse(
+            error_body(exc.code, exc.message, field=exc.field, line=exc.line),
+            status_code=exc.status,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(QCError)
     async def _qc_error(_: Request, exc: QCError) -> JSONResponse:
         status = exc.status if isinstance(exc, ServiceError) else 422
         return JSONResponse(
-            error_body(exc.code, exc.message, field=exc.field, line=exc.line,
-                       details=[d.to_dict() for d in exc.details]),
-            status_code=status)
+            error_body(
+                exc.code,
+                exc.message,
+                field=exc.field,
+                line=exc.line,
+                details=[d.to_dict() for d in exc.details],
+            ),
+            status_code=status,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query",
-                                                                            "path"))
-        return JSONResponse(error_body("E422", str(first.get("msg")), field=field or None),
-                            status_code=422)
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
+        return JSONResponse(
+            error_body("E422", str(first.get("msg")), field=field or None), status_code=422
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "E404", 405: "E405", 401: "E401", 403: "E403"}.get(exc.status_code,
-                                                                         f"E{exc.status_code}")
+        code = {404: "E404", 405: "E405", 401: "E401", 403: "E403"}.get(
+            exc.status_code, f"E{exc.status_code}"
+        )
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        return JSONResponse(error_body(code, message), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            error_body(code, message),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
 
     app.add_middleware(AnswerEveryFailure)
 
@@ -138,17 +165,29 @@ def unexpected(exc: BaseException) -> JSONResponse:
     fault = storage_fault(exc)
     if fault is not None:
         log.warning("storage fault: %s", fault)
-        return JSONResponse(error_body("E503", "the database is unavailable; try again "
-                                       "shortly"), status_code=503,
-                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return JSONResponse(
+            error_body("E503", "the database is unavailable; try again shortly"),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     log.exception("unexpected error")
-    return JSONResponse(error_body("E500", "internal error: the request was not completed; "
-                                   "it has been logged"), status_code=500)
+    return JSONResponse(
+        error_body("E500", "internal error: the request was not completed; it has been logged"),
+        status_code=500,
+    )
 
 
 RETRY_AFTER_SECONDS = 5
-_SQLITE_FAULTS = ("locked", "busy", "disk", "readonly", "read-only", "full", "unable to open",
-                  "i/o")
+_SQLITE_FAULTS = (
+    "locked",
+    "busy",
+    "disk",
+    "readonly",
+    "read-only",
+    "full",
+    "unable to open",
+    "i/o",
+)
 
 
 def storage_fault(exc: BaseException) -> str | None:
@@ -160,13 +199,19 @@ def storage_fault(exc: BaseException) -> str | None:
     from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
     inner: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
-    if isinstance(inner, sqlite3.OperationalError):
-        # SQLite says "no such table" and syntax errors with the same class: bugs, not faults.
-        if not any(word in str(inner).lower() for word in _SQLITE_FAULTS):
-            return None
-    faults = (OperationalError, DisconnectionError, sqlite3.OperationalError,
-              psycopg.OperationalError, psycopg.InterfaceError,
-              psycopg.errors.ReadOnlySqlTransaction)
+    # SQLite says "no such table" and syntax errors with the same class: bugs, not faults.
+    if isinstance(inner, sqlite3.OperationalError) and not any(
+        word in str(inner).lower() for word in _SQLITE_FAULTS
+    ):
+        return None
+    faults = (
+        OperationalError,
+        DisconnectionError,
+        sqlite3.OperationalError,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        psycopg.errors.ReadOnlySqlTransaction,
+    )
     if not isinstance(exc, faults) and not isinstance(inner, faults):
         return None
     first = str(inner).strip().splitlines()[0] if str(inner).strip() else ""

@@ -2,6 +2,7 @@
 whose JSON FastAPI reads itself), NUL characters in the URL (no id or filter holds one,
 and PostgreSQL cannot even compare them) and a query parameter given twice (every one takes
 one value; silently keeping the last would hide a caller's mistake)."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,13 @@ class RequestGuard:
             return
         repeated = _repeated_parameter(scope.get("query_string", b""))
         if repeated is not None:
-            await _answer(send, 422, "E422", f"the query parameter {repeated[:40]!r} is given "
-                          "more than once; give it once", field=repeated[:40])
+            await _answer(
+                send,
+                422,
+                "E422",
+                f"the query parameter {repeated[:40]!r} is given more than once; give it once",
+                field=repeated[:40],
+            )
             return
         state = getattr(scope["app"].state, "qc", None)
         if state is None:
@@ -44,8 +50,9 @@ class RequestGuard:
         limit = state.settings.max_body_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await _answer(send, 413, "E413", f"the body is {int(declared):,} bytes; the "
-                          f"limit is {limit:,}")
+            await _answer(
+                send, 413, "E413", f"the body is {int(declared):,} bytes; the limit is {limit:,}"
+            )
             return
         received = 0
 
@@ -68,10 +75,18 @@ def _repeated_parameter(query: bytes) -> str | None:
     return next((key for key, count in counts.items() if count > 1), None)
 
 
-async def _answer(send: Any, status: int, code: str, message: str, *,
-                  field: str | None = None) -> None:
+async def _answer(
+    send: Any, status: int, code: str, message: str, *, field: str | None = None
+) -> None:
     body = json.dumps(error_body(code, message, field=field), separators=(",", ":")).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -1,4 +1,5 @@
 """The application factory: storage upgraded, checklists synced, routes mounted."""
+
 from __future__ import annotations
 
 import logging
@@ -42,9 +43,14 @@ def build_state(settings: Settings) -> AppState:
         log.info("checklists loaded from files: %s", ", ".join(added))
     holder = EngineHolder(sessions, lexicon_dir=settings.checklist_dir / "lexicons")
     holder.get()
-    return AppState(settings=settings, sessions=sessions, engines=holder, keys=KeyCache(),
-                    sampling=Sampling(rate=settings.sample_rate, seed=settings.sample_seed),
-                    auth_failures=FailedAuthLimiter(limit=settings.auth_failures_per_minute))
+    return AppState(
+        settings=settings,
+        sessions=sessions,
+        engines=holder,
+        keys=KeyCache(),
+        sampling=Sampling(rate=settings.sample_rate, seed=settings.sample_seed),
+        auth_failures=FailedAuthLimiter(limit=settings.auth_failures_per_minute),
+    )
 
 
 def _no_nul(schema: dict[str, Any]) -> None:
@@ -85,7 +91,7 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         version="0.1.0",
         summary="Chat quality inspection (质检) for e-commerce customer service",
         description="Score transcripts, store them as QC work items, review and appeal. "
-                    "Every endpoint but /healthz and /readyz needs an API key as a bearer token.",
+        "Every endpoint but /healthz and /readyz needs an API key as a bearer token.",
         lifespan=lifespan,
     )
     if state is not None:

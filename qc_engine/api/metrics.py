@@ -1,4 +1,5 @@
 """Prometheus metrics: request counts and latency per route, and what the engine found."""
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,31 @@ from prometheus_client import (
 REQUESTS = Counter("qc_http_requests_total", "HTTP requests", ["method", "route", "status"])
 # Fine buckets around the speed targets (p50 under 5 ms, p99 under 20 ms), so the
 # percentiles estimated from them are close.
-LATENCY = Histogram("qc_http_request_seconds", "HTTP request latency", ["route"],
-                    buckets=(0.0005, 0.001, 0.0015, 0.002, 0.0025, 0.003, 0.004, 0.005,
-                             0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 1, 5))
+LATENCY = Histogram(
+    "qc_http_request_seconds",
+    "HTTP request latency",
+    ["route"],
+    buckets=(
+        0.0005,
+        0.001,
+        0.0015,
+        0.002,
+        0.0025,
+        0.003,
+        0.004,
+        0.005,
+        0.0075,
+        0.01,
+        0.015,
+        0.02,
+        0.03,
+        0.05,
+        0.1,
+        0.25,
+        1,
+        5,
+    ),
+)
 TRANSCRIPTS = Counter("qc_transcripts_inspected_total", "Transcripts inspected", ["endpoint"])
 FLAGS = Counter("qc_flags_total", "Flags raised", ["category"])
 

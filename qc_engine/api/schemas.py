@@ -1,4 +1,5 @@
 """JSON shapes of stored objects in API answers."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -68,8 +69,14 @@ def transcript_json(row: StoredTranscript, *, items: list[WorkItem]) -> dict[str
         "agent": row.agent,
         "order_status": row.order_status,
         "messages": [
-            {"index": m.idx, "role": m.role, "sender": m.sender, "ts": _time(m.ts),
-             "text": m.text, **m.extra}
+            {
+                "index": m.idx,
+                "role": m.role,
+                "sender": m.sender,
+                "ts": _time(m.ts),
+                "text": m.text,
+                **m.extra,
+            }
             for m in row.messages
         ],
         "score": row.score,
@@ -77,8 +84,16 @@ def transcript_json(row: StoredTranscript, *, items: list[WorkItem]) -> dict[str
         "passed": row.passed,
         "checklist": f"{row.checklist}@{row.checklist_version}",
         "flags": [flag_json(f) for f in row.flags],
-        "work_items": [{"id": i.id, "status": i.status, "kind": i.kind,
-                        "flag_id": i.flag_id, "version": i.version} for i in items],
+        "work_items": [
+            {
+                "id": i.id,
+                "status": i.status,
+                "kind": i.kind,
+                "flag_id": i.flag_id,
+                "version": i.version,
+            }
+            for i in items
+        ],
         "ingested_at": _time(row.ingested_at),
         "inspected_at": _time(row.inspected_at),
         **({"extra": row.extra} if row.extra else {}),

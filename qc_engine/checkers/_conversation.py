@@ -1,6 +1,7 @@
 """Helpers shared by the conversation-structure checkers (response times, greeting, closing,
 apologies, repetition). Not a checker module: the leading underscore keeps it out of
 auto-discovery."""
+
 from __future__ import annotations
 
 import math
@@ -17,8 +18,21 @@ _TRAILING = frozenset("哦噢喔啊呀吧的了哈嗯恩额呃哟~,.!;:、…。
 _CLAUSE_BREAKS = frozenset(",.!?;:。…\n")
 _LATIN = re.compile("[a-zA-Z]")
 # A clause that contains one of these words and ends in 呢 asks something ("想要什么呢").
-_QUESTION_WORDS = ("什么", "怎么", "哪", "多少", "几", "是否", "有没有", "是不是", "要不要",
-                   "能不能", "可不可以", "会不会", "还是")
+_QUESTION_WORDS = (
+    "什么",
+    "怎么",
+    "哪",
+    "多少",
+    "几",
+    "是否",
+    "有没有",
+    "是不是",
+    "要不要",
+    "能不能",
+    "可不可以",
+    "会不会",
+    "还是",
+)
 
 
 def elapsed_seconds(start: datetime | None, end: datetime | None) -> float | None:
@@ -48,11 +62,17 @@ def _is_ascii_letter(ch: str) -> bool:
 
 def _whole_word(text: str, hit: PhraseHit) -> bool:
     """Not a Latin phrase found inside a longer Latin word ("hi" in "this")."""
-    if _is_ascii_letter(text[hit.start]) and hit.start > 0 and _is_ascii_letter(
-            text[hit.start - 1]):
+    if (
+        _is_ascii_letter(text[hit.start])
+        and hit.start > 0
+        and _is_ascii_letter(text[hit.start - 1])
+    ):
         return False
-    return not (_is_ascii_letter(text[hit.end - 1]) and hit.end < len(text)
-                and _is_ascii_letter(text[hit.end]))
+    return not (
+        _is_ascii_letter(text[hit.end - 1])
+        and hit.end < len(text)
+        and _is_ascii_letter(text[hit.end])
+    )
 
 
 def first_word_hit(chat: Chat, index: int, lexicon: Lexicon) -> PhraseHit | None:

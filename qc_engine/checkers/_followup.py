@@ -7,6 +7,7 @@ agent or bot message: does it say something (substantive), or is it only filler 
 two lexicons follow_up_promise.txt and reply_filler.txt: what neither lexicon covers, once
 particles, punctuation and emoji are set aside, is the message's substance.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,11 +26,21 @@ FILLER_LEXICON = "reply_filler.txt"
 
 # Characters that never make a message substantive: the lexicon module's particles plus
 # more particles and the CJK punctuation the normaliser does not fold to ASCII.
-FILLER_CHARS = FILLERS | frozenset("哒滴呐咯啦嘞哇嘿呦哼喏噻~!?,.;:()[]<>…、。“”‘’【】《》「」 \t\r\n")
+FILLER_CHARS = FILLERS | frozenset(
+    "哒滴呐咯啦嘞哇嘿呦哼喏噻~!?,.;:()[]<>…、。“”‘’【】《》「」 \t\r\n"
+)
 
 # A customer message holding one of these withdraws what is pending ("不用查了").
-RELEASE_WORDS = ("不用了", "不用查了", "不用看了", "不需要了", "没事了", "不麻烦了",
-                 "不用麻烦了", "算了不用")
+RELEASE_WORDS = (
+    "不用了",
+    "不用查了",
+    "不用看了",
+    "不需要了",
+    "没事了",
+    "不麻烦了",
+    "不用麻烦了",
+    "算了不用",
+)
 _RELEASE = re.compile("|".join(map(re.escape, RELEASE_WORDS)))
 
 AGENT_ROLES = frozenset(("agent", "bot"))
@@ -55,8 +66,11 @@ class ReplyReader:
     def __init__(self, resources: Resources, *, extra_promises: list[str] | None = None) -> None:
         self.promises: list[Lexicon] = [resources.lexicon(PROMISE_LEXICON, roles=AGENT_ROLES)]
         if extra_promises:
-            self.promises.append(resources.inline_lexicon(
-                "follow_up_promise.extra", extra_promises, roles=AGENT_ROLES))
+            self.promises.append(
+                resources.inline_lexicon(
+                    "follow_up_promise.extra", extra_promises, roles=AGENT_ROLES
+                )
+            )
         # A word list of very common words (亲, 您, 好): out of the shared phrase scan.
         self.filler = resources.lexicon(FILLER_LEXICON, shared=False)
         self.key = ("reply", *(id(lexicon) for lexicon in self.promises), id(self.filler))
@@ -71,11 +85,15 @@ class ReplyReader:
         # the test is linear: it may miss a tiling (then the exact reading decides), never
         # find a false one. Phrases with a Latin letter or digit at an edge are left out
         # (the scan matches them as whole tokens only: no "ok" in "okok").
-        plain = [entry.phrase for entry in self.filler.entries
-                 if not entry.conditional and not _latin_edge(entry.phrase)]
+        plain = [
+            entry.phrase
+            for entry in self.filler.entries
+            if not entry.conditional and not _latin_edge(entry.phrase)
+        ]
         chars = re.escape("".join(sorted(FILLER_CHARS)))
         self._all_filler = re.compile(
-            f"(?:(?>{trie_pattern(plain)})|[{chars}])*+" if plain else f"[{chars}]*+")
+            f"(?:(?>{trie_pattern(plain)})|[{chars}])*+" if plain else f"[{chars}]*+"
+        )
 
     def read(self, chat: Chat, index: int) -> Reply:
         key = (self.key, index)
@@ -111,13 +129,13 @@ class ReplyReader:
         last: PhraseHit | None = None
         for hits in promised:
             for hit in hits:
-                covered[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
+                covered[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
                 if first is None or hit.start < first.start:
                     first = hit
                 if last is None or hit.end > last.end:
                     last = hit
         for hit in chat.phrase_hits(index, self.filler):
-            covered[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
+            covered[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
         # The last character of substance (read from the end: it is usually near it).
         substance = -1
         for k in range(n - 1, -1, -1):

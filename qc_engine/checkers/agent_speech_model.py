@@ -22,8 +22,7 @@ Role = Literal["customer", "agent", "bot", "system"]
 class AgentSpeechParams(Params):
     model: str = "agent_speech"
     """The model folder under models/ (or a path)."""
-    categories: list[Problem] = ["shirking", "impatient", "rude", "perfunctory",
-                                 "risky_promise"]
+    categories: list[Problem] = ["shirking", "impatient", "rude", "perfunctory", "risky_promise"]
     """Which of the model's classes this item flags."""
     thresholds: dict[Problem, float] = Field(default_factory=dict)
     """Per class, the probability a flag needs; default: the model's (chosen on validation
@@ -66,7 +65,7 @@ class AgentSpeechModel(Checker):
         Example("c: 能便宜点吗\na: 买不起就别买，穷就别问了", at=1),
     ]
     must_pass = [
-        "c: 快递三天没动了怎么回事\na: 亲亲非常抱歉，我这边马上帮您联系快递核实，有结果第一时间告诉您",
+        "c: 快递三天没动了怎么回事\na: 亲亲非常抱歉，我这边马上帮您联系快递核实，有结果第一时间告诉您",  # noqa: E501
         "c: 谢谢\na: 哦",
         "c: 这个尺码偏大吗\na: 偏大一码哦，您平时穿M的话建议拿S",
         "c: 会不会掉色啊\na: 深色款首次洗涤可能有少量浮色，建议冷水单独手洗哦",
@@ -79,8 +78,9 @@ class AgentSpeechModel(Checker):
 
         self.model = load_model(params.model)
         defaults = self.model.meta.get("thresholds", {})
-        self.thresholds = {name: params.thresholds.get(name, defaults.get(name, 0.5))
-                           for name in params.categories}
+        self.thresholds = {
+            name: params.thresholds.get(name, defaults.get(name, 0.5)) for name in params.categories
+        }
         self.columns = [(self.model.classes.index(name), name) for name in params.categories]
         self.roles = frozenset(params.roles)
 
@@ -108,7 +108,7 @@ class AgentSpeechModel(Checker):
         start = 0
         for chat, rows in zip(chats, read, strict=True):
             end = start + len(rows)
-            chosen = flagged[np.searchsorted(flagged, start):np.searchsorted(flagged, end)]
+            chosen = flagged[np.searchsorted(flagged, start) : np.searchsorted(flagged, end)]
             chat.memo[self] = (prediction, [(int(r), rows[r - start][0]) for r in chosen])
             start = end
 
@@ -126,10 +126,17 @@ class AgentSpeechModel(Checker):
                 if p >= self.thresholds[name] and p > best_p:
                     best, best_p = name, p
             assert best is not None
-            reasons = [c.feature[2:] for c in prediction.explain(row, best, top=5)
-                       if c.feature.startswith("t:")]
+            reasons = [
+                c.feature[2:]
+                for c in prediction.explain(row, best, top=5)
+                if c.feature.startswith("t:")
+            ]
             span = evidence_span(chat, index, reasons)
             words = "「" + "」「".join(reasons[:3]) + "」" if reasons else "整体语气"
-            yield Hit(index, span,
-                      f"模型判定「{CATEGORIES[best].name_zh}」(概率 {best_p:.2f})，依据：{words}",
-                      confidence=best_p, category=best)
+            yield Hit(
+                index,
+                span,
+                f"模型判定「{CATEGORIES[best].name_zh}」(概率 {best_p:.2f})，依据：{words}",
+                confidence=best_p,
+                category=best,
+            )

@@ -16,6 +16,7 @@
   subclass whose `check` also flags on another lexicon must add it (as review_inducement
   adds its review words), or the engine skips chats where it would have flagged.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -96,8 +97,10 @@ class Checker:
         lexicon is in the shared scan for its roles (else the scan cannot tell)."""
         lexicons = self.gate_lexicons()
         self.gate = None
-        if lexicons and all(phrases.covered.get(id(lexicon), frozenset()).issuperset(roles)
-                            for lexicon, roles in lexicons):
+        if lexicons and all(
+            phrases.covered.get(id(lexicon), frozenset()).issuperset(roles)
+            for lexicon, roles in lexicons
+        ):
             self.gate = frozenset(id(lexicon) for lexicon, _ in lexicons)
 
     def idle(self, chat: Chat) -> bool:

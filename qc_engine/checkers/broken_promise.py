@@ -55,21 +55,38 @@ class BrokenPromise(Checker):
     must_flag = [
         Example("c: 亲，我的快递到哪了\na: 稍等我查一下马上回复您", at=1),
         Example("c: 这款有黑色M码吗\na: 亲亲稍等，我去问一下仓库哦~\nc: 好的", at=1),
-        Example("c: 你帮我看一下跟我之前拍的一样不\na: 嗯嗯还没提交订单呢亲\n"
-                "c: 提交过了啊\na: 稍等", at=3,
-                note="an ECD excerpt (ecd-002) ends on 稍等: by definition a broken promise"),
-        Example("c: 退款什么时候到账\na: 稍等我帮您核实下哦\nc: 好\na: 好的亲[微笑]", at=1,
-                note="filler after the promise does not keep it"),
-        Example("c@10:00:00: 发票开了吗\na@10:00:20: 我这边帮您查一下哦，请稍等\n"
-                "c@10:05:00: 好了没\na@10:16:00: 亲，发票已经开好了，在订单详情里可以下载",
-                at=1, note="the answer came 940 s later, past the 600 s window"),
-        Example("c: 能换成白色吗\na: 我问问同事哈\na: 亲亲再稍等一下哦\nc: ？？", at=1,
-                note="a chain of promises is one flag, on the first"),
+        Example(
+            "c: 你帮我看一下跟我之前拍的一样不\na: 嗯嗯还没提交订单呢亲\nc: 提交过了啊\na: 稍等",
+            at=3,
+            note="an ECD excerpt (ecd-002) ends on 稍等: by definition a broken promise",
+        ),
+        Example(
+            "c: 退款什么时候到账\na: 稍等我帮您核实下哦\nc: 好\na: 好的亲[微笑]",
+            at=1,
+            note="filler after the promise does not keep it",
+        ),
+        Example(
+            "c@10:00:00: 发票开了吗\na@10:00:20: 我这边帮您查一下哦，请稍等\n"
+            "c@10:05:00: 好了没\na@10:16:00: 亲，发票已经开好了，在订单详情里可以下载",
+            at=1,
+            note="the answer came 940 s later, past the 600 s window",
+        ),
+        Example(
+            "c: 能换成白色吗\na: 我问问同事哈\na: 亲亲再稍等一下哦\nc: ？？",
+            at=1,
+            note="a chain of promises is one flag, on the first",
+        ),
         Example("c: 什么时候发货\na: 您稍等，正在为您查询", at=1),
-        Example("c@10:00:00: 还有货吗\na@10:00:10: 我看下\na@10:03:00: 还有的",
-                params={"window_seconds": 120}, at=1),
-        Example("c: 转人工\nb: 正在为您转接人工客服，请稍等哦~", at=1,
-                note="the bot promised a person and none came"),
+        Example(
+            "c@10:00:00: 还有货吗\na@10:00:10: 我看下\na@10:03:00: 还有的",
+            params={"window_seconds": 120},
+            at=1,
+        ),
+        Example(
+            "c: 转人工\nb: 正在为您转接人工客服，请稍等哦~",
+            at=1,
+            note="the bot promised a person and none came",
+        ),
     ]
     must_pass = [
         "c: 亲，我的快递到哪了\na: 稍等我查一下\na: 亲，您的包裹已经到杭州中转站了，明天派送",
@@ -79,14 +96,17 @@ class BrokenPromise(Checker):
         "c: 怎么还没发货\na: 帮亲催下仓库哦，今天一定发出",
         "c: 我的货到哪了\na: 您稍等我查下哦\nc: 算了不用查了，我看到物流了\na: 好的亲",
         "c: 运费谁出\na: 请您核实一下收货地址哦",
-        Example("c@10:00:00: 还有货吗\na@10:00:10: 稍等我看一下\n"
-                "a@10:08:00: 亲，还有的，今天拍下今天发"),
+        Example(
+            "c@10:00:00: 还有货吗\na@10:00:10: 稍等我看一下\na@10:08:00: 亲，还有的，今天拍下今天发"
+        ),
         "c: 发货了吗\na: 已经发出了哦，耐心稍等发货物流更新",
-        Example("c@08:08:14: 我要人工\nb@08:08:15: 正在为您转接人工客服，请稍等哦~\n"
-                "a@08:08:24: 您好亲亲，在的哦~ 请问有什么可以帮您\nc@08:20:21: 直接退款吧\n"
-                "a@08:21:25: 好的，给您申请退款239元，3个工作日内到账",
-                note="the agent's greeting keeps the bot's transfer promise; the customer's "
-                     "12 silent minutes are not the agent's delay"),
+        Example(
+            "c@08:08:14: 我要人工\nb@08:08:15: 正在为您转接人工客服，请稍等哦~\n"
+            "a@08:08:24: 您好亲亲，在的哦~ 请问有什么可以帮您\nc@08:20:21: 直接退款吧\n"
+            "a@08:21:25: 好的，给您申请退款239元，3个工作日内到账",
+            note="the agent's greeting keeps the bot's transfer promise; the customer's "
+            "12 silent minutes are not the agent's delay",
+        ),
     ]
 
     def __init__(self, params: BrokenPromiseParams, resources: Resources) -> None:  # type: ignore[override]
@@ -120,9 +140,12 @@ class BrokenPromise(Checker):
                 if reply.substantive or (role == "agent" and roles[open_at] == "bot"):
                     late = self._late(messages[open_at].ts, messages[index].ts)
                     if late is not None:
-                        yield Hit(open_at, open_span,
-                                  f"客服承诺「{chat.quote(open_at, open_span)}」后 {late} 秒"
-                                  f"才给出答复 (标准 {self.window} 秒)")
+                        yield Hit(
+                            open_at,
+                            open_span,
+                            f"客服承诺「{chat.quote(open_at, open_span)}」后 {late} 秒"
+                            f"才给出答复 (标准 {self.window} 秒)",
+                        )
                     open_at = filler_after = None
                 elif reply.open_promise is None:
                     filler_after = index
@@ -134,8 +157,10 @@ class BrokenPromise(Checker):
         if open_at is not None:
             promise = chat.quote(open_at, open_span)
             if filler_after is not None:
-                evidence = (f"客服承诺「{promise}」后只回复了「{chat.quote(filler_after, None, 20)}」，"
-                            "对话结束仍未给出答复")
+                evidence = (
+                    f"客服承诺「{promise}」后只回复了「{chat.quote(filler_after, None, 20)}」，"
+                    "对话结束仍未给出答复"
+                )
             else:
                 evidence = f"客服承诺「{promise}」后对话结束，未见跟进答复"
             yield Hit(open_at, open_span, evidence)

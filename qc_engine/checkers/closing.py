@@ -66,22 +66,40 @@ class Closing(Checker):
     hold_file = "hold.txt"
     must_flag = [
         Example("c: 这款有M码吗\na: 亲亲您好，有的哦\nc: 好的，那我拍了\na: 嗯嗯", at=3),
-        Example("c: 什么时候发货\na: 您好，今天下午发出\nc: 好的谢谢", at=2,
-                note="the customer signed off and the agent never closed"),
-        Example("c: 在吗\na: 您好，祝您购物愉快\nc: 还有个问题，能开发票吗\na: 可以的\n"
-                "c: 好\na: 好的亲\ns: 会话已结束", at=6,
-                note="the closing was not among the last two agent messages"),
-        Example("c: 在吗\na: 在的亲\nc: 怎么还没发货\na: 您好亲，这两天订单多，明天发出哦\n"
-                "b: 亲亲，还有什么可以帮您的吗", at=4,
-                note="the bot's closing does not count for the agent"),
-        Example("c: 包邮吗\na: 亲，满99包邮的哦\nc: 好吧", at=2,
-                params={"last_agent_messages": 1}),
-        Example("c: 有货吗\na: 亲，稍等，我帮您查一下", at=1, params={"judge_cut_off": True},
-                note="a strict checklist judges chats cut off on a hold as well"),
-        Example("c: 这个愉快系列还有吗\na: 亲，有的哦\nc: OK", at=2,
-                note="the customer's words are not the agent's closing"),
-        Example("c: 体验很不愉快\na: 非常抱歉给您带来不愉快的体验，已经给您退款了\nc: 嗯", at=2,
-                note="不愉快 is not a wish"),
+        Example(
+            "c: 什么时候发货\na: 您好，今天下午发出\nc: 好的谢谢",
+            at=2,
+            note="the customer signed off and the agent never closed",
+        ),
+        Example(
+            "c: 在吗\na: 您好，祝您购物愉快\nc: 还有个问题，能开发票吗\na: 可以的\n"
+            "c: 好\na: 好的亲\ns: 会话已结束",
+            at=6,
+            note="the closing was not among the last two agent messages",
+        ),
+        Example(
+            "c: 在吗\na: 在的亲\nc: 怎么还没发货\na: 您好亲，这两天订单多，明天发出哦\n"
+            "b: 亲亲，还有什么可以帮您的吗",
+            at=4,
+            note="the bot's closing does not count for the agent",
+        ),
+        Example("c: 包邮吗\na: 亲，满99包邮的哦\nc: 好吧", at=2, params={"last_agent_messages": 1}),
+        Example(
+            "c: 有货吗\na: 亲，稍等，我帮您查一下",
+            at=1,
+            params={"judge_cut_off": True},
+            note="a strict checklist judges chats cut off on a hold as well",
+        ),
+        Example(
+            "c: 这个愉快系列还有吗\na: 亲，有的哦\nc: OK",
+            at=2,
+            note="the customer's words are not the agent's closing",
+        ),
+        Example(
+            "c: 体验很不愉快\na: 非常抱歉给您带来不愉快的体验，已经给您退款了\nc: 嗯",
+            at=2,
+            note="不愉快 is not a wish",
+        ),
     ]
     must_pass = [
         "c: 这款有M码吗\na: 有的哦\nc: 好的，那我拍了\na: 好的亲，祝您生活愉快~",
@@ -90,14 +108,19 @@ class Closing(Checker):
         "c: 能便宜点吗\na: 已经是最低价了哦，感谢您的理解\nc: 好吧",
         "c: 什么时候到\na: 明天就到了，感谢亲的支持，欢迎下次光临\nc: 好",
         Example("c: 发什么快递\nb: 默认中通哦\nc: 好的", note="no agent message: nothing to judge"),
-        Example("c: 有货吗\na: 亲，稍等，我帮您查一下",
-                note="the chat goes on past the transcript: not judged"),
-        Example("c: 可以退吗\na: 您好亲\ns: 已为您转接售后客服",
-                note="the chat was handed over"),
-        Example("c: 在吗\na: 您好，在的\nc: 这款能机洗吗？",
-                note="the customer's question is the last word"),
-        Example("c: 在吗\na: 您好\nc: 我想换个颜色\na: 亲是要换成哪个颜色呢",
-                note="the agent's question awaits the customer's answer"),
+        Example(
+            "c: 有货吗\na: 亲，稍等，我帮您查一下",
+            note="the chat goes on past the transcript: not judged",
+        ),
+        Example("c: 可以退吗\na: 您好亲\ns: 已为您转接售后客服", note="the chat was handed over"),
+        Example(
+            "c: 在吗\na: 您好，在的\nc: 这款能机洗吗？",
+            note="the customer's question is the last word",
+        ),
+        Example(
+            "c: 在吗\na: 您好\nc: 我想换个颜色\na: 亲是要换成哪个颜色呢",
+            note="the agent's question awaits the customer's answer",
+        ),
         Example("c: 好的\na: 嗯嗯", params={"required": False}),
     ]
 
@@ -134,15 +157,16 @@ class Closing(Checker):
 
     def _goes_on(self, chat: Chat, last_agent: int) -> bool:
         """Whether the transcript visibly stops before the conversation has ended."""
-        if (chat.first_hit(last_agent, self.hold) is not None
-                or chat.first_hit(last_agent, self.open_end) is not None):
+        if (
+            chat.first_hit(last_agent, self.hold) is not None
+            or chat.first_hit(last_agent, self.open_end) is not None
+        ):
             return True
         roles = chat.roles
         for index in range(last_agent + 1, len(roles)):
             if roles[index] == "system" and chat.first_hit(index, self.open_end) is not None:
                 return True
-        last_spoken = next((i for i in range(len(roles) - 1, -1, -1) if roles[i] != "system"),
-                           None)
+        last_spoken = next((i for i in range(len(roles) - 1, -1, -1) if roles[i] != "system"), None)
         if last_spoken is None or roles[last_spoken] not in ("customer", "agent"):
             return False
         return ends_with_question(chat.norm[last_spoken].text)

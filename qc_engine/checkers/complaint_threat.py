@@ -50,8 +50,10 @@ class ComplaintThreat(PhraseChecker):
     ]
     must_pass = [
         "c: 不会给差评的放心，就是问问",
-        Example("c: 会员权益咨询 我的报价申诉没有结果?",
-                note="a price-protection appeal (报价申诉) is a request, not a threat"),
+        Example(
+            "c: 会员权益咨询 我的报价申诉没有结果?",
+            note="a price-protection appeal (报价申诉) is a request, not a threat",
+        ),
         "c: 朋友说你们家不错，推荐我来的",
         "c: 看到有人给差评说会掉色，是真的吗",
         "c: 我不是要投诉，就是想问下什么时候发货",

@@ -62,8 +62,13 @@ class ComposedRule(Checker):
             at=1,
             params={
                 "when": {"role": "agent", "reply_interval": {"over_seconds": 180}},
-                "then": {"not": {"role": "agent", "window": {"next": 3, "include_self": True},
-                                 "keyword": {"any": ["抱歉", "不好意思", "久等"]}}},
+                "then": {
+                    "not": {
+                        "role": "agent",
+                        "window": {"next": 3, "include_self": True},
+                        "keyword": {"any": ["抱歉", "不好意思", "久等"]},
+                    }
+                },
                 "evidence": "回复超过 180 秒且未致歉",
             },
         ),
@@ -72,16 +77,22 @@ class ComposedRule(Checker):
             at=0,
             params={
                 "when": {"role": "customer", "keyword": {"any": ["发货", "到货", "几天到"]}},
-                "then": {"not": {"role": "agent", "window": {"next": 5},
-                                 "regex": r"\d+[号日天]|今天|明天|后天|48小时|24小时"}},
+                "then": {
+                    "not": {
+                        "role": "agent",
+                        "window": {"next": 5},
+                        "regex": r"\d+[号日天]|今天|明天|后天|48小时|24小时",
+                    }
+                },
                 "evidence": "买家询问发货时间，客服未给出时间",
             },
         ),
         Example(
             "a: 亲，这款是全网最低价\nc: 真的吗",
             at=0,
-            params={"when": {"role": "agent",
-                             "keyword": {"any": ["全网", "最低", "第一"], "n_of": 2}}},
+            params={
+                "when": {"role": "agent", "keyword": {"any": ["全网", "最低", "第一"], "n_of": 2}}
+            },
         ),
         Example(
             "a: 请问还有什么可以帮您\nc: 没了\na: 请问还有什么可以帮您\na: 请问还有什么可以帮您",
@@ -91,10 +102,14 @@ class ComposedRule(Checker):
         Example(
             "c: 东西坏了\na: 好的呢[微笑]",
             at=1,
-            params={"when": {"all": [
-                {"role": "agent", "emoji": {"kinds": ["cheerful"]}},
-                {"role": "customer", "window": {"prev": 1}, "keyword": {"any": ["坏了"]}},
-            ]}},
+            params={
+                "when": {
+                    "all": [
+                        {"role": "agent", "emoji": {"kinds": ["cheerful"]}},
+                        {"role": "customer", "window": {"prev": 1}, "keyword": {"any": ["坏了"]}},
+                    ]
+                }
+            },
         ),
     ]
     must_pass = [
@@ -102,16 +117,26 @@ class ComposedRule(Checker):
             "c@10:00:00: 在吗？什么时候发货\na@10:05:00: 让您久等了，非常抱歉，今天下午发出",
             params={
                 "when": {"role": "agent", "reply_interval": {"over_seconds": 180}},
-                "then": {"not": {"role": "agent", "window": {"next": 3, "include_self": True},
-                                 "keyword": {"any": ["抱歉", "不好意思", "久等"]}}},
+                "then": {
+                    "not": {
+                        "role": "agent",
+                        "window": {"next": 3, "include_self": True},
+                        "keyword": {"any": ["抱歉", "不好意思", "久等"]},
+                    }
+                },
             },
         ),
         Example(
             "c: 什么时候发货呀\na: 亲亲您好\na: 今天下午4点前发出哦",
             params={
                 "when": {"role": "customer", "keyword": {"any": ["发货", "到货"]}},
-                "then": {"not": {"role": "agent", "window": {"next": 5},
-                                 "regex": r"\d+[号日天点]|今天|明天|后天"}},
+                "then": {
+                    "not": {
+                        "role": "agent",
+                        "window": {"next": 5},
+                        "regex": r"\d+[号日天点]|今天|明天|后天",
+                    }
+                },
             },
         ),
         Example(
@@ -121,13 +146,13 @@ class ComposedRule(Checker):
         ),
         Example(
             "a: 亲，这款是我们店最低价\nc: 真的吗",
-            params={"when": {"role": "agent",
-                             "keyword": {"any": ["全网", "最低", "第一"], "n_of": 2}}},
+            params={
+                "when": {"role": "agent", "keyword": {"any": ["全网", "最低", "第一"], "n_of": 2}}
+            },
         ),
         Example(
             "c: 全网最低吗\na: 是的",
-            params={"when": {"role": "agent",
-                             "keyword": {"any": ["全网", "最低"], "n_of": 2}}},
+            params={"when": {"role": "agent", "keyword": {"any": ["全网", "最低"], "n_of": 2}}},
         ),
     ]
 
@@ -135,8 +160,11 @@ class ComposedRule(Checker):
         super().__init__(params, resources)
         normalizer = resources.normalizer
         self.when = compile_condition(params.when, normalizer=normalizer, where="when")
-        self.then = (compile_condition(params.then, normalizer=normalizer, where="then")
-                     if params.then is not None else None)
+        self.then = (
+            compile_condition(params.then, normalizer=normalizer, where="then")
+            if params.then is not None
+            else None
+        )
         # Cheap tests of where `when` cannot hold: a message of another role (without a
         # window, the condition holds only on its own role), and for a keyword condition
         # with `any` words, a message holding none of them.

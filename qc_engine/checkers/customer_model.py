@@ -67,12 +67,16 @@ class CustomerModel(Checker):
 
         self.emotion = load_model(params.emotion_model)
         self.complaint = load_model(params.complaint_model)
-        self.negative_at = (params.negative_threshold
-                            if params.negative_threshold is not None
-                            else float(self.emotion.meta.get("threshold", 0.5)))
-        self.complaint_at = (params.complaint_threshold
-                             if params.complaint_threshold is not None
-                             else float(self.complaint.meta.get("threshold", 0.5)))
+        self.negative_at = (
+            params.negative_threshold
+            if params.negative_threshold is not None
+            else float(self.emotion.meta.get("threshold", 0.5))
+        )
+        self.complaint_at = (
+            params.complaint_threshold
+            if params.complaint_threshold is not None
+            else float(self.complaint.meta.get("threshold", 0.5))
+        )
 
     def prepare(self, chats: list[Chat]) -> None:
         from qc_engine.ml.features import customer_proba
@@ -82,12 +86,14 @@ class CustomerModel(Checker):
         negative = customer_proba(self.emotion, messages)
         complaint = customer_proba(self.complaint, messages)
         # Only the rows where a signal reaches its threshold are looked at one by one.
-        flagged = np.flatnonzero((negative.proba[:, 1] >= self.negative_at)
-                                 | (complaint.proba[:, 1] >= self.complaint_at))
+        flagged = np.flatnonzero(
+            (negative.proba[:, 1] >= self.negative_at)
+            | (complaint.proba[:, 1] >= self.complaint_at)
+        )
         start = 0
         for chat, rows in zip(chats, read, strict=True):
             end = start + len(rows)
-            chosen = flagged[np.searchsorted(flagged, start):np.searchsorted(flagged, end)]
+            chosen = flagged[np.searchsorted(flagged, start) : np.searchsorted(flagged, end)]
             chat.memo[self] = (negative, complaint, [(int(r), rows[r - start]) for r in chosen])
             start = end
 
@@ -106,9 +112,16 @@ class CustomerModel(Checker):
                 if p < at:
                     continue
                 classes = prediction.model.classes
-                reasons = [c.feature for c in prediction.explain(row, classes[1], top=5)
-                           if not c.feature.startswith("e:")]
+                reasons = [
+                    c.feature
+                    for c in prediction.explain(row, classes[1], top=5)
+                    if not c.feature.startswith("e:")
+                ]
                 words = "「" + "」「".join(reasons[:3]) + "」" if reasons else "整体语气"
-                yield Hit(index, evidence_span(chat, index, reasons),
-                          f"模型判定买家{name} (概率 {p:.2f})，依据：{words}",
-                          confidence=p, category=category)
+                yield Hit(
+                    index,
+                    evidence_span(chat, index, reasons),
+                    f"模型判定买家{name} (概率 {p:.2f})，依据：{words}",
+                    confidence=p,
+                    category=category,
+                )

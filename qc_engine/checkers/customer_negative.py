@@ -39,8 +39,9 @@ class CustomerNegative(PhraseChecker):
     reason = "买家明确表达不满、愤怒或失望"
     must_flag = [
         Example("c: 拜托您帮忙催一下，真的很急", at=0, note="urgency (real JD turn)"),
-        Example("c: 我给你说了那么半天，你怎么没听明白呢", at=0,
-                note="exasperation (real JD turn)"),
+        Example(
+            "c: 我给你说了那么半天，你怎么没听明白呢", at=0, note="exasperation (real JD turn)"
+        ),
         Example("c: 等了这么久还没发货，气死了！", at=0),
         Example("a: 亲亲您好\nc: 什么破东西，一洗就掉色", at=1),
         Example("c: 那你这不是骗人吗", at=0),

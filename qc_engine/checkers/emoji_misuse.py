@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 UPSET_LEXICON = "customer_upset.txt"
 AGENT_ROLES = frozenset(("agent", "bot"))
 # Customer emoji that show distress besides the mocking kind (anger is already mocking).
-_SAD_EMOJI = frozenset(("😭", "😢", "😞", "😔", "[大哭]", "[流泪]", "[快哭了]", "[委屈]", "[难过]",
-                        "[心碎]", "[裂开]"))
+_SAD_EMOJI = frozenset(
+    ("😭", "😢", "😞", "😔", "[大哭]", "[流泪]", "[快哭了]", "[委屈]", "[难过]", "[心碎]", "[裂开]")
+)
 _KIND_ZH = {"cheerful": "轻松类", "neutral": "中性", "mocking": "嘲讽类", "apologetic": "致歉类"}
 
 
@@ -63,8 +64,11 @@ class EmojiMisuse(Checker):
         Example("a: 欢迎光临[微笑][微笑][玫瑰][爱心]有什么可以帮您", at=0),
         Example("c: 你们这质量太差了，我要退款\na: 好的呢/:^_^", at=1),
         Example("c: 在吗\na: 在的亲🙄", at=1),
-        Example("c: 快递员把东西弄坏了😡\na: 亲[OK]我来处理", at=1,
-                note="a neutral emoji to an upset customer"),
+        Example(
+            "c: 快递员把东西弄坏了😡\na: 亲[OK]我来处理",
+            at=1,
+            note="a neutral emoji to an upset customer",
+        ),
         Example("c: 好的\na: 谢谢亲[微笑][玫瑰]", params={"max_per_message": 1}, at=1),
     ]
     must_pass = [
@@ -73,8 +77,10 @@ class EmojiMisuse(Checker):
         "c: 东西坏了\na: 实在对不起🙏我们马上处理",
         "c: 好的谢谢\na: 不客气哦亲😊祝您生活愉快[玫瑰][爱心]",
         "c: 不用退款了，挺好的\na: 好的亲[微笑]",
-        Example("c: 退款什么时候到账\na: 亲，仓库收到退货后3个工作日内退款哦[微笑]",
-                note="asking about a refund is a request, not a complaint"),
+        Example(
+            "c: 退款什么时候到账\na: 亲，仓库收到退货后3个工作日内退款哦[微笑]",
+            note="asking about a refund is a request, not a complaint",
+        ),
         "c: 发什么快递\na: 默认中通哦[微笑]",
         "c: 东西破了怎么回事\na: 亲亲抱歉\nc: 好吧，那补发一个吧\na: 好的亲[微笑]",
         "c: 哈哈好的[白眼]\na: 嗯嗯亲",
@@ -85,8 +91,11 @@ class EmojiMisuse(Checker):
         # Read on customer messages only.
         self.upset = [resources.lexicon(UPSET_LEXICON, roles=("customer",))]
         if params.extra_upset:
-            self.upset.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra_upset,
-                                                       roles=("customer",)))
+            self.upset.append(
+                resources.inline_lexicon(
+                    f"{self.slug}.extra", params.extra_upset, roles=("customer",)
+                )
+            )
         self.limit = params.max_per_message
 
     def check(self, chat: Chat) -> Iterator[Hit]:
@@ -116,25 +125,30 @@ class EmojiMisuse(Checker):
                 if hit is not None:
                     yield hit
 
-    def _judge(self, chat: Chat, index: int, emoji: tuple[EmojiHit, ...],
-               upset: str | None) -> Hit | None:
+    def _judge(
+        self, chat: Chat, index: int, emoji: tuple[EmojiHit, ...], upset: str | None
+    ) -> Hit | None:
         for item in emoji:
             if item.kind == "mocking":
-                return Hit(index, (item.start, item.end),
-                           f"客服使用嘲讽类表情「{item.code}」")
+                return Hit(index, (item.start, item.end), f"客服使用嘲讽类表情「{item.code}」")
         if upset is not None:
             for item in emoji:
                 if item.kind in ("cheerful", "neutral"):
-                    return Hit(index, (item.start, item.end),
-                               f"买家正在抱怨({upset})时客服使用{_KIND_ZH[item.kind]}表情"
-                               f"「{item.code}」")
+                    return Hit(
+                        index,
+                        (item.start, item.end),
+                        f"买家正在抱怨({upset})时客服使用{_KIND_ZH[item.kind]}表情「{item.code}」",
+                    )
         if len(emoji) > self.limit:
             item = emoji[self.limit]
             codes = "".join(e.code for e in emoji)
             if len(codes) > 30:
                 codes = codes[:29] + "…"
-            return Hit(index, (item.start, item.end),
-                       f"一条消息用了 {len(emoji)} 个表情 (上限 {self.limit} 个)：{codes}")
+            return Hit(
+                index,
+                (item.start, item.end),
+                f"一条消息用了 {len(emoji)} 个表情 (上限 {self.limit} 个)：{codes}",
+            )
         return None
 
     def _upset(self, chat: Chat, index: int) -> str | None:

@@ -1,4 +1,5 @@
 """Running a checker's own examples (used by the test suite and `qc explain`)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -11,8 +12,16 @@ from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.resources import Resources
 from qc_engine.transcript import SHANGHAI, Message, Transcript
 
-_ROLES = {"c": "customer", "a": "agent", "b": "bot", "s": "system",
-          "customer": "customer", "agent": "agent", "bot": "bot", "system": "system"}
+_ROLES = {
+    "c": "customer",
+    "a": "agent",
+    "b": "bot",
+    "s": "system",
+    "customer": "customer",
+    "agent": "agent",
+    "bot": "bot",
+    "system": "system",
+}
 _DAY = datetime(2026, 11, 20, tzinfo=SHANGHAI)
 
 
@@ -31,11 +40,17 @@ def parse_example_chat(chat: str, *, meta: dict | None = None) -> Transcript:
         if clock:
             h, m, s = (int(x) for x in clock.split(":"))
             ts = _DAY + timedelta(hours=h, minutes=m, seconds=s)
-        messages.append(Message(role=role, text=text, ts=ts,
-                                sender="客服小王" if role == "agent" else None))
+        messages.append(
+            Message(role=role, text=text, ts=ts, sender="客服小王" if role == "agent" else None)
+        )
     meta = dict(meta or {})
-    return Transcript(id="example", messages=messages, channel=meta.pop("channel", "taobao"),
-                      order_status=meta.pop("order_status", None), extra=meta)
+    return Transcript(
+        id="example",
+        messages=messages,
+        channel=meta.pop("channel", "taobao"),
+        order_status=meta.pop("order_status", None),
+        extra=meta,
+    )
 
 
 def build_checker(
@@ -51,7 +66,9 @@ def build_checker(
     normalizer = normalizer or load_normalizer(lexicon_dir)
     user_dict = lexicon_dir / "user_dict.txt"
     resources = Resources(
-        normalizer=normalizer, base_dir=lexicon_dir, lexicon_dir=lexicon_dir,
+        normalizer=normalizer,
+        base_dir=lexicon_dir,
+        lexicon_dir=lexicon_dir,
         segmenter_factory=lambda: Segmenter(user_dict=user_dict if user_dict.exists() else None),
     )
     checker = checker_cls(checker_cls.Params.model_validate(params or {}), resources)
@@ -67,8 +84,9 @@ def run_example(
     lexicon_dir: Path,
     normalizer: Normalizer | None = None,
 ) -> list[Hit]:
-    checker, resources = build_checker(checker_cls, example.params, lexicon_dir=lexicon_dir,
-                                       normalizer=normalizer)
+    checker, resources = build_checker(
+        checker_cls, example.params, lexicon_dir=lexicon_dir, normalizer=normalizer
+    )
     transcript = parse_example_chat(example.chat, meta=example.meta)
     chat = Chat(transcript, resources)
     return [] if checker.idle(chat) else list(checker.check(chat))

@@ -55,19 +55,38 @@ class Greeting(Checker):
     mid_start_file = "greeting_mid_start.txt"
     must_flag = [
         Example("c: 这款有M码吗\na: 有的", at=1),
-        Example("c: 在吗\nb: 亲亲，欢迎光临，店小蜜为您服务~\nc: 转人工\na: 什么问题", at=3,
-                note="the bot's greeting does not count for the human agent"),
+        Example(
+            "c: 在吗\nb: 亲亲，欢迎光临，店小蜜为您服务~\nc: 转人工\na: 什么问题",
+            at=3,
+            note="the bot's greeting does not count for the human agent",
+        ),
         Example("c: 528105689823\na: 这款是纯棉的，不起球", at=1),
-        Example("c: 什么时候发货\na: 今天下午四点前发出[微笑]", at=1,
-                note="an emoticon is not a greeting"),
-        Example("c: 这个面料亲肤吗\na: 面料很亲肤的，可以放心", at=1,
-                note="亲 inside 亲肤 is not the address 亲"),
-        Example("c: 现在的价格是多少\na: 现在的价格是99元", at=1,
-                note="在的 inside 现在的 is not a greeting"),
-        Example("c: 这个剃须刀是什么牌子\na: Philips飞利浦的，正品保证", at=1,
-                note="hi inside Philips is not a greeting"),
-        Example("c: 嗯嗯\na: 这款没有优惠了", at=1, params={"judge_cut_off": True},
-                note="a strict checklist judges transcripts cut off at the start as well"),
+        Example(
+            "c: 什么时候发货\na: 今天下午四点前发出[微笑]",
+            at=1,
+            note="an emoticon is not a greeting",
+        ),
+        Example(
+            "c: 这个面料亲肤吗\na: 面料很亲肤的，可以放心",
+            at=1,
+            note="亲 inside 亲肤 is not the address 亲",
+        ),
+        Example(
+            "c: 现在的价格是多少\na: 现在的价格是99元",
+            at=1,
+            note="在的 inside 现在的 is not a greeting",
+        ),
+        Example(
+            "c: 这个剃须刀是什么牌子\na: Philips飞利浦的，正品保证",
+            at=1,
+            note="hi inside Philips is not a greeting",
+        ),
+        Example(
+            "c: 嗯嗯\na: 这款没有优惠了",
+            at=1,
+            params={"judge_cut_off": True},
+            note="a strict checklist judges transcripts cut off at the start as well",
+        ),
     ]
     must_pass = [
         "c: 这款有M码吗\na: 亲亲您好，有M码的哦[微笑]",
@@ -76,10 +95,14 @@ class Greeting(Checker):
         "c: 有货吗\na: 欢迎光临Q女家旗舰店，有货的哦",
         "c: 在吗\na: 亲爱的，请问有什么可以帮您",
         "c: hello?\na: Hi，有什么可以帮您",
-        Example("c: 在吗\na: 您好\nc: 退货地址多少\na: 请稍等，我转给售后\na: 地址是杭州市xx路",
-                note="only the first message of the first agent is judged"),
-        Example("c: 在吗\na: 您好亲\ns: 会话已转接给客服小李\na: 退款已经处理了",
-                note="an agent taking over later is not judged"),
+        Example(
+            "c: 在吗\na: 您好\nc: 退货地址多少\na: 请稍等，我转给售后\na: 地址是杭州市xx路",
+            note="only the first message of the first agent is judged",
+        ),
+        Example(
+            "c: 在吗\na: 您好亲\ns: 会话已转接给客服小李\na: 退款已经处理了",
+            note="an agent taking over later is not judged",
+        ),
         Example("c: 嗯嗯\na: 这款没有优惠了哦", note="the transcript starts mid-conversation"),
         Example("c: 好的，谢谢\na: 不客气哦", note="the transcript starts mid-conversation"),
         Example("c: 这款有M码吗\na: 有的", params={"required": False}),
@@ -103,8 +126,9 @@ class Greeting(Checker):
             return
         if not self.params.judge_cut_off and self._starts_mid_conversation(chat):
             return
-        yield Hit(first_agent, None,
-                  f"客服首条消息无欢迎语:「{chat.quote(first_agent, None, 30)}」")
+        yield Hit(
+            first_agent, None, f"客服首条消息无欢迎语:「{chat.quote(first_agent, None, 30)}」"
+        )
 
     def _starts_mid_conversation(self, chat: Chat) -> bool:
         for index, role in enumerate(chat.roles):
@@ -117,6 +141,5 @@ class Greeting(Checker):
         text = chat.norm[index].text
         covered = bytearray(len(text))
         for hit in chat.phrase_hits(index, self.mid_start):
-            covered[hit.start:hit.end] = b"\x01" * (hit.end - hit.start)
-        return any(covered) and all(
-            covered[k] or ch in FILLERS for k, ch in enumerate(text))
+            covered[hit.start : hit.end] = b"\x01" * (hit.end - hit.start)
+        return any(covered) and all(covered[k] or ch in FILLERS for k, ch in enumerate(text))

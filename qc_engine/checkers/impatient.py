@@ -39,8 +39,11 @@ class Impatient(PhraseChecker):
         Example("c: 这个多长\na: 自己看", at=1),
         Example("c: 还有别的颜色吗\na: 没有了，别问了", at=1),
         Example("c: 亲在吗在吗\na: 烦不烦啊[白眼]", at=1),
-        Example("c: 退回去能确保下次的就不是这样的吗\na: 不是说了退回来不发吗补发吗", at=1,
-                note="ECD, no punctuation"),
+        Example(
+            "c: 退回去能确保下次的就不是这样的吗\na: 不是说了退回来不发吗补发吗",
+            at=1,
+            note="ECD, no punctuation",
+        ),
         Example("c: 快点发货\nb: 亲，已经在安排了哦\na: 催也没用，等着吧", at=2),
     ]
     must_pass = [

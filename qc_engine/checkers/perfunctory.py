@@ -14,13 +14,52 @@ if TYPE_CHECKING:
     from qc_engine.resources import Resources
 
 _GREETINGS = [
-    "在吗", "在么", "在嘛", "在不在", "在不", "在", "有人吗", "有人在吗", "有人么", "客服", "你好", "您好",
-    "亲亲", "亲", "哈喽", "hello", "hi", "老板", "掌柜", "店家", "小二", "请问",
+    "在吗",
+    "在么",
+    "在嘛",
+    "在不在",
+    "在不",
+    "在",
+    "有人吗",
+    "有人在吗",
+    "有人么",
+    "客服",
+    "你好",
+    "您好",
+    "亲亲",
+    "亲",
+    "哈喽",
+    "hello",
+    "hi",
+    "老板",
+    "掌柜",
+    "店家",
+    "小二",
+    "请问",
 ]
 _HOLDING = [
-    "请稍等", "稍等", "稍后", "等一下", "等下", "马上", "我看一下", "我看下", "我查一下", "我查下",
-    "帮您看一下", "帮您看下", "帮您查一下", "帮您查下", "在的", "在呢", "您好", "你好", "欢迎光临", "亲亲",
-    "亲", "客官",
+    "请稍等",
+    "稍等",
+    "稍后",
+    "等一下",
+    "等下",
+    "马上",
+    "我看一下",
+    "我看下",
+    "我查一下",
+    "我查下",
+    "帮您看一下",
+    "帮您看下",
+    "帮您查一下",
+    "帮您查下",
+    "在的",
+    "在呢",
+    "您好",
+    "你好",
+    "欢迎光临",
+    "亲亲",
+    "亲",
+    "客官",
 ]
 
 
@@ -40,11 +79,11 @@ class Perfunctory(PhraseChecker):
     What it does:
         Flags an agent or bot reply that is only "不知道", "不清楚", "随便", "看着办", "可能吧" or a
         bare "哦" when the customer's message before it asks a question (a question mark, 吗,
-        什么, 怎么, 多少, 哪, 几天, 能不能, 有没有…). A bare "嗯" or "好的" counts only after an open
-        question (什么时候发货 → 嗯), since it answers a yes/no one (能开发票吗 → 嗯嗯). The agent's
-        whole turn is judged: a turn that also holds a real answer is not flagged (a holding
-        line such as "您好，请稍等" is no answer), a customer message that is only a greeting
-        (在吗) asks nothing, and one turn gets one flag.
+        什么, 怎么, 多少, 哪, 几天, 能不能, 有没有…). A bare "嗯" or "好的" counts only after an
+        open question (什么时候发货 → 嗯), since it answers a yes/no one (能开发票吗 → 嗯嗯).
+        The agent's whole turn is judged: a turn that also holds a real answer is not
+        flagged (a holding line such as "您好，请稍等" is no answer), a customer message that
+        is only a greeting (在吗) asks nothing, and one turn gets one flag.
 
     Why is this bad?
         The customer asked because they need the answer to buy or to solve a problem; "不知道"
@@ -138,13 +177,16 @@ class Perfunctory(PhraseChecker):
                 return True
         return False
 
-    def _evidence(self, chat: Chat, index: int, span: tuple[int, int], hit: PhraseHit,
-                  asked: int | None) -> str:
+    def _evidence(
+        self, chat: Chat, index: int, span: tuple[int, int], hit: PhraseHit, asked: int | None
+    ) -> str:
         where = f"(词条「{hit.entry.original}」, {hit.entry.source} 第{hit.entry.line}行)"
         if asked is None:
             return f"客服仅回复「{chat.quote(index, span)}」{where}"
-        return (f"买家问「{chat.quote(asked, None, limit=30)}」, 客服仅回复"
-                f"「{chat.quote(index, span)}」{where}")
+        return (
+            f"买家问「{chat.quote(asked, None, limit=30)}」, 客服仅回复"
+            f"「{chat.quote(index, span)}」{where}"
+        )
 
 
 def _longest_first(words: Iterable[str]) -> list[str]:

@@ -1,4 +1,5 @@
 """The shared mechanism of lexicon checkers; each concern subclasses it in its own module."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -41,12 +42,16 @@ class PhraseChecker(Checker):
         files = params.lexicons if params.lexicons is not None else list(self.lexicon_files)
         shared = self.shared_lexicons
         self.inspect_roles = roles = frozenset(params.roles or self.roles)
-        self.lexicons = [resources.lexicon(name, shared=shared, roles=roles,
-                                           field=f"lexicons[{index}]")
-                         for index, name in enumerate(files)]
+        self.lexicons = [
+            resources.lexicon(name, shared=shared, roles=roles, field=f"lexicons[{index}]")
+            for index, name in enumerate(files)
+        ]
         if params.extra:
-            self.lexicons.append(resources.inline_lexicon(f"{self.slug}.extra", params.extra,
-                                                          shared=shared, roles=roles))
+            self.lexicons.append(
+                resources.inline_lexicon(
+                    f"{self.slug}.extra", params.extra, shared=shared, roles=roles
+                )
+            )
 
     def gate_lexicons(self) -> list[tuple[Lexicon, frozenset[str]]] | None:
         # (only shared lexicons are in the scan the gate reads)
@@ -82,5 +87,7 @@ class PhraseChecker(Checker):
         from qc_engine.lexicon import Entry
 
         assert isinstance(entry, Entry)
-        return (f"「{chat.quote(index, span)}」命中词条「{entry.original}」({entry.source} "
-                f"第{entry.line}行)")
+        return (
+            f"「{chat.quote(index, span)}」命中词条「{entry.original}」({entry.source} "
+            f"第{entry.line}行)"
+        )

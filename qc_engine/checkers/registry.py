@@ -1,4 +1,5 @@
 """The central table of checkers, by slug and by code."""
+
 from __future__ import annotations
 
 from typing import TypeVar

@@ -43,8 +43,11 @@ class RegulatorMention(PhraseChecker):
     must_flag = [
         Example("c: 东西收到是坏的\na: 亲，不满意的话您可以打12315投诉哦", at=1),
         Example("c: 你们这什么质量啊\na: 那您去消协告我们吧", at=1),
-        Example("c: 我要投诉你们\na: 随便你投诉，我们不怕", at=1,
-                note="a dare counts even when the customer raised the complaint"),
+        Example(
+            "c: 我要投诉你们\na: 随便你投诉，我们不怕",
+            at=1,
+            note="a dare counts even when the customer raised the complaint",
+        ),
         Example("c: 退款一直不给处理\na: 亲亲可以申请淘宝小二介入的哦~", at=1),
         Example("c: 味道不对\na: 亲觉得不满意可以去相关部门检测呢", at=1),
         Example("c: 那我怎么办\na: 您要是觉得我们有问题，可以走法律途径[微笑]", at=1),

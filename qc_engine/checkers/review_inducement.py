@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from qc_engine.resources import Resources
 
 # A sum of money handed over: "返您5元", "给你三块", "发个10元".
-_MONEY = re.compile(r"[返送给补发领退](?:您|你|亲|个|了|下)?"
-                    r"[0-9一二两三四五六七八九十几]+(?:\.[0-9]+)?(?:元|块|毛)")
+_MONEY = re.compile(
+    r"[返送给补发领退](?:您|你|亲|个|了|下)?"
+    r"[0-9一二两三四五六七八九十几]+(?:\.[0-9]+)?(?:元|块|毛)"
+)
 # A sum in a clause about buying, a threshold or a price difference is no reward for a review.
 _MONEY_NOT = re.compile(r"下单|拍下|购买|满\d|满减|收藏|关注|加购|差价|运费")
 
@@ -100,12 +102,16 @@ class ReviewInducement(PhraseChecker):
         super().__init__(params, resources)
         self.pair_window = params.pair_window
         roles = self.inspect_roles
-        self.review_words = resources.lexicon(params.review_words, roles=roles,
-                                             field="review_words") \
-            if self.pair_window else None
-        self.reward_words = resources.lexicon(params.reward_words, roles=roles,
-                                             field="reward_words") \
-            if self.pair_window else None
+        self.review_words = (
+            resources.lexicon(params.review_words, roles=roles, field="review_words")
+            if self.pair_window
+            else None
+        )
+        self.reward_words = (
+            resources.lexicon(params.reward_words, roles=roles, field="reward_words")
+            if self.pair_window
+            else None
+        )
 
     def gate_lexicons(self) -> list[tuple[Lexicon, frozenset[str]]] | None:
         found = super().gate_lexicons()
@@ -132,12 +138,16 @@ class ReviewInducement(PhraseChecker):
         assert self.review_words is not None and self.reward_words is not None
         norm = chat.norm[index]
         text = norm.text
-        reviews = [_Mark(h.start, h.end, h.entry.original)
-                   for h in chat.phrase_hits(index, self.review_words)]
+        reviews = [
+            _Mark(h.start, h.end, h.entry.original)
+            for h in chat.phrase_hits(index, self.review_words)
+        ]
         if not reviews:
             return None
-        rewards = [_Mark(h.start, h.end, h.entry.original)
-                   for h in chat.phrase_hits(index, self.reward_words)]
+        rewards = [
+            _Mark(h.start, h.end, h.entry.original)
+            for h in chat.phrase_hits(index, self.reward_words)
+        ]
         for match in _MONEY.finditer(text):
             clause = norm.clause(match.start(), match.end())
             if not _MONEY_NOT.search(clause):
@@ -156,6 +166,8 @@ class ReviewInducement(PhraseChecker):
             return None
         _, gap, review, reward = best
         span = norm.to_original(min(review.start, reward.start), max(review.end, reward.end))
-        evidence = (f"「{chat.quote(index, span)}」：评价词「{review.label}」与奖励"
-                    f"「{reward.label}」相距{gap}字，{self.reason}")
+        evidence = (
+            f"「{chat.quote(index, span)}」：评价词「{review.label}」与奖励"
+            f"「{reward.label}」相距{gap}字，{self.reason}"
+        )
         return Hit(index, span, evidence)

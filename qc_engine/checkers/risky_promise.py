@@ -42,14 +42,22 @@ class RiskyPromise(PhraseChecker):
         Example("c: 这个差价怎么算\na: 差价我自己掏钱给您转过去", at=1),
         Example("c: 着急用\na: 今天下单明天一定能收到的亲", at=1),
         Example("c: 洗了会缩吗\na: 100%不缩水", at=1),
-        Example("c: 年前能到吗\nb: 亲，正常3-5天到哦\na: 年前肯定到的，放心", at=2,
-                note="the bot hedges, the agent guarantees"),
-        Example("c: 退回去能确保下次的就不是这样的吗\na: 保证的运费亲先垫付", at=1,
-                note="a bare yes to a request for a guarantee (ECD)"),
+        Example(
+            "c: 年前能到吗\nb: 亲，正常3-5天到哦\na: 年前肯定到的，放心",
+            at=2,
+            note="the bot hedges, the agent guarantees",
+        ),
+        Example(
+            "c: 退回去能确保下次的就不是这样的吗\na: 保证的运费亲先垫付",
+            at=1,
+            note="a bare yes to a request for a guarantee (ECD)",
+        ),
     ]
     must_pass = [
-        Example("c: 能拦截住吗\na: 这个小妹不能完全跟您保证。但小妹这边会帮您申请拦截的哦",
-                note="declining to guarantee (real JD reply)"),
+        Example(
+            "c: 能拦截住吗\na: 这个小妹不能完全跟您保证。但小妹这边会帮您申请拦截的哦",
+            note="declining to guarantee (real JD reply)",
+        ),
         "c: 几天能到\na: 正常情况下2-3天到哦",
         "c: 会掉色吗\na: 一般不会掉色的，首次洗涤建议冷水",
         "c: 什么时候发货\na: 我们会尽快为您发出",

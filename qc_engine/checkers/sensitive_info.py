@@ -56,16 +56,71 @@ _WS_DASH = re.compile(r"[ ()+-]")
 _LANDLINE_PARTS = re.compile(r"\(?(0(?:10|2[0-9]|[3-9][0-9]{2}))\)?[ -]?([0-9]{7,8})")
 # Words before a number that make it an order, tracking or item number, unless a phone
 # word is there too.
-_ORDER_WORDS = ("订单", "单号", "运单", "快递单", "物流单", "编号", "货号", "id", "链接", "交易号",
-                "流水号", "批号", "条码", "卡号")
+_ORDER_WORDS = (
+    "订单",
+    "单号",
+    "运单",
+    "快递单",
+    "物流单",
+    "编号",
+    "货号",
+    "id",
+    "链接",
+    "交易号",
+    "流水号",
+    "批号",
+    "条码",
+    "卡号",
+)
 _PHONE_WORDS = ("电话", "手机", "号码", "联系方式", "tel", "致电", "打")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10x98765432"
-_ID_REGIONS = frozenset((11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42,
-                         43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
-                         83, 91))
-_KIND_ZH = {"id_card": "完整身份证号", "mobile": "完整手机号", "landline": "带区号的固定电话",
-            "address": "完整地址"}
+_ID_REGIONS = frozenset(
+    (
+        11,
+        12,
+        13,
+        14,
+        15,
+        21,
+        22,
+        23,
+        31,
+        32,
+        33,
+        34,
+        35,
+        36,
+        37,
+        41,
+        42,
+        43,
+        44,
+        45,
+        46,
+        50,
+        51,
+        52,
+        53,
+        54,
+        61,
+        62,
+        63,
+        64,
+        65,
+        71,
+        81,
+        82,
+        83,
+        91,
+    )
+)
+_KIND_ZH = {
+    "id_card": "完整身份证号",
+    "mobile": "完整手机号",
+    "landline": "带区号的固定电话",
+    "address": "完整地址",
+}
 _ALL_KINDS: list[Kind] = ["id_card", "mobile", "landline", "address"]
 
 
@@ -102,8 +157,20 @@ class SensitiveInfoParams(Params):
     kinds: list[Kind] = list(_ALL_KINDS)
     """What to look for: id_card, mobile, landline, address."""
     exempt_words: list[str] = [
-        "退货地址", "退回地址", "寄回地址", "退换货地址", "售后地址", "仓库地址", "公司地址",
-        "门店地址", "店铺地址", "寄回", "客服电话", "售后电话", "客服热线", "服务热线",
+        "退货地址",
+        "退回地址",
+        "寄回地址",
+        "退换货地址",
+        "售后地址",
+        "仓库地址",
+        "公司地址",
+        "门店地址",
+        "店铺地址",
+        "寄回",
+        "客服电话",
+        "售后电话",
+        "客服热线",
+        "服务热线",
         "官方电话",
     ]
     """A message holding one of these gives the shop's own address or hotline (a return
@@ -150,8 +217,11 @@ class SensitiveInfo(Checker):
         Example("a: 亲这边查到收件人电话是一三八一二三四五六七八", at=0),
         Example("a: 对方座机0571-88886666，您打过去问问", at=0),
         Example("a: 收件人：北京市朝阳区建国路88号 李四", at=0),
-        Example("c: 我电话13812345678\na: 好的，13812345678这个号码对吧", at=1,
-                note="echoing the customer's own number back in full is still writing it out"),
+        Example(
+            "c: 我电话13812345678\na: 好的，13812345678这个号码对吧",
+            at=1,
+            note="echoing the customer's own number back in full is still writing it out",
+        ),
     ]
     must_pass = [
         "a: 亲，您的手机号138****5678，地址浙江省杭州市西湖区***，收件人张**，对吗",
@@ -172,10 +242,10 @@ class SensitiveInfo(Checker):
         super().__init__(params, resources)
         self.kinds = frozenset(params.kinds)
         self.numbers = bool(self.kinds - {"address"})
-        self.exempt = tuple(resources.normalizer.normalize_phrase(w) or w
-                            for w in params.exempt_words)
-        self._exempt = re.compile("|".join(map(re.escape, self.exempt))) \
-            if self.exempt else None
+        self.exempt = tuple(
+            resources.normalizer.normalize_phrase(w) or w for w in params.exempt_words
+        )
+        self._exempt = re.compile("|".join(map(re.escape, self.exempt))) if self.exempt else None
 
     def check(self, chat: Chat) -> Iterator[Hit]:
         customer_digits: str | None = None
@@ -204,7 +274,9 @@ class SensitiveInfo(Checker):
                 if customer_digits is None:
                     customer_digits = "|".join(
                         _WS_DASH.sub("", chat.norm[j].text)
-                        for j, r in enumerate(chat.roles) if r == "customer")
+                        for j, r in enumerate(chat.roles)
+                        if r == "customer"
+                    )
                 if _WS_DASH.sub("", text[start:end])[-11:] in customer_digits:
                     confidence = 0.8
                     evidence += " (与买家此前发来的号码相同)"
@@ -217,8 +289,9 @@ class SensitiveInfo(Checker):
 ALL_KINDS: frozenset[str] = frozenset(("id_card", "mobile", "landline", "address"))
 
 
-def find_personal(text: str, kinds: frozenset[str] = ALL_KINDS, *,
-                  every_address: bool = False) -> list[tuple[str, int, int]]:
+def find_personal(
+    text: str, kinds: frozenset[str] = ALL_KINDS, *, every_address: bool = False
+) -> list[tuple[str, int, int]]:
     """(kind, start, end) of each ID number, mobile, landline and full address in a
     normalised text, in order (what this checker flags, and what redaction masks; the
     checker needs the first address only, redaction `every_address`)."""
@@ -247,5 +320,5 @@ def find_personal(text: str, kinds: frozenset[str] = ALL_KINDS, *,
 
 
 def _order_context(text: str, start: int) -> bool:
-    before = text[max(0, start - 12):start]
+    before = text[max(0, start - 12) : start]
     return any(w in before for w in _ORDER_WORDS) and not any(w in before for w in _PHONE_WORDS)

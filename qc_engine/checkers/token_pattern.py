@@ -50,20 +50,32 @@ class TokenPatternChecker(Checker):
             except (ValueError, KeyError, TypeError) as exc:
                 first = str(exc).strip().splitlines()
                 reason = first[-1] if first else "invalid pattern"
-                raise QCError("E201", f"token pattern {number} is not valid: {reason}",
-                              field=f"patterns[{number}]") from None
-        self.triggers = tuple(resources.normalizer.normalize_phrase(t) or t
-                              for t in (params.triggers or self.default_triggers))
+                raise QCError(
+                    "E201",
+                    f"token pattern {number} is not valid: {reason}",
+                    field=f"patterns[{number}]",
+                ) from None
+        self.triggers = tuple(
+            resources.normalizer.normalize_phrase(t) or t
+            for t in (params.triggers or self.default_triggers)
+        )
         self.required = [_required_words(pattern) for pattern in patterns]
         # Each required token as one regex (any of its words), shared between patterns.
         compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
-        self._required = [[compiled.setdefault(words, re.compile(
-            "|".join(map(re.escape, words)))) for words in required]
-            for required in self.required]
+        self._required = [
+            [
+                compiled.setdefault(words, re.compile("|".join(map(re.escape, words))))
+                for words in required
+            ]
+            for required in self.required
+        ]
         # Any trigger as a substring, in one search (over the messages joined by NUL, so
         # no trigger may hold NUL: such triggers are tested message by message).
-        self._trigger = re.compile("|".join(map(re.escape, self.triggers))) \
-            if self.triggers and not any("\x00" in t for t in self.triggers) else None
+        self._trigger = (
+            re.compile("|".join(map(re.escape, self.triggers)))
+            if self.triggers and not any("\x00" in t for t in self.triggers)
+            else None
+        )
         self._nul_triggers = bool(self.triggers) and self._trigger is None
         self.roles = frozenset(params.roles)
         self.evidence_text = params.evidence or self.default_evidence
@@ -73,8 +85,12 @@ class TokenPatternChecker(Checker):
         if self._trigger is not None:
             candidates = chat.matching(self._trigger, self.roles)
         else:
-            candidates = [i for i, role in enumerate(chat.roles) if role in self.roles and (
-                not self._nul_triggers or any(t in norms[i].text for t in self.triggers))]
+            candidates = [
+                i
+                for i, role in enumerate(chat.roles)
+                if role in self.roles
+                and (not self._nul_triggers or any(t in norms[i].text for t in self.triggers))
+            ]
         for index in candidates:
             norm = norms[index]
             if not self._possible(norm.text):
@@ -149,20 +165,35 @@ class TokenPattern(TokenPatternChecker):
     code = "QC131"
     slug = "tokens.pattern"
     category = "shirking"
-    _pattern = [[{"ORTH": {"IN": ["你", "您"]}}, {"ORTH": "自己"}, {"OP": "?"},
-                 {"ORTH": "去"}, {"ORTH": {"IN": ["问", "找", "联系"]}}]]
+    _pattern = [
+        [
+            {"ORTH": {"IN": ["你", "您"]}},
+            {"ORTH": "自己"},
+            {"OP": "?"},
+            {"ORTH": "去"},
+            {"ORTH": {"IN": ["问", "找", "联系"]}},
+        ]
+    ]
     must_flag = [
-        Example("c: 快递丢了\na: 你自己去问快递", at=1,
-                params={"patterns": _pattern, "triggers": ["自己"]}),
-        Example("a: 您自己再去找一下快递公司吧", at=0,
-                params={"patterns": _pattern, "triggers": ["自己"]}),
+        Example(
+            "c: 快递丢了\na: 你自己去问快递",
+            at=1,
+            params={"patterns": _pattern, "triggers": ["自己"]},
+        ),
+        Example(
+            "a: 您自己再去找一下快递公司吧",
+            at=0,
+            params={"patterns": _pattern, "triggers": ["自己"]},
+        ),
         Example("a: 你自己去联系厂家", at=0, params={"patterns": _pattern}),
     ]
     must_pass = [
         Example("a: 我去帮您问一下仓库", params={"patterns": _pattern, "triggers": ["自己"]}),
         Example("a: 您自己收货的时候注意检查哦", params={"patterns": _pattern}),
-        Example("c: 你自己去问快递\na: 好的亲我来帮您问",
-                params={"patterns": _pattern, "triggers": ["自己"]}),
+        Example(
+            "c: 你自己去问快递\na: 好的亲我来帮您问",
+            params={"patterns": _pattern, "triggers": ["自己"]},
+        ),
     ]
 
     def rule_name(self, item_id: str) -> str:

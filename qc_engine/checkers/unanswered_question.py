@@ -87,9 +87,13 @@ def _ending(core: str) -> bool | None:
         return None
     last = core[-1]
     if last == "呢":
-        if len(core) <= 12 and not core.endswith(("好的呢", "是的呢", "对的呢", "嗯呢", "恩呢",
-                                                  "好呢", "行呢", "可以的呢")) \
-                and not any(w in core for w in ("以为", "正在", "还在", "我在", "在找")):
+        if (
+            len(core) <= 12
+            and not core.endswith(
+                ("好的呢", "是的呢", "对的呢", "嗯呢", "恩呢", "好呢", "行呢", "可以的呢")
+            )
+            and not any(w in core for w in ("以为", "正在", "还在", "我在", "在找"))
+        ):
             return True
         return None
     if last == "嘛" and not core.endswith(("好嘛", "就是嘛", "行嘛", "对嘛对嘛")):
@@ -98,8 +102,12 @@ def _ending(core: str) -> bool | None:
         return False
     if core.endswith(("是吧", "对吧", "是不", "了没", "了没有")):
         return False
-    if core.endswith("没有") and len(core) >= 4 and "有" in core[:-2] \
-            and core[-3] not in "还都也我":
+    if (
+        core.endswith("没有")
+        and len(core) >= 4
+        and "有" in core[:-2]
+        and core[-3] not in "还都也我"
+    ):
         return False
     return None
 
@@ -151,13 +159,22 @@ class UnansweredQuestion(Checker):
     Params = UnansweredParams
     must_flag = [
         Example("a: 您好，欢迎光临\nc: 这款什么时候发货？", at=1),
-        Example("c: 在吗\na: 在的亲\nc: 这个茶刀多少钱一把\na: 稍等我查一下", at=2,
-                note="a promise never kept leaves the question unanswered"),
-        Example("c: 运费谁出呀\na: 好的亲[微笑]", at=0,
-                note="an acknowledgement does not answer an information question"),
+        Example(
+            "c: 在吗\na: 在的亲\nc: 这个茶刀多少钱一把\na: 稍等我查一下",
+            at=2,
+            note="a promise never kept leaves the question unanswered",
+        ),
+        Example(
+            "c: 运费谁出呀\na: 好的亲[微笑]",
+            at=0,
+            note="an acknowledgement does not answer an information question",
+        ),
         Example("c: 蓝色还有货吗\nc: 有的话我要两件\na: 亲亲稍等哦\nc: 好\na: 嗯嗯", at=0),
-        Example("c: 请问几天能到\na: 您好\nc: 人呢", at=2,
-                note="the run's last question carries the flag"),
+        Example(
+            "c: 请问几天能到\na: 您好\nc: 人呢",
+            at=2,
+            note="the run's last question carries the flag",
+        ),
         Example("c: 那我这包开的呢\na: 嗯嗯", at=0),
         Example("c: 可以发顺丰吗\na: 好的亲", params={"ack_answers_yes_no": False}, at=0),
         Example("c: 你们家是用什么快递\na: 亲\nc: 哪个快递\na: 稍等下", at=2),
@@ -204,7 +221,8 @@ class UnansweredQuestion(Checker):
                 if found is not None:
                     (start, end), needs_answer = found
                     open_questions.append(
-                        _Question(index, norm.to_original(start, end), needs_answer))
+                        _Question(index, norm.to_original(start, end), needs_answer)
+                    )
                 continue
             if role not in AGENT_ROLES or not open_questions:
                 continue
@@ -224,8 +242,10 @@ class UnansweredQuestion(Checker):
         quoted = chat.quote(question.index, question.span)
         more = f"(连同此前共 {len(open_questions)} 个问题)" if len(open_questions) > 1 else ""
         if last_reply is not None and last_reply > question.index:
-            evidence = (f"买家提问「{quoted}」{more}，客服只回复了「{chat.quote(last_reply, None, 20)}」，"
-                        "对话结束仍未答复")
+            evidence = (
+                f"买家提问「{quoted}」{more}，客服只回复了「{chat.quote(last_reply, None, 20)}」，"
+                "对话结束仍未答复"
+            )
         else:
             evidence = f"买家提问「{quoted}」{more}后客服未再回复"
         yield Hit(question.index, question.span, evidence)

@@ -1,6 +1,7 @@
 """The stored model: transcripts, inspection results, flags, work items, reviews, appeals,
 users and API keys, stored checklist versions, the audit log, stored reports with their
 scheduled runs, and the webhook queue (SQLAlchemy 2.0)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -79,10 +80,13 @@ class StoredTranscript(Base):
     reply_wait_max_seconds: Mapped[float | None] = mapped_column(Float)
 
     messages: Mapped[list[StoredMessage]] = relationship(
-        back_populates="transcript", cascade="all, delete-orphan", order_by="StoredMessage.idx")
+        back_populates="transcript", cascade="all, delete-orphan", order_by="StoredMessage.idx"
+    )
     flags: Mapped[list[StoredFlag]] = relationship(
-        back_populates="transcript", cascade="all, delete-orphan",
-        order_by="(StoredFlag.message_index, StoredFlag.id)")
+        back_populates="transcript",
+        cascade="all, delete-orphan",
+        order_by="(StoredFlag.message_index, StoredFlag.id)",
+    )
 
 
 class StoredMessage(Base):
@@ -91,7 +95,8 @@ class StoredMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     transcript_id: Mapped[str] = mapped_column(
-        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
     idx: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(10))
     sender: Mapped[str | None] = mapped_column(String(200))
@@ -107,7 +112,8 @@ class StoredFlag(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     transcript_id: Mapped[str] = mapped_column(
-        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
     fingerprint: Mapped[str] = mapped_column(String(40))
     """Same category, rule, message position and message text: the same flag after a
     re-ingest, so decisions made on it are kept."""
@@ -160,8 +166,7 @@ class BrowserSession(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"),
-                                        index=True)
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
@@ -169,15 +174,15 @@ class BrowserSession(Base):
 
 class WorkItem(Base):
     __tablename__ = "work_items"
-    __table_args__ = (
-        Index("ix_work_items_queue", "status", "priority", "created_at"),
-    )
+    __table_args__ = (Index("ix_work_items_queue", "status", "priority", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     transcript_id: Mapped[str] = mapped_column(
-        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True)
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
     flag_id: Mapped[int | None] = mapped_column(
-        ForeignKey("flags.id", ondelete="SET NULL"), index=True)
+        ForeignKey("flags.id", ondelete="SET NULL"), index=True
+    )
     kind: Mapped[str] = mapped_column(String(10))  # flag | sample
     status: Mapped[str] = mapped_column(String(12), index=True)
     category: Mapped[str | None] = mapped_column(String(40), index=True)
@@ -210,7 +215,8 @@ class Appeal(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     work_item_id: Mapped[int] = mapped_column(
-        ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
+        ForeignKey("work_items.id", ondelete="CASCADE"), index=True
+    )
     appellant_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -227,7 +233,8 @@ class MissedFinding(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     work_item_id: Mapped[int] = mapped_column(
-        ForeignKey("work_items.id", ondelete="CASCADE"), index=True)
+        ForeignKey("work_items.id", ondelete="CASCADE"), index=True
+    )
     category: Mapped[str] = mapped_column(String(40), index=True)
     message_index: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
@@ -322,7 +329,8 @@ class WebhookDelivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[int] = mapped_column(
-        ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
+        ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True
+    )
     target: Mapped[str] = mapped_column(String(120))
     format: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12))

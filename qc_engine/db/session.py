@@ -1,4 +1,5 @@
 """Database engines and sessions, and the migration to the newest schema."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,7 @@ def database_url(url: str | None = None) -> str:
     """The URL given, else QC_DATABASE_URL, else a SQLite file in the working directory.
     A plain postgresql:// URL uses the psycopg 3 driver."""
     chosen = url or os.environ.get("QC_DATABASE_URL") or DEFAULT_URL
-    if chosen.startswith("postgresql://") or chosen.startswith("postgres://"):
+    if chosen.startswith(("postgresql://", "postgres://")):
         chosen = "postgresql+psycopg://" + chosen.split("://", 1)[1]
     return chosen
 
@@ -44,9 +45,12 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     except ArgumentError:
         usable = False
     if not usable:
-        raise QCError("E640", f"cannot use {shown_url(resolved)!r} as a database URL: expected "
-                      "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE",
-                      field=_source(url))
+        raise QCError(
+            "E640",
+            f"cannot use {shown_url(resolved)!r} as a database URL: expected "
+            "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE",
+            field=_source(url),
+        )
     if resolved.startswith("sqlite"):
         engine = create_engine(resolved, echo=echo, connect_args={"check_same_thread": False})
 
@@ -60,8 +64,7 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(resolved, echo=echo, pool_pre_ping=True, pool_size=10,
-                         max_overflow=20)
+    return create_engine(resolved, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -79,9 +82,12 @@ def upgrade(engine: Engine) -> None:
         connection = engine.connect()
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
-        raise QCError("E641", f"cannot open the database "
-                      f"{shown_url(engine.url.render_as_string(hide_password=False))}: "
-                      f"{reason}") from None
+        raise QCError(
+            "E641",
+            f"cannot open the database "
+            f"{shown_url(engine.url.render_as_string(hide_password=False))}: "
+            f"{reason}",
+        ) from None
     with connection, connection.begin():
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -1,4 +1,5 @@
 """Training data: where it lives, how it is read, and the fixed held-out splits."""
+
 from __future__ import annotations
 
 import csv
@@ -57,8 +58,9 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
-                raise QCError("E100", f"not valid JSON ({exc.msg})", file=str(path),
-                              line=number) from None
+                raise QCError(
+                    "E100", f"not valid JSON ({exc.msg})", file=str(path), line=number
+                ) from None
 
 
 def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:
@@ -70,11 +72,14 @@ def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:
         for number, row in read_jsonl(path):
             label = row.get("label")
             if label not in AGENT_LABELS or not isinstance(row.get("text"), str):
-                raise QCError("E101", f"expected a label in {AGENT_LABELS} and a text",
-                              file=str(path), line=number)
+                raise QCError(
+                    "E101",
+                    f"expected a label in {AGENT_LABELS} and a text",
+                    file=str(path),
+                    line=number,
+                )
             context = row.get("context") or ""
-            examples.append(AgentExample(context, row["text"], label,
-                                         f"written:{path.name}", ""))
+            examples.append(AgentExample(context, row["text"], label, f"written:{path.name}", ""))
     examples.extend(ecd_agent_examples())
     seen: set[str] = set()
     unique = []
@@ -98,16 +103,21 @@ def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:
 def ecd_agent_examples() -> list[AgentExample]:
     path = shared_data_dir() / "ecd" / "ecd_sample_dialogues.jsonl"
     if not path.is_file():
-        raise QCError("E103", "the real chats are missing: the agent model's `none` class "
-                      "comes from them (set QC_SHARED_DATA)", file=str(path))
+        raise QCError(
+            "E103",
+            "the real chats are missing: the agent model's `none` class "
+            "comes from them (set QC_SHARED_DATA)",
+            file=str(path),
+        )
     out = []
     for _, row in read_jsonl(path):
         messages = row.get("messages", [])
         for i, message in enumerate(messages):
             if message.get("role") != "agent":
                 continue
-            context = next((m["text"] for m in reversed(messages[:i])
-                            if m.get("role") == "customer"), "")
+            context = next(
+                (m["text"] for m in reversed(messages[:i]) if m.get("role") == "customer"), ""
+            )
             out.append(AgentExample(context, message["text"], "none", "ecd", ""))
         for reply in row.get("other_agent_replies", []):
             out.append(AgentExample("", reply, "none", "ecd:other_agent_replies", ""))
@@ -123,10 +133,15 @@ def jddc_agent_examples() -> list[AgentExample]:
 
     path = shared_data_dir() / "jddc" / "jddc_agent_replies.txt"
     if not path.is_file():
-        raise QCError("E103", "the real JD replies are missing: the agent model's `none` "
-                      "class comes from them (set QC_SHARED_DATA)", file=str(path))
-    held_out = {deanonymise(m["text"]) for s in iter_sessions_by_split("test")
-                for m in s["messages"]}
+        raise QCError(
+            "E103",
+            "the real JD replies are missing: the agent model's `none` "
+            "class comes from them (set QC_SHARED_DATA)",
+            file=str(path),
+        )
+    held_out = {
+        deanonymise(m["text"]) for s in iter_sessions_by_split("test") for m in s["messages"]
+    }
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         text = deanonymise(line.strip())
@@ -195,17 +210,21 @@ def random_cut(text: str, rng: random.Random, low: int = 6, high: int = 25) -> s
     """A chat-length slice at a random offset (may cut words and clauses)."""
     size = rng.randint(low, high)
     start = rng.randint(0, max(0, len(text) - size))
-    return text[start:start + size]
+    return text[start : start + size]
 
 
 def reviews(name: str) -> list[tuple[str, int]]:
     path = shared_data_dir() / "sentiment" / name
     if not path.is_file():
-        raise QCError("E103", "the labelled reviews are missing (set QC_SHARED_DATA)",
-                      file=str(path))
+        raise QCError(
+            "E103", "the labelled reviews are missing (set QC_SHARED_DATA)", file=str(path)
+        )
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        return [(row["review"], int(row["label"])) for row in csv.DictReader(handle)
-                if row.get("review")]
+        return [
+            (row["review"], int(row["label"]))
+            for row in csv.DictReader(handle)
+            if row.get("review")
+        ]
 
 
 def customer_turns(*, seed: str = "customer-v1") -> list[CustomerExample]:
@@ -216,23 +235,47 @@ def customer_turns(*, seed: str = "customer-v1") -> list[CustomerExample]:
     seen: set[str] = set()
     for path in sorted((MODELS_DIR / "data" / "customer").glob("*.jsonl")):
         for number, row in read_jsonl(path):
-            if not isinstance(row.get("text"), str) or row.get("negative") not in (0, 1) \
-                    or row.get("complaint_risk") not in (0, 1):
-                raise QCError("E101", "expected text, negative (0/1) and complaint_risk (0/1)",
-                              file=str(path), line=number)
+            if (
+                not isinstance(row.get("text"), str)
+                or row.get("negative") not in (0, 1)
+                or row.get("complaint_risk") not in (0, 1)
+            ):
+                raise QCError(
+                    "E101",
+                    "expected text, negative (0/1) and complaint_risk (0/1)",
+                    file=str(path),
+                    line=number,
+                )
             if row["text"] in seen:
                 continue
             seen.add(row["text"])
-            out.append(CustomerExample(row["text"], row["negative"], row["complaint_risk"],
-                                       "written", split_of(row["text"], seed=seed)))
+            out.append(
+                CustomerExample(
+                    row["text"],
+                    row["negative"],
+                    row["complaint_risk"],
+                    "written",
+                    split_of(row["text"], seed=seed),
+                )
+            )
     return out
 
 
 # The chat-turn emotion sets of ../shared/data/emotion/, mapped to the customer model's
 # `negative` (angry, upset, anxious or dissatisfied): 1, calm or pleased: 0; emotions that
 # say neither (surprise, fear, CPED's astonished and negative-other) are left out.
-CPED_NEGATIVE = {"anger": 1, "disgust": 1, "worried": 1, "depress": 1, "sadness": 1,
-                 "neutral": 0, "happy": 0, "relaxed": 0, "positive-other": 0, "grateful": 0}
+CPED_NEGATIVE = {
+    "anger": 1,
+    "disgust": 1,
+    "worried": 1,
+    "depress": 1,
+    "sadness": 1,
+    "neutral": 0,
+    "happy": 0,
+    "relaxed": 0,
+    "positive-other": 0,
+    "grateful": 0,
+}
 SMP_NEGATIVE = {"angry": 1, "sad": 1, "neutral": 0, "happy": 0}
 
 
@@ -244,26 +287,32 @@ def emotion_turns() -> list[CustomerExample]:
     which reviews (only praise or complaint) cannot. Training only."""
     folder = shared_data_dir() / "emotion"
     if not folder.is_dir():
-        raise QCError("E103", "the emotion sets are missing (set QC_SHARED_DATA)",
-                      file=str(folder))
+        raise QCError("E103", "the emotion sets are missing (set QC_SHARED_DATA)", file=str(folder))
     out: list[CustomerExample] = []
     with open(folder / "chat_sentiment_XS_test.txt", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
             text = (row.get("text") or "").replace(" ", "")
             if text and row.get("labels") in ("positive", "negative"):
-                out.append(CustomerExample(text, int(row["labels"] == "negative"), None,
-                                           "emotion:chat_sentiment", "train"))
+                out.append(
+                    CustomerExample(
+                        text,
+                        int(row["labels"] == "negative"),
+                        None,
+                        "emotion:chat_sentiment",
+                        "train",
+                    )
+                )
     for name in ("smp2020_ewect_usual_eval_labeled.json", "smp2020_ewect_usual_test_labeled.json"):
         for row in json.loads((folder / name).read_text(encoding="utf-8")):
             label = SMP_NEGATIVE.get(row.get("label"))
             if label is not None and row.get("content"):
-                out.append(CustomerExample(row["content"], label, None, "emotion:smp2020",
-                                           "train"))
+                out.append(CustomerExample(row["content"], label, None, "emotion:smp2020", "train"))
     for name in ("cped_valid_split.csv", "cped_test_split.csv"):
         with open(folder / name, encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
                 label = CPED_NEGATIVE.get(row.get("emotion"))
                 if label is not None and row.get("utterance"):
-                    out.append(CustomerExample(row["utterance"], label, None, "emotion:cped",
-                                               "train"))
+                    out.append(
+                        CustomerExample(row["utterance"], label, None, "emotion:cped", "train")
+                    )
     return out

@@ -4,6 +4,7 @@ sees: training spells every feature out (`agent_features`, `customer_features`);
 runtime finds the character n-gram families in numpy (`LinearTextModel.predict_grams`) and
 spells out only the few other features (`agent_extras`, `customer_extras`). A test checks
 that both give the same probabilities."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,26 @@ from collections.abc import Sequence
 from qc_engine.ml.linear import GramFamily, LinearTextModel, Prediction
 from qc_engine.normalize import NormalizedText
 
-_QUESTION_MARKS = ("?", "吗", "么", "嘛", "什么", "怎么", "多少", "哪", "几", "能不能", "可不可以",
-                   "有没有", "是不是", "会不会", "要不要", "多久", "为什么", "咋")
+_QUESTION_MARKS = (
+    "?",
+    "吗",
+    "么",
+    "嘛",
+    "什么",
+    "怎么",
+    "多少",
+    "哪",
+    "几",
+    "能不能",
+    "可不可以",
+    "有没有",
+    "是不是",
+    "会不会",
+    "要不要",
+    "多久",
+    "为什么",
+    "咋",
+)
 _QUESTION = re.compile("|".join(re.escape(mark) for mark in _QUESTION_MARKS))
 
 # The agent message's character 1-4-grams and its context's (the customer message before
@@ -55,14 +74,18 @@ def agent_features(message: NormalizedText, context: NormalizedText | None) -> l
     return feats
 
 
-def agent_proba(model: LinearTextModel,
-                pairs: Sequence[tuple[NormalizedText, NormalizedText | None]]) -> Prediction:
+def agent_proba(
+    model: LinearTextModel, pairs: Sequence[tuple[NormalizedText, NormalizedText | None]]
+) -> Prediction:
     """`model.predict_proba` of `agent_features` of each (message, context), computed from
     the texts in numpy (`.proba`), with what explains each row."""
     return model.predict_grams(
-        [(AGENT_MESSAGE, [m.text for m, _ in pairs]),
-         (AGENT_CONTEXT, [c.text if c is not None else "" for _, c in pairs])],
-        [agent_extras(m, c) for m, c in pairs])
+        [
+            (AGENT_MESSAGE, [m.text for m, _ in pairs]),
+            (AGENT_CONTEXT, [c.text if c is not None else "" for _, c in pairs]),
+        ],
+        [agent_extras(m, c) for m, c in pairs],
+    )
 
 
 def customer_extras(message: NormalizedText) -> list[str]:
@@ -80,5 +103,6 @@ def customer_features(message: NormalizedText) -> list[str]:
 def customer_proba(model: LinearTextModel, messages: Sequence[NormalizedText]) -> Prediction:
     """`model.predict_proba` of `customer_features` of each message, computed in numpy
     (`.proba`), with what explains each row."""
-    return model.predict_grams([(CUSTOMER_MESSAGE, [m.text for m in messages])],
-                               [customer_extras(m) for m in messages])
+    return model.predict_grams(
+        [(CUSTOMER_MESSAGE, [m.text for m in messages])], [customer_extras(m) for m in messages]
+    )

@@ -6,6 +6,7 @@ followed by LogisticRegression: tf -> 1 + log(tf), times idf, L2-normalised, dot
 coefficients, plus the intercept, then softmax (several classes) or the logistic function
 (two). A test checks it against scikit-learn's own predict_proba.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,8 @@ class GramFamily:
         one by one: the reference, used for training)."""
         prefix, n = self.prefix, len(text)
         for size in range(self.low, self.high + 1):
-            for start in range(0, n - size + 1):
-                out.append(prefix + text[start:start + size])
+            for start in range(n - size + 1):
+                out.append(prefix + text[start : start + size])
 
 
 class GramTable:
@@ -57,14 +58,21 @@ class GramTable:
     def __init__(self, vocabulary: list[str], family: GramFamily) -> None:
         self.family = family
         width, high = len(family.prefix), family.high
-        grams = [(i, v[width:]) for i, v in enumerate(vocabulary)
-                 if v.startswith(family.prefix)
-                 and family.low <= len(v) - width <= high and "\x00" not in v]
+        grams = [
+            (i, v[width:])
+            for i, v in enumerate(vocabulary)
+            if v.startswith(family.prefix)
+            and family.low <= len(v) - width <= high
+            and "\x00" not in v
+        ]
         self.grams = grams
         self._index: dict[str, int] | None = None  # for _find_slowly, built on first use
         # Each n-gram as `high` code points, padded with 0 (NUL, excluded above).
-        codes = np.array([gram for _, gram in grams], dtype=f"<U{high}").view(
-            np.uint32).reshape(len(grams), high)
+        codes = (
+            np.array([gram for _, gram in grams], dtype=f"<U{high}")
+            .view(np.uint32)
+            .reshape(len(grams), high)
+        )
         chars = np.unique(codes[codes != 0])
         self.bits = max(1, len(chars).bit_length())
         # Too many distinct characters to pack: fall back to Python lookups (still right).
@@ -100,13 +108,16 @@ class GramTable:
         np.left_shift(ids[:length], np.uint64(bits * (high - 1)), out=keys[0])
         last[0] = ids[:length]
         for size in range(2, high + 1):
-            last[size - 1] = ids[size - 1:size - 1 + length]
-            np.bitwise_or(keys[size - 2], last[size - 1] << np.uint64(bits * (high - size)),
-                          out=keys[size - 1])
+            last[size - 1] = ids[size - 1 : size - 1 + length]
+            np.bitwise_or(
+                keys[size - 2],
+                last[size - 1] << np.uint64(bits * (high - size)),
+                out=keys[size - 1],
+            )
         # A key whose last character is 0 would equal a shorter n-gram's key (or hold a
         # text boundary or an unseen character): not a feature. A 0 inside a key makes a
         # pattern no vocabulary key has (all their digits are non-zero, then zeros).
-        keys, last = keys[low - 1:].ravel(), last[low - 1:].ravel()
+        keys, last = keys[low - 1 :].ravel(), last[low - 1 :].ravel()
         where = np.flatnonzero(last)
         wanted = keys[where]
         at = np.searchsorted(self.keys, wanted)
@@ -124,8 +135,8 @@ class GramTable:
         rows, cols = [], []
         for row, text in enumerate(texts):
             for size in range(low, high + 1):
-                for start in range(0, len(text) - size + 1):
-                    column = lookup(text[start:start + size])
+                for start in range(len(text) - size + 1):
+                    column = lookup(text[start : start + size])
                     if column is not None:
                         rows.append(row)
                         cols.append(column)
@@ -153,8 +164,9 @@ class Prediction:
         start, end = self.bounds[row], self.bounds[row + 1]
         if start == end:
             return []
-        return self.model.contributions(self.columns[start:end], self.values[start:end],
-                                        class_name, top)
+        return self.model.contributions(
+            self.columns[start:end], self.values[start:end], class_name, top
+        )
 
 
 @dataclass
@@ -164,8 +176,16 @@ class Contribution:
 
 
 class LinearTextModel:
-    def __init__(self, *, classes: list[str], vocabulary: list[str], idf: np.ndarray,
-                 coef: np.ndarray, intercept: np.ndarray, meta: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        *,
+        classes: list[str],
+        vocabulary: list[str],
+        idf: np.ndarray,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        meta: dict[str, Any],
+    ) -> None:
         self.classes = classes
         self.index = {feature: i for i, feature in enumerate(vocabulary)}
         self.vocabulary = vocabulary
@@ -190,20 +210,23 @@ class LinearTextModel:
         )
         meta = {"format": FORMAT, "classes": self.classes, **self.meta}
         (directory / "model.json").write_text(
-            json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, directory: Path) -> LinearTextModel:
         arrays_path, meta_path = directory / "model.npz", directory / "model.json"
         for path in (arrays_path, meta_path):
             if not path.is_file():
-                raise QCError("E301", "model file not found (train it with `qc train`)",
-                              file=str(path))
+                raise QCError(
+                    "E301", "model file not found (train it with `qc train`)", file=str(path)
+                )
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise QCError("E301", f"model metadata is corrupt: {exc}", file=str(meta_path)) \
-                from None
+            raise QCError(
+                "E301", f"model metadata is corrupt: {exc}", file=str(meta_path)
+            ) from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise QCError("E301", f"not a {FORMAT} model", file=str(meta_path))
         try:
@@ -211,17 +234,28 @@ class LinearTextModel:
                 vocabulary = [str(v) for v in data["vocabulary"]]
                 idf, coef, intercept = data["idf"], data["coef"], data["intercept"]
         except Exception as exc:  # zip, npy and key errors all mean the same to the user
-            raise QCError("E301", f"model arrays are corrupt or unreadable: {exc}",
-                          file=str(arrays_path)) from None
+            raise QCError(
+                "E301", f"model arrays are corrupt or unreadable: {exc}", file=str(arrays_path)
+            ) from None
         classes = meta.pop("classes", None)
         meta.pop("format", None)
         rows = 1 if len(classes or []) == 2 else len(classes or [])
-        if (not classes or coef.ndim != 2 or coef.shape != (rows, len(vocabulary))
-                or idf.shape != (len(vocabulary),) or intercept.shape != (rows,)):
-            raise QCError("E301", "model arrays do not match its metadata",
-                          file=str(arrays_path))
-        return cls(classes=classes, vocabulary=vocabulary, idf=idf, coef=coef,
-                   intercept=intercept, meta=meta)
+        if (
+            not classes
+            or coef.ndim != 2
+            or coef.shape != (rows, len(vocabulary))
+            or idf.shape != (len(vocabulary),)
+            or intercept.shape != (rows,)
+        ):
+            raise QCError("E301", "model arrays do not match its metadata", file=str(arrays_path))
+        return cls(
+            classes=classes,
+            vocabulary=vocabulary,
+            idf=idf,
+            coef=coef,
+            intercept=intercept,
+            meta=meta,
+        )
 
     # -- inference -----------------------------------------------------------------------
 
@@ -240,14 +274,14 @@ class LinearTextModel:
         """Class probabilities for a batch of feature lists (one row per item): one
         dictionary lookup per feature, the rest for the whole batch at once in numpy."""
         lookup = self.index.get
-        found = np.array([lookup(f, -1) for features in batch for f in features],
-                         dtype=np.int64)
+        found = np.array([lookup(f, -1) for features in batch for f in features], dtype=np.int64)
         rows = np.repeat(np.arange(len(batch), dtype=np.int64), [len(f) for f in batch])
         known = found >= 0
         return self.proba_of(len(batch), rows[known], found[known])
 
-    def predict_grams(self, families: list[tuple[GramFamily, list[str]]],
-                      extras: list[list[str]]) -> Prediction:
+    def predict_grams(
+        self, families: list[tuple[GramFamily, list[str]]], extras: list[list[str]]
+    ) -> Prediction:
         """Class probabilities for a batch given as texts: for each family of character
         n-grams the texts of every row (n-grams found in numpy, see GramTable), plus a
         short list of other features per row (looked up one by one). The same
@@ -274,8 +308,9 @@ class LinearTextModel:
             table = self._tables[family] = GramTable(self.vocabulary, family)
         return table
 
-    def proba_of(self, n: int, rows: np.ndarray, cols: np.ndarray,
-                 keep: Prediction | None = None) -> np.ndarray:
+    def proba_of(
+        self, n: int, rows: np.ndarray, cols: np.ndarray, keep: Prediction | None = None
+    ) -> np.ndarray:
         """Probabilities of `n` items from their features' occurrences (an item's row and
         a feature's column per occurrence; repeated occurrences are its term frequency).
         `keep` receives each item's features and their TF-IDF values, for explaining."""
@@ -312,8 +347,9 @@ class LinearTextModel:
             return []
         return self.contributions(idx, values, class_name, top)
 
-    def contributions(self, idx: np.ndarray, values: np.ndarray, class_name: str,
-                      top: int) -> list[Contribution]:
+    def contributions(
+        self, idx: np.ndarray, values: np.ndarray, class_name: str, top: int
+    ) -> list[Contribution]:
         """Of features `idx` with TF-IDF `values`, the `top` that pushed most towards
         `class_name`, largest first (only those that pushed towards it)."""
         k = self.classes.index(class_name)
@@ -324,5 +360,8 @@ class LinearTextModel:
         contributions = values * column
         # Largest first; ties (features always seen together) by vocabulary order.
         order = np.lexsort((idx, -contributions))[:top]
-        return [Contribution(self.vocabulary[idx[i]], float(contributions[i])) for i in order
-                if contributions[i] > 0]
+        return [
+            Contribution(self.vocabulary[idx[i]], float(contributions[i]))
+            for i in order
+            if contributions[i] > 0
+        ]

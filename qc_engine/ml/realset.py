@@ -6,6 +6,7 @@ The labels live in `labels.jsonl`, one line per labelled item (agent message, cu
 message, customer question, agent promise), each with its session, message index, split,
 text, context, label, both labellers' answers and, where they differed, the resolution.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,11 +21,30 @@ from qc_engine.errors import QCError
 from qc_engine.ml.data import MODELS_DIR, read_jsonl, shared_data_dir
 
 REAL_DIR = MODELS_DIR / "data" / "real"
-AGENT_REAL_LABELS = ("shirking", "impatient", "rude", "perfunctory", "risky_promise",
-                     "off_platform", "regulator_mention", "ad_law_words", "review_inducement")
+AGENT_REAL_LABELS = (
+    "shirking",
+    "impatient",
+    "rude",
+    "perfunctory",
+    "risky_promise",
+    "off_platform",
+    "regulator_mention",
+    "ad_law_words",
+    "review_inducement",
+)
 CUSTOMER_LABELS = ("calm", "negative", "complaint_risk")
-QUESTION_TYPES = ("时间", "价格", "数量", "是否", "地址", "单号", "图片/链接", "方式", "原因",
-                  "其他")
+QUESTION_TYPES = (
+    "时间",
+    "价格",
+    "数量",
+    "是否",
+    "地址",
+    "单号",
+    "图片/链接",
+    "方式",
+    "原因",
+    "其他",
+)
 SOURCES = {"jddc": ("jddc", "jddc_sessions.jsonl"), "ecd": ("ecd", "ecd_sample_dialogues.jsonl")}
 
 
@@ -34,10 +54,20 @@ SOURCES = {"jddc": ("jddc", "jddc_sessions.jsonl"), "ecd": ("ecd", "ecd_sample_d
 # stand-ins (fixed, so every run reads the same text). #E-s[数字x] is an emoticon code whose
 # picture is unknown: dropped.
 PLACEHOLDERS = {
-    "#E-s[数字x]": "", "[订单x]": "订单号308512274619", "[数字x]": "3", "[金额x]": "59元",
-    "[姓名x]": "小王", "[地址x]": "朝阳区建国路", "[日期x]": "12月3日", "[时间x]": "10点",
-    "[站点x]": "朝阳站点", "[组织机构x]": "京东物流", "[电话x]": "电话号码", "[邮箱x]": "邮箱",
-    "[链接x]": "链接", "[身份证号x]": "身份证号",
+    "#E-s[数字x]": "",
+    "[订单x]": "订单号308512274619",
+    "[数字x]": "3",
+    "[金额x]": "59元",
+    "[姓名x]": "小王",
+    "[地址x]": "朝阳区建国路",
+    "[日期x]": "12月3日",
+    "[时间x]": "10点",
+    "[站点x]": "朝阳站点",
+    "[组织机构x]": "京东物流",
+    "[电话x]": "电话号码",
+    "[邮箱x]": "邮箱",
+    "[链接x]": "链接",
+    "[身份证号x]": "身份证号",
 }
 _PLACEHOLDER = re.compile(r"#E-s\[数字x\]|\[[^\[\]]{1,6}x\]")
 
@@ -73,8 +103,9 @@ def real_sessions() -> list[dict[str, Any]]:
     for folder, name in SOURCES.values():
         path = shared_data_dir() / folder / name
         if not path.is_file():
-            raise QCError("E103", "the real sessions are missing (set QC_SHARED_DATA)",
-                          file=str(path))
+            raise QCError(
+                "E103", "the real sessions are missing (set QC_SHARED_DATA)", file=str(path)
+            )
         rows = [row for _, row in read_jsonl(path)]
         out += sorted(rows, key=lambda row: row["id"])
     return out
@@ -103,11 +134,20 @@ def labelled_items(path: Path | None = None) -> list[LabelledItem]:
     items = []
     for _, row in read_jsonl(path):
         answer = row["answer"]
-        items.append(LabelledItem(
-            session=row["s"], index=row["i"], kind=row["kind"], split=row["split"],
-            text=row["text"], context=row.get("context", ""),
-            answer=tuple(answer) if row["kind"] == "agent" else answer,
-            qtype=row.get("type"), why=row.get("why", ""), passes=row.get("passes", {})))
+        items.append(
+            LabelledItem(
+                session=row["s"],
+                index=row["i"],
+                kind=row["kind"],
+                split=row["split"],
+                text=row["text"],
+                context=row.get("context", ""),
+                answer=tuple(answer) if row["kind"] == "agent" else answer,
+                qtype=row.get("type"),
+                why=row.get("why", ""),
+                passes=row.get("passes", {}),
+            )
+        )
     return items
 
 
@@ -118,5 +158,6 @@ def iter_sessions_by_split(split: str) -> Iterator[dict[str, Any]]:
 
 
 def dump_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )

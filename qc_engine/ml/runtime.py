@@ -1,4 +1,5 @@
 """Loading shipped models once per process, and explaining a decision with a span."""
+
 from __future__ import annotations
 
 import os

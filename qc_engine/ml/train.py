@@ -1,6 +1,7 @@
 """`qc train agent|customer`: rebuild a model from the data in the repo and ../shared/data,
 reproducibly (fixed seeds and splits: the same data gives the same metrics), and rewrite its
 card (models/<name>/card.md)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -26,11 +27,19 @@ THRESHOLD_PRECISION = 0.93
 GRID = [round(x, 2) for x in np.arange(0.30, 0.995, 0.01)]
 
 
-def fit(documents: Sequence[Any], labels: Sequence[int], classes: list[str], *,
-        C: float, max_features: int, min_df: int = 2, meta: dict[str, Any],
-        weights: Sequence[float] | None = None,
-        analyzer: Callable[[Any], list[str]] | None = None,
-        solver: str = "lbfgs") -> LinearTextModel:
+def fit(
+    documents: Sequence[Any],
+    labels: Sequence[int],
+    classes: list[str],
+    *,
+    C: float,
+    max_features: int,
+    min_df: int = 2,
+    meta: dict[str, Any],
+    weights: Sequence[float] | None = None,
+    analyzer: Callable[[Any], list[str]] | None = None,
+    solver: str = "lbfgs",
+) -> LinearTextModel:
     """TF-IDF (sublinear, L2) over the documents' features, then logistic regression.
     A document is its feature list, or anything `analyzer` turns into one (computed as
     the vectorizer goes, so a large corpus never holds every list at once). `solver`:
@@ -58,16 +67,25 @@ def fit(documents: Sequence[Any], labels: Sequence[int], classes: list[str], *,
     # count, so the same data would give other coefficients (in the last bits) on a machine
     # with more or fewer cores, and `qc train` would not rebuild the shipped arrays.
     with threadpool_limits(limits=1):
-        classifier.fit(features, np.asarray(labels),
-                       sample_weight=None if weights is None else np.asarray(weights))
+        classifier.fit(
+            features,
+            np.asarray(labels),
+            sample_weight=None if weights is None else np.asarray(weights),
+        )
     assert list(classifier.classes_) == list(range(len(classes)))
-    return LinearTextModel(classes=classes, vocabulary=[str(v) for v in names],
-                           idf=tfidf.idf_, coef=classifier.coef_,
-                           intercept=classifier.intercept_, meta=meta)
+    return LinearTextModel(
+        classes=classes,
+        vocabulary=[str(v) for v in names],
+        idf=tfidf.idf_,
+        coef=classifier.coef_,
+        intercept=classifier.intercept_,
+        meta=meta,
+    )
 
 
-def out_of_fold(labels: np.ndarray, folds: int,
-                fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+def out_of_fold(
+    labels: np.ndarray, folds: int, fit_predict: Callable[[np.ndarray, np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Each example's prediction by a model that never saw it: the examples are cut into
     `folds` seeded, stratified parts, and `fit_predict(fit_rows, held_out)` fits a model on
     the rows of the other parts and returns its predictions for the held-out rows. For
@@ -89,8 +107,9 @@ def _identity(features: list[str]) -> list[str]:
     return features
 
 
-def choose_threshold(scores: np.ndarray, truth: np.ndarray,
-                     target: float = THRESHOLD_PRECISION) -> tuple[float, float, float]:
+def choose_threshold(
+    scores: np.ndarray, truth: np.ndarray, target: float = THRESHOLD_PRECISION
+) -> tuple[float, float, float]:
     """The lowest threshold of GRID (so never below its 0.30 floor) whose precision reaches
     `target` (most recall at that precision); if none does, the one with the best precision.
     Returns (threshold, precision, recall)."""
@@ -122,12 +141,17 @@ def prf(truth: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     precision = tp / max(int(predicted.sum()), 1)
     recall = tp / max(int(truth.sum()), 1)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
-            "support": int(truth.sum())}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "support": int(truth.sum()),
+    }
 
 
-def decide(probabilities: np.ndarray, classes: list[str],
-           thresholds: dict[str, float]) -> list[str]:
+def decide(
+    probabilities: np.ndarray, classes: list[str], thresholds: dict[str, float]
+) -> list[str]:
     """The runtime decision: the likeliest problem class above its threshold, else none."""
     out = []
     for row in probabilities:
@@ -154,8 +178,7 @@ def met(value: float, target: float) -> str:
     return "met" if value >= target else "**NOT met**"
 
 
-def main(which: str, *, models_dir: Path | None = None,
-         log: Callable[[str], None] = print) -> dict:
+def main(which: str, *, models_dir: Path | None = None, log: Callable[[str], None] = print) -> dict:
     from qc_engine.engine import default_checklist_dir
 
     normalizer = load_normalizer(default_checklist_dir() / "lexicons")

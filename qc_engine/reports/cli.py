@@ -1,4 +1,5 @@
 """`qc report weekly`: write a week's report as JSON, HTML and Excel files."""
+
 from __future__ import annotations
 
 import argparse
@@ -21,25 +22,42 @@ def add_parser(sub: Any) -> None:
     report = sub.add_parser("report", help="QC reports ($QC_DATABASE_URL)")
     rsub = report.add_subparsers(dest="report_command", required=True)
     weekly = rsub.add_parser(
-        "weekly", help="one ISO week's report as JSON, HTML and Excel",
+        "weekly",
+        help="one ISO week's report as JSON, HTML and Excel",
         description="Build the weekly QC report of one ISO week (Asia/Shanghai) from the "
-                    "database ($QC_DATABASE_URL, default ./qc.sqlite3) and write "
-                    "weekly-<week>[-<shop>].json, .html and .xlsx into --out.")
+        "database ($QC_DATABASE_URL, default ./qc.sqlite3) and write "
+        "weekly-<week>[-<shop>].json, .html and .xlsx into --out.",
+    )
     weekly.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: last week)")
     weekly.add_argument("--shop", help="one shop (default: all shops)")
-    weekly.add_argument("--out", type=Path, default=Path("reports"),
-                        help="folder to write into (default: ./reports)")
-    weekly.add_argument("--format", action="append", choices=FORMATS,
-                        help="only these forms (repeatable; default: all three)")
+    weekly.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        help="folder to write into (default: ./reports)",
+    )
+    weekly.add_argument(
+        "--format",
+        action="append",
+        choices=FORMATS,
+        help="only these forms (repeatable; default: all three)",
+    )
     weekly.add_argument("--database", help="database URL (default: $QC_DATABASE_URL)")
-    weekly.add_argument("--base-url", default=None,
-                        help="base of the links in the report (default: $QC_PUBLIC_URL or "
-                             "http://127.0.0.1:8000)")
-    weekly.add_argument("--store", action="store_true",
-                        help="also store it in the database (replacing that week's report)")
-    weekly.add_argument("--demo", action="store_true",
-                        help="first load the demo data set (as `qc serve --demo` does) if "
-                             "it is not there yet")
+    weekly.add_argument(
+        "--base-url",
+        default=None,
+        help="base of the links in the report (default: $QC_PUBLIC_URL or http://127.0.0.1:8000)",
+    )
+    weekly.add_argument(
+        "--store",
+        action="store_true",
+        help="also store it in the database (replacing that week's report)",
+    )
+    weekly.add_argument(
+        "--demo",
+        action="store_true",
+        help="first load the demo data set (as `qc serve --demo` does) if it is not there yet",
+    )
     weekly.set_defaults(func=cmd_weekly)
 
 
@@ -56,8 +74,9 @@ def _weeks_with_data(connection: Any) -> tuple[str, str] | None:
     from qc_engine.db.models import StoredTranscript
     from qc_engine.reports.weeks import IsoWeek
 
-    low, high = connection.execute(select(func.min(StoredTranscript.started_at),
-                                          func.max(StoredTranscript.started_at))).one()
+    low, high = connection.execute(
+        select(func.min(StoredTranscript.started_at), func.max(StoredTranscript.started_at))
+    ).one()
     if low is None:
         return None
     return str(IsoWeek.of(low)), str(IsoWeek.of(high))
@@ -94,8 +113,13 @@ def cmd_weekly(args: argparse.Namespace) -> int:
             _load_demo(sessions, args)
         base_url = args.base_url or os.environ.get("QC_PUBLIC_URL", "http://127.0.0.1:8000")
         with sessions.begin() as session:
-            report = build_weekly(session, week=week, shop=args.shop, base_url=base_url,
-                                  link_signer=link_signer_from_env())
+            report = build_weekly(
+                session,
+                week=week,
+                shop=args.shop,
+                base_url=base_url,
+                link_signer=link_signer_from_env(),
+            )
             if args.store:
                 save_report(session, report, generated_by="cli")
             span = _weeks_with_data(session.connection()) if report["empty"] else None
@@ -108,8 +132,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     written = []
     if "json" in forms:
         path = args.out / f"{stem}.json"
-        path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n",
-                        encoding="utf-8")
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         written.append(path)
     if "html" in forms:
         from qc_engine.reports.html import render_html
@@ -124,14 +147,22 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         path.write_bytes(render_xlsx(report))
         written.append(path)
     summary = report["summary"]
-    print(f"{report['period']['label']} {args.shop or '全部店铺'} "
-          f"({shown_url(database_url(args.database))}): "
-          + ("no chats in this week" if report["empty"] else
-             f"{summary['chats']} chats, pass rate {summary['pass_rate'] * 100:.1f}%, "
-             f"mean score {summary['mean_score']}, {summary['red_lines']} red lines"))
+    print(
+        f"{report['period']['label']} {args.shop or '全部店铺'} "
+        f"({shown_url(database_url(args.database))}): "
+        + (
+            "no chats in this week"
+            if report["empty"]
+            else f"{summary['chats']} chats, pass rate {summary['pass_rate'] * 100:.1f}%, "
+            f"mean score {summary['mean_score']}, {summary['red_lines']} red lines"
+        )
+    )
     if report["empty"]:
-        hint = (f"the database holds chats from {span[0]} to {span[1]}" if span
-                else "the database holds no chats (try --demo)")
+        hint = (
+            f"the database holds chats from {span[0]} to {span[1]}"
+            if span
+            else "the database holds no chats (try --demo)"
+        )
         print(f"  note: {hint}", file=sys.stderr)
     for path in written:
         print(f"  {path}")
@@ -146,5 +177,7 @@ def _load_demo(sessions: Any, args: argparse.Namespace) -> None:
     engine = Engine.from_dir(args.checklists or default_checklist_dir())
     with sessions.begin() as session:
         added = load_demo(session, engine=engine, sampling=Sampling())
-    print(f"demo data: {added} chats loaded" if added else "demo data: already loaded",
-          file=sys.stderr)
+    print(
+        f"demo data: {added} chats loaded" if added else "demo data: already loaded",
+        file=sys.stderr,
+    )

@@ -2,6 +2,7 @@
 numbers (rates as fractions shown as percentages), frozen header rows, and conditional
 formatting that colours what is abnormal, so it still works after a manager sorts or edits.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -25,8 +26,19 @@ BAD_FILL = PatternFill("solid", start_color="FEE2E2", end_color="FEE2E2")
 BAD_FONT = Font(color="991B1B", bold=True)
 GOOD_FONT = Font(color="166534")
 PERCENT, DECIMAL, INTEGER, SECONDS = "0.0%", "0.0", "#,##0", "0.0"
-SHEET_NAMES = ("概览", "趋势", "分数分布", "问题分类", "红线事件", "客服表现", "客户侧",
-               "响应时效", "规则准确率", "质检员", "教学案例")
+SHEET_NAMES = (
+    "概览",
+    "趋势",
+    "分数分布",
+    "问题分类",
+    "红线事件",
+    "客服表现",
+    "客户侧",
+    "响应时效",
+    "规则准确率",
+    "质检员",
+    "教学案例",
+)
 
 
 @dataclass(frozen=True)
@@ -37,8 +49,14 @@ class Column:
     width: int = 12
 
 
-def _table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[dict[str, Any]],
-           *, start_row: int = 1, empty: str = "（无数据）") -> tuple[int, int]:
+def _table(
+    sheet: Worksheet,
+    columns: Sequence[Column],
+    rows: Sequence[dict[str, Any]],
+    *,
+    start_row: int = 1,
+    empty: str = "（无数据）",
+) -> tuple[int, int]:
     """Header at `start_row`, then one row per item; returns the first and last data row."""
     for index, column in enumerate(columns, 1):
         cell = sheet.cell(row=start_row, column=index, value=column.title)
@@ -46,7 +64,8 @@ def _table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[dict[str,
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(
-            sheet.column_dimensions[letter].width or 0, column.width)
+            sheet.column_dimensions[letter].width or 0, column.width
+        )
     row_number = start_row
     for item in rows:
         row_number += 1
@@ -56,42 +75,59 @@ def _table(sheet: Worksheet, columns: Sequence[Column], rows: Sequence[dict[str,
                 cell.number_format = column.number_format
     if not rows:
         row_number += 1
-        sheet.cell(row=row_number, column=1, value=empty).font = Font(italic=True,
-                                                                     color="6B7280")
+        sheet.cell(row=row_number, column=1, value=empty).font = Font(italic=True, color="6B7280")
     sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
-    sheet.auto_filter.ref = (f"A{start_row}:{get_column_letter(len(columns))}"
-                             f"{max(row_number, start_row + 1)}")
+    sheet.auto_filter.ref = (
+        f"A{start_row}:{get_column_letter(len(columns))}{max(row_number, start_row + 1)}"
+    )
     return start_row + 1, row_number
 
 
-def _mark(sheet: Worksheet, column: int, first: int, last: int, operator: str,
-          value: float, *, font: Font = BAD_FONT, fill: PatternFill | None = BAD_FILL) -> None:
+def _mark(
+    sheet: Worksheet,
+    column: int,
+    first: int,
+    last: int,
+    operator: str,
+    value: float,
+    *,
+    font: Font = BAD_FONT,
+    fill: PatternFill | None = BAD_FILL,
+) -> None:
     """Colour the cells of a column that compare to `value` (a live Excel rule)."""
     if last < first:
         return
     letter = get_column_letter(column)
     sheet.conditional_formatting.add(
         f"{letter}{first}:{letter}{last}",
-        CellIsRule(operator=operator, formula=[repr(float(value))], font=font, fill=fill))
+        CellIsRule(operator=operator, formula=[repr(float(value))], font=font, fill=fill),
+    )
 
 
 def _mark_formula(sheet: Worksheet, cells: str, formula: str) -> None:
-    sheet.conditional_formatting.add(cells, FormulaRule(formula=[formula], font=BAD_FONT,
-                                                        fill=BAD_FILL))
+    sheet.conditional_formatting.add(
+        cells, FormulaRule(formula=[formula], font=BAD_FONT, fill=BAD_FILL)
+    )
 
 
 def _overview(sheet: Worksheet, report: dict[str, Any]) -> None:
     c, p, o = report["coverage"], report["coverage"]["previous"], report["options"]
     sheet["A1"] = f"质检周报 · {report['period']['label']} · {report['shop'] or '全部店铺'}"
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = (report["notice"] if report["empty"] else
-                   f"生成时间 {report['generated_at'][:16].replace('T', ' ')}（北京时间）")
+    sheet["A2"] = (
+        report["notice"]
+        if report["empty"]
+        else f"生成时间 {report['generated_at'][:16].replace('T', ' ')}（北京时间）"
+    )
     if report["empty"]:
         sheet["A2"].font = Font(bold=True, color="9A3412")
 
     def delta(now: Any, before: Any) -> Any:
-        return now - before if isinstance(now, (int, float)) and isinstance(
-            before, (int, float)) else None
+        return (
+            now - before
+            if isinstance(now, (int, float)) and isinstance(before, (int, float))
+            else None
+        )
 
     rows = [
         ("质检会话", c["chats"], p["chats"], INTEGER),
@@ -115,12 +151,15 @@ def _overview(sheet: Worksheet, report: dict[str, Any]) -> None:
         ("申诉改判", c["overturned"], None, INTEGER),
         ("抽检工单", c["samples"], None, INTEGER),
     ]
-    items = [{"name": n, "now": v, "before": b, "delta": delta(v, b), "format": f}
-             for n, v, b, f in rows]
-    columns = [Column("指标", lambda r: r["name"], width=16),
-               Column("本周", lambda r: r["now"], width=14),
-               Column("上周", lambda r: r["before"], width=14),
-               Column("变化", lambda r: r["delta"], width=14)]
+    items = [
+        {"name": n, "now": v, "before": b, "delta": delta(v, b), "format": f} for n, v, b, f in rows
+    ]
+    columns = [
+        Column("指标", lambda r: r["name"], width=16),
+        Column("本周", lambda r: r["now"], width=14),
+        Column("上周", lambda r: r["before"], width=14),
+        Column("变化", lambda r: r["delta"], width=14),
+    ]
     first, _ = _table(sheet, columns, items, start_row=4)
     for offset, item in enumerate(items):
         for column in (2, 3, 4):
@@ -153,81 +192,120 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
     report = _writable(report)
     o = report["options"]
     book = Workbook()
-    sheets = {name: (book.active if i == 0 else book.create_sheet(name))
-              for i, name in enumerate(SHEET_NAMES)}
+    sheets = {
+        name: (book.active if i == 0 else book.create_sheet(name))
+        for i, name in enumerate(SHEET_NAMES)
+    }
     sheets["概览"].title = "概览"
     _overview(sheets["概览"], report)
 
     sheet = sheets["趋势"]
-    first, last = _table(sheet, [
-        Column("周", lambda r: r["week"]), Column("周一", lambda r: r["start"]),
-        Column("会话", lambda r: r["chats"], INTEGER),
-        Column("平均分", lambda r: r["mean_score"], DECIMAL),
-        Column("合格率", lambda r: r["pass_rate"], PERCENT),
-        Column("问题数", lambda r: r["problems"], INTEGER),
-        Column("问题/百会话", lambda r: r["problems_per_100_chats"], DECIMAL, 14),
-    ], report["trend"])
+    first, last = _table(
+        sheet,
+        [
+            Column("周", lambda r: r["week"]),
+            Column("周一", lambda r: r["start"]),
+            Column("会话", lambda r: r["chats"], INTEGER),
+            Column("平均分", lambda r: r["mean_score"], DECIMAL),
+            Column("合格率", lambda r: r["pass_rate"], PERCENT),
+            Column("问题数", lambda r: r["problems"], INTEGER),
+            Column("问题/百会话", lambda r: r["problems_per_100_chats"], DECIMAL, 14),
+        ],
+        report["trend"],
+    )
     _mark(sheet, 4, first, last, "lessThan", o["target_mean_score"])
     _mark(sheet, 5, first, last, "lessThan", o["target_pass_rate"])
 
-    _table(sheets["分数分布"], [
-        Column("分数段", lambda r: r["bucket"]), Column("起", lambda r: r["from"], INTEGER),
-        Column("止", lambda r: r["to"], INTEGER), Column("会话", lambda r: r["chats"], INTEGER),
-        Column("占比", lambda r: r["share"], PERCENT),
-    ], report["score_distribution"])
+    _table(
+        sheets["分数分布"],
+        [
+            Column("分数段", lambda r: r["bucket"]),
+            Column("起", lambda r: r["from"], INTEGER),
+            Column("止", lambda r: r["to"], INTEGER),
+            Column("会话", lambda r: r["chats"], INTEGER),
+            Column("占比", lambda r: r["share"], PERCENT),
+        ],
+        report["score_distribution"],
+    )
 
     sheet = sheets["问题分类"]
-    first, last = _table(sheet, [
-        Column("问题分类", lambda r: r["name"], width=16), Column("代码", lambda r: r["code"], width=20),
-        Column("红线", lambda r: "是" if r["severity"] == "red_line" else "否", width=8),
-        Column("问题数", lambda r: r["flags"], INTEGER), Column("占比", lambda r: r["share"], PERCENT),
-        Column("每百会话", lambda r: r["per_100_chats"], DECIMAL),
-        Column("涉及会话", lambda r: r["chats"], INTEGER),
-        Column("扣分合计", lambda r: r["points_lost"], INTEGER),
-        Column("复核确认", lambda r: r["confirmed"], INTEGER),
-        Column("复核驳回", lambda r: r["rejected"], INTEGER),
-        Column("上周", lambda r: r["previous_flags"], INTEGER),
-        Column("变化", lambda r: r["change"], INTEGER),
-        Column("变化率", lambda r: r["change_pct"], PERCENT),
-        Column("上升", lambda r: "是" if r["rising"] else "否", width=8),
-    ], report["categories"], empty="本周没有问题记录")
+    first, last = _table(
+        sheet,
+        [
+            Column("问题分类", lambda r: r["name"], width=16),
+            Column("代码", lambda r: r["code"], width=20),
+            Column("红线", lambda r: "是" if r["severity"] == "red_line" else "否", width=8),
+            Column("问题数", lambda r: r["flags"], INTEGER),
+            Column("占比", lambda r: r["share"], PERCENT),
+            Column("每百会话", lambda r: r["per_100_chats"], DECIMAL),
+            Column("涉及会话", lambda r: r["chats"], INTEGER),
+            Column("扣分合计", lambda r: r["points_lost"], INTEGER),
+            Column("复核确认", lambda r: r["confirmed"], INTEGER),
+            Column("复核驳回", lambda r: r["rejected"], INTEGER),
+            Column("上周", lambda r: r["previous_flags"], INTEGER),
+            Column("变化", lambda r: r["change"], INTEGER),
+            Column("变化率", lambda r: r["change_pct"], PERCENT),
+            Column("上升", lambda r: "是" if r["rising"] else "否", width=8),
+        ],
+        report["categories"],
+        empty="本周没有问题记录",
+    )
     _mark(sheet, 12, first, last, "greaterThan", 0)
     _mark_formula(sheet, f"A{first}:A{last}", f'$N{first}="是"')
 
     sheet = sheets["红线事件"]
-    first, last = _table(sheet, [
-        Column("时间", lambda r: (r["started_at"] or "")[:19].replace("T", " "), width=20),
-        Column("分类", lambda r: r["category_name"]), Column("店铺", lambda r: r["shop"], width=18),
-        Column("客服", lambda r: r["agent"]), Column("渠道", lambda r: r["channel"], width=9),
-        Column("证据", lambda r: r["evidence"], width=60), Column("规则", lambda r: r["rule"], width=22),
-        Column("工单", lambda r: r["work_item_id"], INTEGER, 8),
-        Column("工单状态", lambda r: STATUS_ZH.get(r["status"], r["status"])),
-        Column("会话", lambda r: r["transcript_id"], width=24),
-    ], report["red_lines"]["items"], empty="本周没有红线事件")
+    first, last = _table(
+        sheet,
+        [
+            Column("时间", lambda r: (r["started_at"] or "")[:19].replace("T", " "), width=20),
+            Column("分类", lambda r: r["category_name"]),
+            Column("店铺", lambda r: r["shop"], width=18),
+            Column("客服", lambda r: r["agent"]),
+            Column("渠道", lambda r: r["channel"], width=9),
+            Column("证据", lambda r: r["evidence"], width=60),
+            Column("规则", lambda r: r["rule"], width=22),
+            Column("工单", lambda r: r["work_item_id"], INTEGER, 8),
+            Column("工单状态", lambda r: STATUS_ZH.get(r["status"], r["status"])),
+            Column("会话", lambda r: r["transcript_id"], width=24),
+        ],
+        report["red_lines"]["items"],
+        empty="本周没有红线事件",
+    )
     for offset, item in enumerate(report["red_lines"]["items"]):
         cell = sheet.cell(row=first + offset, column=10)
         cell.hyperlink, cell.style = item["link"], "Hyperlink"
     if report["red_lines"]["shown"] < report["red_lines"]["total"]:
-        sheet.cell(row=last + 2, column=1, value=f"共 {report['red_lines']['total']} 起，"
-                   f"此处列出前 {report['red_lines']['shown']} 起")
+        sheet.cell(
+            row=last + 2,
+            column=1,
+            value=f"共 {report['red_lines']['total']} 起，"
+            f"此处列出前 {report['red_lines']['shown']} 起",
+        )
 
     sheet = sheets["客服表现"]
-    first, last = _table(sheet, [
-        Column("排名", lambda r: r["rank"], INTEGER, 7), Column("客服", lambda r: r["agent"]),
-        Column("会话", lambda r: r["chats"], INTEGER, 8),
-        Column("平均分", lambda r: r["mean_score"], DECIMAL, 9),
-        Column("上周平均分", lambda r: r["previous_mean_score"], DECIMAL),
-        Column("较上周", lambda r: r["score_change"], DECIMAL, 9),
-        Column("合格率", lambda r: r["pass_rate"], PERCENT, 9),
-        Column("上周合格率", lambda r: r["previous_pass_rate"], PERCENT),
-        Column("问题", lambda r: r["problems_total"], INTEGER, 8),
-        Column("红线", lambda r: r["red_lines"], INTEGER, 8),
-        Column("复核确认", lambda r: r["confirmed"], INTEGER, 9),
-        *[Column(CATEGORIES[code].name_zh, _problem_count(code), INTEGER, 10)
-          for code in _agent_problem_codes(report)],
-        Column("建议辅导", lambda r: "是" if r["coaching"] else "", width=9),
-        Column("辅导原因", lambda r: r["coaching_reason"], width=36),
-    ], report["agents"])
+    first, last = _table(
+        sheet,
+        [
+            Column("排名", lambda r: r["rank"], INTEGER, 7),
+            Column("客服", lambda r: r["agent"]),
+            Column("会话", lambda r: r["chats"], INTEGER, 8),
+            Column("平均分", lambda r: r["mean_score"], DECIMAL, 9),
+            Column("上周平均分", lambda r: r["previous_mean_score"], DECIMAL),
+            Column("较上周", lambda r: r["score_change"], DECIMAL, 9),
+            Column("合格率", lambda r: r["pass_rate"], PERCENT, 9),
+            Column("上周合格率", lambda r: r["previous_pass_rate"], PERCENT),
+            Column("问题", lambda r: r["problems_total"], INTEGER, 8),
+            Column("红线", lambda r: r["red_lines"], INTEGER, 8),
+            Column("复核确认", lambda r: r["confirmed"], INTEGER, 9),
+            *[
+                Column(CATEGORIES[code].name_zh, _problem_count(code), INTEGER, 10)
+                for code in _agent_problem_codes(report)
+            ],
+            Column("建议辅导", lambda r: "是" if r["coaching"] else "", width=9),
+            Column("辅导原因", lambda r: r["coaching_reason"], width=36),
+        ],
+        report["agents"],
+    )
     coach_column = get_column_letter(12 + len(_agent_problem_codes(report)))
     _mark(sheet, 4, first, last, "lessThan", o["target_mean_score"])
     _mark(sheet, 6, first, last, "lessThan", 0, fill=None)
@@ -236,73 +314,107 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
     _mark_formula(sheet, f"B{first}:B{last}", f'${coach_column}{first}="是"')
 
     cu = report["customers"]
-    _table(sheets["客户侧"], [
-        Column("会话类型", lambda r: r["label"], width=16),
-        Column("会话", lambda r: r["chats"], INTEGER),
-        Column("占比", lambda r: r["share"], PERCENT),
-        Column("平均分", lambda r: r["mean_score"], DECIMAL),
-        Column("合格率", lambda r: r["pass_rate"], PERCENT),
-    ], [{"label": label} | cu[key] for label, key in (
-        ("买家负面情绪", "negative_emotion"), ("投诉风险", "complaint_risk"),
-        ("有任一客户信号", "any_signal"), ("无客户信号", "no_signal"))])
+    _table(
+        sheets["客户侧"],
+        [
+            Column("会话类型", lambda r: r["label"], width=16),
+            Column("会话", lambda r: r["chats"], INTEGER),
+            Column("占比", lambda r: r["share"], PERCENT),
+            Column("平均分", lambda r: r["mean_score"], DECIMAL),
+            Column("合格率", lambda r: r["pass_rate"], PERCENT),
+        ],
+        [
+            {"label": label} | cu[key]
+            for label, key in (
+                ("买家负面情绪", "negative_emotion"),
+                ("投诉风险", "complaint_risk"),
+                ("有任一客户信号", "any_signal"),
+                ("无客户信号", "no_signal"),
+            )
+        ],
+    )
     _mark(sheets["客户侧"], 4, 2, 5, "lessThan", o["target_mean_score"])
 
     sheet = sheets["响应时效"]
     standards = report["response"]["standards"]
     rows = [{"agent": "全部", **report["response"]["overall"]}, *report["response"]["agents"]]
-    first, last = _table(sheet, [
-        Column("客服", lambda r: r["agent"]),
-        Column("首响会话", lambda r: r["first_response"]["chats"], INTEGER),
-        Column("首响平均(秒)", lambda r: r["first_response"]["mean"], SECONDS),
-        Column("首响中位数(秒)", lambda r: r["first_response"]["median"], SECONDS, 14),
-        Column("首响P90(秒)", lambda r: r["first_response"]["p90"], SECONDS),
-        Column("首响超标", lambda r: r["first_response"]["over_standard"], INTEGER),
-        Column("首响超标占比", lambda r: r["first_response"]["over_standard_share"], PERCENT, 13),
-        Column("回复等待会话", lambda r: r["reply_wait"]["chats"], INTEGER, 13),
-        Column("回复次数", lambda r: r["reply_wait"]["waits"], INTEGER),
-        Column("等待平均(秒)", lambda r: r["reply_wait"]["mean"], SECONDS),
-        Column("等待中位数(秒)", lambda r: r["reply_wait"]["median"], SECONDS, 14),
-        Column("等待P90(秒)", lambda r: r["reply_wait"]["p90"], SECONDS),
-        Column("超长等待会话", lambda r: r["reply_wait"]["chats_over_standard"], INTEGER, 13),
-        Column("超长等待占比", lambda r: r["reply_wait"]["chats_over_standard_share"], PERCENT,
-               13),
-    ], rows)
+    first, last = _table(
+        sheet,
+        [
+            Column("客服", lambda r: r["agent"]),
+            Column("首响会话", lambda r: r["first_response"]["chats"], INTEGER),
+            Column("首响平均(秒)", lambda r: r["first_response"]["mean"], SECONDS),
+            Column("首响中位数(秒)", lambda r: r["first_response"]["median"], SECONDS, 14),
+            Column("首响P90(秒)", lambda r: r["first_response"]["p90"], SECONDS),
+            Column("首响超标", lambda r: r["first_response"]["over_standard"], INTEGER),
+            Column(
+                "首响超标占比", lambda r: r["first_response"]["over_standard_share"], PERCENT, 13
+            ),
+            Column("回复等待会话", lambda r: r["reply_wait"]["chats"], INTEGER, 13),
+            Column("回复次数", lambda r: r["reply_wait"]["waits"], INTEGER),
+            Column("等待平均(秒)", lambda r: r["reply_wait"]["mean"], SECONDS),
+            Column("等待中位数(秒)", lambda r: r["reply_wait"]["median"], SECONDS, 14),
+            Column("等待P90(秒)", lambda r: r["reply_wait"]["p90"], SECONDS),
+            Column("超长等待会话", lambda r: r["reply_wait"]["chats_over_standard"], INTEGER, 13),
+            Column(
+                "超长等待占比", lambda r: r["reply_wait"]["chats_over_standard_share"], PERCENT, 13
+            ),
+        ],
+        rows,
+    )
     for column in (4, 5):
         _mark(sheet, column, first, last, "greaterThan", standards["first_response_seconds"])
     for column in (11, 12):
         _mark(sheet, column, first, last, "greaterThan", standards["reply_wait_seconds"])
-    sheet.cell(row=last + 2, column=1, value=(
-        f"标准：首次响应 ≤ {standards['first_response_seconds']:g} 秒，回复等待 ≤ "
-        f"{standards['reply_wait_seconds']:g} 秒；等待取每个会话的平均等待，分位数取最近秩"))
+    sheet.cell(
+        row=last + 2,
+        column=1,
+        value=(
+            f"标准：首次响应 ≤ {standards['first_response_seconds']:g} 秒，回复等待 ≤ "
+            f"{standards['reply_wait_seconds']:g} 秒；等待取每个会话的平均等待，分位数取最近秩"
+        ),
+    )
 
     sheet = sheets["规则准确率"]
-    first, last = _table(sheet, [
-        Column("来源", lambda r: SOURCE_ZH.get(r["source"], r["source"]), width=8),
-        Column("规则", lambda r: r["rule"], width=32),
-        Column("问题分类", lambda r: r["category_name"], width=14),
-        Column("标记", lambda r: r["flags"], INTEGER, 8),
-        Column("有效", lambda r: r["standing"], INTEGER, 8),
-        Column("工单", lambda r: r["work_items"], INTEGER, 8),
-        Column("已复核", lambda r: r["decided"], INTEGER, 8),
-        Column("确认", lambda r: r["confirmed"], INTEGER, 8),
-        Column("驳回", lambda r: r["dismissed"], INTEGER, 8),
-        Column("改判", lambda r: r["overturned"], INTEGER, 8),
-        Column("待复核", lambda r: r["pending"], INTEGER, 8),
-        Column("准确率", lambda r: r["precision"], PERCENT, 9),
-    ], report["qc_system"]["rules"], empty="本周没有标记")
+    first, last = _table(
+        sheet,
+        [
+            Column("来源", lambda r: SOURCE_ZH.get(r["source"], r["source"]), width=8),
+            Column("规则", lambda r: r["rule"], width=32),
+            Column("问题分类", lambda r: r["category_name"], width=14),
+            Column("标记", lambda r: r["flags"], INTEGER, 8),
+            Column("有效", lambda r: r["standing"], INTEGER, 8),
+            Column("工单", lambda r: r["work_items"], INTEGER, 8),
+            Column("已复核", lambda r: r["decided"], INTEGER, 8),
+            Column("确认", lambda r: r["confirmed"], INTEGER, 8),
+            Column("驳回", lambda r: r["dismissed"], INTEGER, 8),
+            Column("改判", lambda r: r["overturned"], INTEGER, 8),
+            Column("待复核", lambda r: r["pending"], INTEGER, 8),
+            Column("准确率", lambda r: r["precision"], PERCENT, 9),
+        ],
+        report["qc_system"]["rules"],
+        empty="本周没有标记",
+    )
     _mark(sheet, 12, first, last, "lessThan", o["target_precision"])
 
     sheet = sheets["质检员"]
-    first, last = _table(sheet, [
-        Column("质检员", lambda r: r["reviewer"], width=18), Column("角色", lambda r: r["role"]),
-        Column("复核", lambda r: r["decided"], INTEGER), Column("确认", lambda r: r["confirmed"], INTEGER),
-        Column("驳回", lambda r: r["dismissed"], INTEGER),
-        Column("抽检", lambda r: r["samples_reviewed"], INTEGER),
-        Column("被改判", lambda r: r["later_overturned"], INTEGER),
-        Column("处理申诉", lambda r: r["appeals_decided"], INTEGER),
-        Column("申诉维持", lambda r: r["appeals_upheld"], INTEGER),
-        Column("申诉改判", lambda r: r["appeals_overturned"], INTEGER),
-    ], report["qc_system"]["reviewers"], empty="本周没有复核记录")
+    first, last = _table(
+        sheet,
+        [
+            Column("质检员", lambda r: r["reviewer"], width=18),
+            Column("角色", lambda r: r["role"]),
+            Column("复核", lambda r: r["decided"], INTEGER),
+            Column("确认", lambda r: r["confirmed"], INTEGER),
+            Column("驳回", lambda r: r["dismissed"], INTEGER),
+            Column("抽检", lambda r: r["samples_reviewed"], INTEGER),
+            Column("被改判", lambda r: r["later_overturned"], INTEGER),
+            Column("处理申诉", lambda r: r["appeals_decided"], INTEGER),
+            Column("申诉维持", lambda r: r["appeals_upheld"], INTEGER),
+            Column("申诉改判", lambda r: r["appeals_overturned"], INTEGER),
+        ],
+        report["qc_system"]["reviewers"],
+        empty="本周没有复核记录",
+    )
     samples = report["qc_system"]["samples"]
     sheet.cell(row=last + 2, column=1, value="抽检（引擎判为无问题的会话）")
     sheet.cell(row=last + 3, column=1, value="已抽检")
@@ -314,14 +426,22 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
     rate.number_format = PERCENT
 
     sheet = sheets["教学案例"]
-    first, last = _table(sheet, [
-        Column("分类", lambda r: r["category_name"], width=14), Column("店铺", lambda r: r["shop"], width=18),
-        Column("客服", lambda r: r["agent"]),
-        Column("时间", lambda r: (r["started_at"] or "")[:16].replace("T", " "), width=17),
-        Column("消息", lambda r: r["message"], width=50), Column("证据", lambda r: r["evidence"], width=40),
-        Column("点评", lambda r: r["note"], width=30), Column("质检员", lambda r: r["reviewer"]),
-        Column("会话", lambda r: r["transcript_id"], width=24),
-    ], report["teaching_cases"], empty="本周没有教学案例")
+    first, last = _table(
+        sheet,
+        [
+            Column("分类", lambda r: r["category_name"], width=14),
+            Column("店铺", lambda r: r["shop"], width=18),
+            Column("客服", lambda r: r["agent"]),
+            Column("时间", lambda r: (r["started_at"] or "")[:16].replace("T", " "), width=17),
+            Column("消息", lambda r: r["message"], width=50),
+            Column("证据", lambda r: r["evidence"], width=40),
+            Column("点评", lambda r: r["note"], width=30),
+            Column("质检员", lambda r: r["reviewer"]),
+            Column("会话", lambda r: r["transcript_id"], width=24),
+        ],
+        report["teaching_cases"],
+        empty="本周没有教学案例",
+    )
     for offset, item in enumerate(report["teaching_cases"]):
         cell = sheet.cell(row=first + offset, column=9)
         cell.hyperlink, cell.style = item["link"], "Hyperlink"

@@ -5,6 +5,7 @@ an expiry, so a manager can open it from a DingTalk, WeCom or Feishu group witho
 key until it expires (QC_REPORT_LINK_DAYS, default 30); it reads the report, it cannot
 rebuild it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,14 @@ class LinkSigner:
         message = f"weekly|{week}|{shop or ''}|{expires}".encode()
         return hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
-    def valid(self, week: str, shop: str | None, sig: str | None, exp: str | None,
-              now: datetime | None = None) -> bool:
+    def valid(
+        self,
+        week: str,
+        shop: str | None,
+        sig: str | None,
+        exp: str | None,
+        now: datetime | None = None,
+    ) -> bool:
         """A link this signer issued, and not expired."""
         if not self.secret or not sig or not exp or not exp.isdigit() or len(exp) > 12:
             return False
@@ -45,9 +52,14 @@ class LinkSigner:
         return (now or datetime.now(UTC)).timestamp() < int(exp)
 
 
-def report_links(base_url: str | None, week: str, shop: str | None,
-                 signer: LinkSigner | None = None, now: datetime | None = None,
-                 expires: int | None = None) -> dict[str, str]:
+def report_links(
+    base_url: str | None,
+    week: str,
+    shop: str | None,
+    signer: LinkSigner | None = None,
+    now: datetime | None = None,
+    expires: int | None = None,
+) -> dict[str, str]:
     """The JSON, HTML and Excel forms of a weekly report; signed (and expiring) with a
     signer: `days` from now, or at `expires` (a link opened by a signed link hands on its
     own expiry, never a later one)."""
@@ -58,5 +70,8 @@ def report_links(base_url: str | None, week: str, shop: str | None,
         params["sig"] = signer.sign(week, shop, expires)
     base = f"{(base_url or '').rstrip('/')}/v1/reports/weekly"
     query = urlencode(params)
-    return {"json": f"{base}?{query}", "html": f"{base}.html?{query}",
-            "xlsx": f"{base}.xlsx?{query}"}
+    return {
+        "json": f"{base}?{query}",
+        "html": f"{base}.html?{query}",
+        "xlsx": f"{base}.xlsx?{query}",
+    }

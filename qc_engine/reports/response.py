@@ -5,6 +5,7 @@ The clocks are those of the response checkers (first_response.py, reply_wait.py)
 system message never stops them, consecutive customer messages share one wait from the
 first of them, and a wait with a missing time is left out.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -47,6 +48,9 @@ def response_times_of(messages: list[tuple[str, datetime | None]]) -> dict[str, 
             if wait is not None:
                 waits.append(wait)
             waiting = None
-    return {"first_response_seconds": first, "reply_waits": len(waits),
-            "reply_wait_total_seconds": sum(waits) if waits else None,
-            "reply_wait_max_seconds": max(waits) if waits else None}
+    return {
+        "first_response_seconds": first,
+        "reply_waits": len(waits),
+        "reply_wait_total_seconds": sum(waits) if waits else None,
+        "reply_wait_max_seconds": max(waits) if waits else None,
+    }

@@ -1,5 +1,6 @@
 """Charts of the HTML report as inline SVG strings: no script, no external asset, and the
 page prints and mails as it is."""
+
 from __future__ import annotations
 
 import math
@@ -8,21 +9,39 @@ from xml.sax.saxutils import escape
 
 FONT = "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif"
 INK, MUTED, GRID = "#1f2937", "#6b7280", "#e5e7eb"
-BLUE, LIGHT_BLUE, ORANGE, GREEN, RED, GREY = ("#2563eb", "#bfdbfe", "#ea580c", "#16a34a",
-                                              "#dc2626", "#cbd5e1")
+BLUE, LIGHT_BLUE, ORANGE, GREEN, RED, GREY = (
+    "#2563eb",
+    "#bfdbfe",
+    "#ea580c",
+    "#16a34a",
+    "#dc2626",
+    "#cbd5e1",
+)
 
 
-def _text(x: float, y: float, text: Any, *, size: int = 12, anchor: str = "start",
-          color: str = INK, weight: str = "normal") -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
-            f'fill="{color}" font-weight="{weight}">{escape(str(text))}</text>')
+def _text(
+    x: float,
+    y: float,
+    text: Any,
+    *,
+    size: int = 12,
+    anchor: str = "start",
+    color: str = INK,
+    weight: str = "normal",
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{color}" font-weight="{weight}">{escape(str(text))}</text>'
+    )
 
 
 def _svg(width: int, height: int, title: str, body: list[str]) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'width="100%" role="img" aria-label="{escape(title)}" '
-            f'style="max-width:{width}px;font-family:{FONT}">'
-            f'<title>{escape(title)}</title>{"".join(body)}</svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" '
+        f'style="max-width:{width}px;font-family:{FONT}">'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
 
 
 def _axis(value: float, ticks: int = 5) -> tuple[float, float]:
@@ -62,10 +81,12 @@ def trend_chart(trend: list[dict[str, Any]], *, target_score: float | None = Non
 
     for i in range(5):  # the right axis: five lines from `low` to 100
         y = top + plot_h * i / 4
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                    f'stroke="{GRID}"/>')
-        body.append(_text(width - right + 8, y + 4, f"{100 - (100 - low) * i / 4:g}",
-                          size=11, color=MUTED))
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        body.append(
+            _text(width - right + 8, y + 4, f"{100 - (100 - low) * i / 4:g}", size=11, color=MUTED)
+        )
     tick = 0.0
     while tick <= chats_max:
         y = top + plot_h * (1 - tick / chats_max)
@@ -76,35 +97,64 @@ def trend_chart(trend: list[dict[str, Any]], *, target_score: float | None = Non
     for i, week in enumerate(trend):
         x = left + slot * i
         bar_h = plot_h * week["chats"] / chats_max
-        body.append(f'<rect x="{x + slot * 0.2:.1f}" y="{top + plot_h - bar_h:.1f}" '
-                    f'width="{slot * 0.6:.1f}" height="{bar_h:.1f}" fill="{LIGHT_BLUE}">'
-                    f'<title>{escape(week["week"])}：{week["chats"]:,} 个会话</title></rect>')
+        body.append(
+            f'<rect x="{x + slot * 0.2:.1f}" y="{top + plot_h - bar_h:.1f}" '
+            f'width="{slot * 0.6:.1f}" height="{bar_h:.1f}" fill="{LIGHT_BLUE}">'
+            f"<title>{escape(week['week'])}：{week['chats']:,} 个会话</title></rect>"
+        )
         label = week["week"].split("-")[1]
-        body.append(_text(x + slot / 2, height - bottom + 16, label, size=11, anchor="middle",
-                          color=INK if i == n - 1 else MUTED,
-                          weight="bold" if i == n - 1 else "normal"))
-        body.append(_text(x + slot / 2, height - bottom + 30, week["start"][5:], size=10,
-                          anchor="middle", color=MUTED))
+        body.append(
+            _text(
+                x + slot / 2,
+                height - bottom + 16,
+                label,
+                size=11,
+                anchor="middle",
+                color=INK if i == n - 1 else MUTED,
+                weight="bold" if i == n - 1 else "normal",
+            )
+        )
+        body.append(
+            _text(
+                x + slot / 2,
+                height - bottom + 30,
+                week["start"][5:],
+                size=10,
+                anchor="middle",
+                color=MUTED,
+            )
+        )
     if target_score is not None and low < target_score < 100:
         y = y_right(target_score)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                    f'stroke="{RED}" stroke-dasharray="5 4" stroke-width="1.2"/>')
-        body.append(f'<rect x="{left + 4}" y="{y - 17:.1f}" width="86" height="15" '
-                    f'fill="#fff" opacity="0.85"/>')
-        body.append(_text(left + 8, y - 5, f"平均分目标 {target_score:g}", size=11,
-                          color=RED))
-    for key, color, scale, name in (("mean_score", BLUE, 1, "平均分"),
-                                    ("pass_rate", GREEN, 100, "合格率 %")):
-        points = [(left + slot * (i + 0.5), y_right(w[key] * scale))
-                  for i, w in enumerate(trend) if w[key] is not None]
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
+            f'stroke="{RED}" stroke-dasharray="5 4" stroke-width="1.2"/>'
+        )
+        body.append(
+            f'<rect x="{left + 4}" y="{y - 17:.1f}" width="86" height="15" '
+            f'fill="#fff" opacity="0.85"/>'
+        )
+        body.append(_text(left + 8, y - 5, f"平均分目标 {target_score:g}", size=11, color=RED))
+    for key, color, scale, name in (
+        ("mean_score", BLUE, 1, "平均分"),
+        ("pass_rate", GREEN, 100, "合格率 %"),
+    ):
+        points = [
+            (left + slot * (i + 0.5), y_right(w[key] * scale))
+            for i, w in enumerate(trend)
+            if w[key] is not None
+        ]
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            body.append(f'<polyline points="{path}" fill="none" stroke="{color}" '
-                        f'stroke-width="2.5"/>')
-        for (x, y), week in zip(points, [w for w in trend if w[key] is not None]):
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>'
+            )
+        for (x, y), week in zip(points, [w for w in trend if w[key] is not None], strict=False):
             value = week[key] * scale
-            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}">'
-                        f'<title>{escape(week["week"])} {name}：{value:.1f}</title></circle>')
+            body.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}">'
+                f"<title>{escape(week['week'])} {name}：{value:.1f}</title></circle>"
+            )
     legend = [(LIGHT_BLUE, "会话数"), (BLUE, "平均分"), (GREEN, "合格率 %")]
     x = left
     for color, name in legend:
@@ -121,8 +171,7 @@ def category_chart(categories: list[dict[str, Any]], *, limit: int = 12) -> str:
     left, right, top, row_h = 128, 80, 34, 30
     height = top + row_h * max(1, len(rows)) + 12
     plot_w = width - left - right
-    peak = _nice_max(max([c["flags"] for c in rows] + [c["previous_flags"] for c in rows]
-                         + [1]))
+    peak = _nice_max(max([c["flags"] for c in rows] + [c["previous_flags"] for c in rows] + [1]))
     body = [f'<rect width="{width}" height="{height}" fill="#fff"/>']
     body.append(f'<rect x="{left}" y="8" width="12" height="12" fill="{ORANGE}"/>')
     body.append(_text(left + 17, 18, "本周", size=12))
@@ -136,19 +185,30 @@ def category_chart(categories: list[dict[str, Any]], *, limit: int = 12) -> str:
         now_w = plot_w * category["flags"] / peak
         before_w = plot_w * category["previous_flags"] / peak
         color = RED if category["severity"] == "red_line" else ORANGE
-        body.append(f'<rect x="{left}" y="{y + 4:.1f}" width="{max(now_w, 1):.1f}" '
-                    f'height="13" fill="{color}"><title>{escape(category["name"])} 本周 '
-                    f'{category["flags"]}</title></rect>')
-        body.append(f'<rect x="{left}" y="{y + 19:.1f}" width="{max(before_w, 1):.1f}" '
-                    f'height="6" fill="{GREY}"><title>{escape(category["name"])} 上周 '
-                    f'{category["previous_flags"]}</title></rect>')
+        body.append(
+            f'<rect x="{left}" y="{y + 4:.1f}" width="{max(now_w, 1):.1f}" '
+            f'height="13" fill="{color}"><title>{escape(category["name"])} 本周 '
+            f"{category['flags']}</title></rect>"
+        )
+        body.append(
+            f'<rect x="{left}" y="{y + 19:.1f}" width="{max(before_w, 1):.1f}" '
+            f'height="6" fill="{GREY}"><title>{escape(category["name"])} 上周 '
+            f"{category['previous_flags']}</title></rect>"
+        )
         change = category["change"]
         sign = "▲" if change > 0 else ("▼" if change < 0 else "")
         tone = RED if change > 0 else (GREEN if change < 0 else MUTED)
-        body.append(_text(left + now_w + 6, y + 15, category["flags"], size=12,
-                          weight="bold"))
-        body.append(_text(width - 8, y + 15, f"{sign}{abs(change)}" if change else "持平",
-                          size=11, anchor="end", color=tone))
+        body.append(_text(left + now_w + 6, y + 15, category["flags"], size=12, weight="bold"))
+        body.append(
+            _text(
+                width - 8,
+                y + 15,
+                f"{sign}{abs(change)}" if change else "持平",
+                size=11,
+                anchor="end",
+                color=tone,
+            )
+        )
     return _svg(width, height, "问题分类：本周与上周", body)
 
 
@@ -164,24 +224,44 @@ def score_histogram(distribution: list[dict[str, Any]]) -> str:
     tick = 0.0
     while tick <= peak:
         y = top + plot_h * (1 - tick / peak)
-        body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
-                    f'stroke="{GRID}"/>')
-        body.append(_text(left - 6, y + 4, f"{tick:,.0f}", size=11, anchor="end",
-                          color=MUTED))
+        body.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        body.append(_text(left - 6, y + 4, f"{tick:,.0f}", size=11, anchor="end", color=MUTED))
         tick += step
     for i, band in enumerate(distribution):
         x = left + slot * i
         bar_h = plot_h * band["chats"] / peak
         color = GREEN if band["from"] >= 90 else (BLUE if band["from"] >= 60 else RED)
-        body.append(f'<rect x="{x + slot * 0.12:.1f}" y="{top + plot_h - bar_h:.1f}" '
-                    f'width="{slot * 0.76:.1f}" height="{bar_h:.1f}" fill="{color}">'
-                    f'<title>{escape(band["bucket"])} 分：{band["chats"]:,} 个会话</title></rect>')
+        body.append(
+            f'<rect x="{x + slot * 0.12:.1f}" y="{top + plot_h - bar_h:.1f}" '
+            f'width="{slot * 0.76:.1f}" height="{bar_h:.1f}" fill="{color}">'
+            f"<title>{escape(band['bucket'])} 分：{band['chats']:,} 个会话</title></rect>"
+        )
         if band["chats"]:
-            body.append(_text(x + slot / 2, top + plot_h - bar_h - 4, f"{band['chats']:,}",
-                              size=11, anchor="middle"))
+            body.append(
+                _text(
+                    x + slot / 2,
+                    top + plot_h - bar_h - 4,
+                    f"{band['chats']:,}",
+                    size=11,
+                    anchor="middle",
+                )
+            )
         low_label = "100" if band["from"] == 100 else str(band["from"])
-        body.append(_text(x + slot / 2, height - bottom + 16, low_label, size=11,
-                          anchor="middle", color=MUTED))
-    body.append(_text(width / 2, height - 8, "分数段（起始分；100 单列）", size=11,
-                      anchor="middle", color=MUTED))
+        body.append(
+            _text(
+                x + slot / 2, height - bottom + 16, low_label, size=11, anchor="middle", color=MUTED
+            )
+        )
+    body.append(
+        _text(
+            width / 2,
+            height - 8,
+            "分数段（起始分；100 单列）",
+            size=11,
+            anchor="middle",
+            color=MUTED,
+        )
+    )
     return _svg(width, height, "分数分布", body)

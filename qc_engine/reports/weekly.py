@@ -13,6 +13,7 @@ and sample reviews are the decisions made during the week (whatever the chat's d
 The JSON shape is documented in docs/reports.md ("The JSON form"); `SCHEMA_VERSION` changes
 when a field changes meaning or disappears (new fields may be added without it).
 """
+
 from __future__ import annotations
 
 import math
@@ -60,7 +61,8 @@ UNKNOWN_AGENT = "（未识别）"
 OVERALL = "\x00overall"
 """The key of the figures over all chats (None is the key of chats without an agent)."""
 SCORE_BUCKETS = [(f"{b * 10}–{b * 10 + 9}", b * 10, b * 10 + 9) for b in range(10)] + [
-    ("100", 100, 100)]
+    ("100", 100, 100)
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class ReportOptions:
 
 
 # Small helpers ---------------------------------------------------------------------------
+
 
 def _num(value: Any, digits: int = 2) -> float | None:
     if value is None:
@@ -108,9 +111,10 @@ def _count_if(condition: Any) -> Any:
 
 def _in_period(start: datetime, end: datetime, shop: str | None) -> Any:
     """The chats of a period: by start time, or by storage time when a chat has no times."""
-    condition = or_(and_(T.c.started_at >= start, T.c.started_at < end),
-                    and_(T.c.started_at.is_(None), T.c.ingested_at >= start,
-                         T.c.ingested_at < end))
+    condition = or_(
+        and_(T.c.started_at >= start, T.c.started_at < end),
+        and_(T.c.started_at.is_(None), T.c.ingested_at >= start, T.c.ingested_at < end),
+    )
     return and_(condition, T.c.shop == shop) if shop is not None else condition
 
 
@@ -126,9 +130,15 @@ class _Query:
     def one(self, query: Any) -> Any:
         return self.connection.execute(query).one()
 
-    def percentiles(self, value: Any, where: Any, *, group: Any = None,
-                    select_from: Any = T, ps: tuple[int, ...] = (50, 90)
-                    ) -> dict[Any, tuple[int, list[float | None]]]:
+    def percentiles(
+        self,
+        value: Any,
+        where: Any,
+        *,
+        group: Any = None,
+        select_from: Any = T,
+        ps: tuple[int, ...] = (50, 90),
+    ) -> dict[Any, tuple[int, list[float | None]]]:
         """Per group (OVERALL without a group): how many values, and the nearest-rank percentiles
         (the smallest value with at least p% of the values at or below it), the same on
         PostgreSQL (percentile_disc) as on SQLite (row_number over a window)."""
@@ -136,67 +146,118 @@ class _Query:
         where = and_(where, value.is_not(None))
         if self.postgres:
             columns = [func.percentile_disc(p / 100).within_group(value) for p in ps]
-            query = select(key.label("g"), func.count(value), *columns).select_from(
-                select_from).where(where)
+            query = (
+                select(key.label("g"), func.count(value), *columns)
+                .select_from(select_from)
+                .where(where)
+            )
             if group is not None:
                 query = query.group_by(group)
         else:
             partition = [group] if group is not None else None
-            inner = select(key.label("g"), value.label("v"),
-                           func.row_number().over(partition_by=partition, order_by=value)
-                           .label("rn"),
-                           func.count().over(partition_by=partition).label("n")) \
-                .select_from(select_from).where(where).subquery()
-            columns = [func.min(case((inner.c.rn * 100 >= p * inner.c.n, inner.c.v)))  # type: ignore[misc]
-                       for p in ps]
+            inner = (
+                select(
+                    key.label("g"),
+                    value.label("v"),
+                    func.row_number().over(partition_by=partition, order_by=value).label("rn"),
+                    func.count().over(partition_by=partition).label("n"),
+                )
+                .select_from(select_from)
+                .where(where)
+                .subquery()
+            )
+            columns = [
+                func.min(case((inner.c.rn * 100 >= p * inner.c.n, inner.c.v)))  # type: ignore[misc]
+                for p in ps
+            ]
             query = select(inner.c.g, func.max(inner.c.n), *columns).group_by(inner.c.g)
         out: dict[Any, tuple[int, list[float | None]]] = {}
         for row in self.rows(query):
             out[row[0] if group is not None else OVERALL] = (
-                _int(row[1]), [_num(v, 1) for v in row[2:]])
+                _int(row[1]),
+                [_num(v, 1) for v in row[2:]],
+            )
         return out
 
 
 # The sections ----------------------------------------------------------------------------
 
+
 def _headline(q: _Query, start: datetime, end: datetime) -> dict[str, Any]:
     where = _in_period(start, end, q.shop)
-    row = q.one(select(
-        func.count(), func.coalesce(func.sum(T.c.message_count), 0),
-        func.count(func.distinct(T.c.agent)), func.count(func.distinct(T.c.shop)),
-        _count_if(T.c.passed.is_(True)), func.avg(T.c.score),
-        func.coalesce(func.sum(T.c.flag_count), 0), _count_if(T.c.flag_count > 0),
-    ).select_from(T).where(where))
+    row = q.one(
+        select(
+            func.count(),
+            func.coalesce(func.sum(T.c.message_count), 0),
+            func.count(func.distinct(T.c.agent)),
+            func.count(func.distinct(T.c.shop)),
+            _count_if(T.c.passed.is_(True)),
+            func.avg(T.c.score),
+            func.coalesce(func.sum(T.c.flag_count), 0),
+            _count_if(T.c.flag_count > 0),
+        )
+        .select_from(T)
+        .where(where)
+    )
     chats = _int(row[0])
-    return {"chats": chats, "messages": _int(row[1]), "agents": _int(row[2]),
-            "shops": _int(row[3]), "passed": _int(row[4]),
-            "pass_rate": _ratio(row[4], chats), "mean_score": _num(row[5]),
-            "flags_raised": _int(row[6]), "chats_with_flags": _int(row[7])}
+    return {
+        "chats": chats,
+        "messages": _int(row[1]),
+        "agents": _int(row[2]),
+        "shops": _int(row[3]),
+        "passed": _int(row[4]),
+        "pass_rate": _ratio(row[4], chats),
+        "mean_score": _num(row[5]),
+        "flags_raised": _int(row[6]),
+        "chats_with_flags": _int(row[7]),
+    }
 
 
 def _flag_join() -> Any:
     return F.join(T, F.c.transcript_id == T.c.id).outerjoin(
-        W, and_(W.c.flag_id == F.c.id, W.c.kind == "flag"))
+        W, and_(W.c.flag_id == F.c.id, W.c.kind == "flag")
+    )
 
 
 def _category_rows(q: _Query, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
     standing = F.c.counts.is_(True)
-    query = select(
-        F.c.category, func.count(), _count_if(standing),
-        func.count(func.distinct(case((standing, F.c.transcript_id)))),
-        func.coalesce(func.sum(case((and_(standing, F.c.severity == "deduct"), F.c.points),
-                                    else_=0)), 0),
-        _count_if(and_(standing, F.c.severity == "red_line")),
-        _count_if(W.c.status.in_(CONFIRMED)), _count_if(W.c.status.in_(REJECTED)),
-    ).select_from(_flag_join()).where(_in_period(start, end, q.shop)).group_by(F.c.category)
-    return {row[0]: {"raised": _int(row[1]), "flags": _int(row[2]), "chats": _int(row[3]),
-                     "points_lost": _int(row[4]), "red_lines": _int(row[5]),
-                     "confirmed": _int(row[6]), "rejected": _int(row[7])}
-            for row in q.rows(query)}
+    query = (
+        select(
+            F.c.category,
+            func.count(),
+            _count_if(standing),
+            func.count(func.distinct(case((standing, F.c.transcript_id)))),
+            func.coalesce(
+                func.sum(case((and_(standing, F.c.severity == "deduct"), F.c.points), else_=0)), 0
+            ),
+            _count_if(and_(standing, F.c.severity == "red_line")),
+            _count_if(W.c.status.in_(CONFIRMED)),
+            _count_if(W.c.status.in_(REJECTED)),
+        )
+        .select_from(_flag_join())
+        .where(_in_period(start, end, q.shop))
+        .group_by(F.c.category)
+    )
+    return {
+        row[0]: {
+            "raised": _int(row[1]),
+            "flags": _int(row[2]),
+            "chats": _int(row[3]),
+            "points_lost": _int(row[4]),
+            "red_lines": _int(row[5]),
+            "confirmed": _int(row[6]),
+            "rejected": _int(row[7]),
+        }
+        for row in q.rows(query)
+    }
 
 
-def _categories(current: dict[str, dict[str, Any]], previous: dict[str, dict[str, Any]],
-                chats: int, previous_chats: int) -> list[dict[str, Any]]:
+def _categories(
+    current: dict[str, dict[str, Any]],
+    previous: dict[str, dict[str, Any]],
+    chats: int,
+    previous_chats: int,
+) -> list[dict[str, Any]]:
     total = sum(current.get(code, {}).get("flags", 0) for code in AGENT_CATEGORIES)
     out: list[dict[str, Any]] = []
     for code in AGENT_CATEGORIES:
@@ -209,38 +270,50 @@ def _categories(current: dict[str, dict[str, Any]], previous: dict[str, dict[str
         before_rate = before_flags * 100 / previous_chats if previous_chats else None
         change = flags - before_flags
         category = CATEGORIES[code]
-        out.append({
-            "code": code, "name": category.name_zh,
-            "severity": category.severity, "flags": flags,
-            "chats": now["chats"] if now else 0, "share": _ratio(flags, total),
-            "per_100_chats": _num(rate), "points_lost": now["points_lost"] if now else 0,
-            "red_lines": now["red_lines"] if now else 0,
-            "confirmed": now["confirmed"] if now else 0,
-            "rejected": now["rejected"] if now else 0,
-            "previous_flags": before_flags, "previous_per_100_chats": _num(before_rate),
-            "change": change,
-            "change_pct": _ratio(change, before_flags) if before_flags else None,
-            "rising": bool(change > 0 and (before_rate is None or (rate or 0) > before_rate)),
-        })
+        out.append(
+            {
+                "code": code,
+                "name": category.name_zh,
+                "severity": category.severity,
+                "flags": flags,
+                "chats": now["chats"] if now else 0,
+                "share": _ratio(flags, total),
+                "per_100_chats": _num(rate),
+                "points_lost": now["points_lost"] if now else 0,
+                "red_lines": now["red_lines"] if now else 0,
+                "confirmed": now["confirmed"] if now else 0,
+                "rejected": now["rejected"] if now else 0,
+                "previous_flags": before_flags,
+                "previous_per_100_chats": _num(before_rate),
+                "change": change,
+                "change_pct": _ratio(change, before_flags) if before_flags else None,
+                "rising": bool(change > 0 and (before_rate is None or (rate or 0) > before_rate)),
+            }
+        )
     out.sort(key=lambda c: (-c["flags"], -c["change"], c["code"]))
     return out
 
 
 def _work_items(q: _Query, start: datetime, end: datetime) -> dict[str, int]:
-    rows = q.rows(select(W.c.kind, W.c.status, func.count())
-                  .select_from(W.join(T, W.c.transcript_id == T.c.id))
-                  .where(_in_period(start, end, q.shop)).group_by(W.c.kind, W.c.status))
+    rows = q.rows(
+        select(W.c.kind, W.c.status, func.count())
+        .select_from(W.join(T, W.c.transcript_id == T.c.id))
+        .where(_in_period(start, end, q.shop))
+        .group_by(W.c.kind, W.c.status)
+    )
     by: dict[tuple[str, str], int] = {(k, s): _int(n) for k, s, n in rows}
 
     def total(*statuses: str, kind: str | None = None) -> int:
-        return sum(n for (k, s), n in by.items()
-                   if (not statuses or s in statuses) and (kind is None or k == kind))
+        return sum(
+            n
+            for (k, s), n in by.items()
+            if (not statuses or s in statuses) and (kind is None or k == kind)
+        )
 
     return {
         "work_items": total(),
         "open": total(*OPEN),
-        "reviewed": total("confirmed", "appealed", "upheld", "overturned", "dismissed",
-                          "reviewed"),
+        "reviewed": total("confirmed", "appealed", "upheld", "overturned", "dismissed", "reviewed"),
         "confirmed": total("confirmed", "appealed", "upheld", "overturned"),
         "dismissed": total("dismissed"),
         "appealed": total(*APPEALED),
@@ -252,14 +325,23 @@ def _work_items(q: _Query, start: datetime, end: datetime) -> dict[str, int]:
 
 def _score_distribution(q: _Query, start: datetime, end: datetime) -> list[dict[str, Any]]:
     bucket = case((T.c.score >= 100, 10), else_=T.c.score // 10)
-    inner = select(bucket.label("b")).select_from(T).where(
-        _in_period(start, end, q.shop)).subquery()
-    counts = {_int(b): _int(n) for b, n in q.rows(
-        select(inner.c.b, func.count()).group_by(inner.c.b))}
+    inner = (
+        select(bucket.label("b")).select_from(T).where(_in_period(start, end, q.shop)).subquery()
+    )
+    counts = {
+        _int(b): _int(n) for b, n in q.rows(select(inner.c.b, func.count()).group_by(inner.c.b))
+    }
     total = sum(counts.values())
-    return [{"bucket": label, "from": low, "to": high, "chats": counts.get(i, 0),
-             "share": _ratio(counts.get(i, 0), total)}
-            for i, (label, low, high) in enumerate(SCORE_BUCKETS)]
+    return [
+        {
+            "bucket": label,
+            "from": low,
+            "to": high,
+            "chats": counts.get(i, 0),
+            "share": _ratio(counts.get(i, 0), total),
+        }
+        for i, (label, low, high) in enumerate(SCORE_BUCKETS)
+    ]
 
 
 def _trend(q: _Query, week: IsoWeek, weeks: int) -> list[dict[str, Any]]:
@@ -267,35 +349,65 @@ def _trend(q: _Query, week: IsoWeek, weeks: int) -> list[dict[str, Any]]:
     where = _in_period(span[0].start, week.end, q.shop)
     moment = func.coalesce(T.c.started_at, T.c.ingested_at)
     index = case(*[(moment < w.end, i) for i, w in enumerate(span[:-1])], else_=weeks - 1)
-    inner = select(index.label("w"), T.c.score, T.c.passed).select_from(T).where(
-        where).subquery()
-    per_week = {_int(r[0]): r for r in q.rows(select(
-        inner.c.w, func.count(), func.avg(inner.c.score), _count_if(inner.c.passed.is_(True)))
-        .group_by(inner.c.w))}
-    flags_inner = select(index.label("w")).select_from(F.join(T, F.c.transcript_id == T.c.id)) \
-        .where(where, F.c.counts.is_(True), F.c.category.in_(AGENT_CATEGORIES)).subquery()
-    problems = {_int(w): _int(n) for w, n in q.rows(
-        select(flags_inner.c.w, func.count()).group_by(flags_inner.c.w))}
+    inner = select(index.label("w"), T.c.score, T.c.passed).select_from(T).where(where).subquery()
+    per_week = {
+        _int(r[0]): r
+        for r in q.rows(
+            select(
+                inner.c.w,
+                func.count(),
+                func.avg(inner.c.score),
+                _count_if(inner.c.passed.is_(True)),
+            ).group_by(inner.c.w)
+        )
+    }
+    flags_inner = (
+        select(index.label("w"))
+        .select_from(F.join(T, F.c.transcript_id == T.c.id))
+        .where(where, F.c.counts.is_(True), F.c.category.in_(AGENT_CATEGORIES))
+        .subquery()
+    )
+    problems = {
+        _int(w): _int(n)
+        for w, n in q.rows(select(flags_inner.c.w, func.count()).group_by(flags_inner.c.w))
+    }
     out: list[dict[str, Any]] = []
     for i, w in enumerate(span):
         row = per_week.get(i)
         chats = _int(row[1]) if row else 0
-        out.append({"week": str(w), "start": w.monday.isoformat(), "chats": chats,
-                    "mean_score": _num(row[2]) if row else None,
-                    "pass_rate": _ratio(row[3], chats) if row else None,
-                    "problems": problems.get(i, 0),
-                    "problems_per_100_chats": _num(problems.get(i, 0) * 100 / chats)
-                    if chats else None})
+        out.append(
+            {
+                "week": str(w),
+                "start": w.monday.isoformat(),
+                "chats": chats,
+                "mean_score": _num(row[2]) if row else None,
+                "pass_rate": _ratio(row[3], chats) if row else None,
+                "problems": problems.get(i, 0),
+                "problems_per_100_chats": _num(problems.get(i, 0) * 100 / chats) if chats else None,
+            }
+        )
     return out
 
 
-def _agents(q: _Query, week: IsoWeek, options: ReportOptions,
-            confirmed_by_agent: dict[Any, int]) -> list[dict[str, Any]]:
+def _agents(
+    q: _Query, week: IsoWeek, options: ReportOptions, confirmed_by_agent: dict[Any, int]
+) -> list[dict[str, Any]]:
     def per_agent(start: datetime, end: datetime) -> dict[Any, Any]:
-        return {r[0]: r for r in q.rows(select(
-            T.c.agent, func.count(), func.avg(T.c.score), _count_if(T.c.passed.is_(True)),
-            func.sum(T.c.score)).select_from(T).where(_in_period(start, end, q.shop))
-            .group_by(T.c.agent))}
+        return {
+            r[0]: r
+            for r in q.rows(
+                select(
+                    T.c.agent,
+                    func.count(),
+                    func.avg(T.c.score),
+                    _count_if(T.c.passed.is_(True)),
+                    func.sum(T.c.score),
+                )
+                .select_from(T)
+                .where(_in_period(start, end, q.shop))
+                .group_by(T.c.agent)
+            )
+        }
 
     now = per_agent(week.start, week.end)
     before = per_agent(week.previous().start, week.previous().end)
@@ -304,8 +416,11 @@ def _agents(q: _Query, week: IsoWeek, options: ReportOptions,
     for agent, category, count, reds in q.rows(
         select(T.c.agent, F.c.category, func.count(), _count_if(F.c.severity == "red_line"))
         .select_from(F.join(T, F.c.transcript_id == T.c.id))
-        .where(_in_period(week.start, week.end, q.shop), F.c.counts.is_(True),
-               F.c.category.in_(AGENT_CATEGORIES))
+        .where(
+            _in_period(week.start, week.end, q.shop),
+            F.c.counts.is_(True),
+            F.c.category.in_(AGENT_CATEGORIES),
+        )
         .group_by(T.c.agent, F.c.category)
     ):
         problems.setdefault(agent, {})[category] = _int(count)
@@ -318,73 +433,108 @@ def _agents(q: _Query, week: IsoWeek, options: ReportOptions,
         prior_mean = _num(prior[2]) if prior else None
         pass_rate = _ratio(row[3], chats)
         prior_pass = _ratio(prior[3], prior[1]) if prior else None
-        agents.append({
-            "agent": agent if agent is not None else UNKNOWN_AGENT,
-            "chats": chats, "mean_score": mean, "pass_rate": pass_rate,
-            "problems": dict(sorted(problems.get(agent, {}).items(), key=lambda kv: -kv[1])),
-            "problems_total": sum(problems.get(agent, {}).values()),
-            "confirmed": confirmed_by_agent.get(agent, 0),
-            "red_lines": red_lines.get(agent, 0),
-            "previous_chats": _int(prior[1]) if prior else 0,
-            "previous_mean_score": prior_mean,
-            "score_change": _num(mean - prior_mean) if mean is not None and prior_mean
-            is not None else None,
-            "previous_pass_rate": prior_pass,
-            "pass_rate_change": _num(pass_rate - prior_pass, 4)
-            if pass_rate is not None and prior_pass is not None else None,
-            "rank": None, "coaching": False, "coaching_reason": None,
-        })
-    ranked = sorted((a for a in agents if a["chats"] >= options.coaching_min_chats),
-                    key=lambda a: (-(a["mean_score"] or 0), -(a["pass_rate"] or 0),
-                                   -a["chats"], a["agent"]))
+        agents.append(
+            {
+                "agent": agent if agent is not None else UNKNOWN_AGENT,
+                "chats": chats,
+                "mean_score": mean,
+                "pass_rate": pass_rate,
+                "problems": dict(sorted(problems.get(agent, {}).items(), key=lambda kv: -kv[1])),
+                "problems_total": sum(problems.get(agent, {}).values()),
+                "confirmed": confirmed_by_agent.get(agent, 0),
+                "red_lines": red_lines.get(agent, 0),
+                "previous_chats": _int(prior[1]) if prior else 0,
+                "previous_mean_score": prior_mean,
+                "score_change": _num(mean - prior_mean)
+                if mean is not None and prior_mean is not None
+                else None,
+                "previous_pass_rate": prior_pass,
+                "pass_rate_change": _num(pass_rate - prior_pass, 4)
+                if pass_rate is not None and prior_pass is not None
+                else None,
+                "rank": None,
+                "coaching": False,
+                "coaching_reason": None,
+            }
+        )
+    ranked = sorted(
+        (a for a in agents if a["chats"] >= options.coaching_min_chats),
+        key=lambda a: (-(a["mean_score"] or 0), -(a["pass_rate"] or 0), -a["chats"], a["agent"]),
+    )
     for position, agent in enumerate(ranked, 1):
         agent["rank"] = position
     if len(ranked) >= 2:
         overall = sum((a["mean_score"] or 0) * a["chats"] for a in ranked) / sum(
-            a["chats"] for a in ranked)
+            a["chats"] for a in ranked
+        )
         bottom = max(1, math.ceil(len(ranked) * options.coaching_share))
         for agent in ranked[-bottom:]:
             if (agent["mean_score"] or 0) < overall:
                 agent["coaching"] = True
                 agent["coaching_reason"] = (
                     f"平均分排名后 {round(options.coaching_share * 100)}%"
-                    f"（{agent['mean_score']} 分，全体 {overall:.1f} 分）")
-    unranked = sorted((a for a in agents if a["rank"] is None),
-                      key=lambda a: (-a["chats"], a["agent"]))
+                    f"（{agent['mean_score']} 分，全体 {overall:.1f} 分）"
+                )
+    unranked = sorted(
+        (a for a in agents if a["rank"] is None), key=lambda a: (-a["chats"], a["agent"])
+    )
     return ranked + unranked
 
 
 def _confirmed_by_agent(q: _Query, week: IsoWeek) -> dict[Any, int]:
-    return {agent: _int(n) for agent, n in q.rows(
-        select(T.c.agent, func.count()).select_from(_flag_join())
-        .where(_in_period(week.start, week.end, q.shop), W.c.status.in_(CONFIRMED),
-               F.c.category.in_(AGENT_CATEGORIES))
-        .group_by(T.c.agent))}
+    return {
+        agent: _int(n)
+        for agent, n in q.rows(
+            select(T.c.agent, func.count())
+            .select_from(_flag_join())
+            .where(
+                _in_period(week.start, week.end, q.shop),
+                W.c.status.in_(CONFIRMED),
+                F.c.category.in_(AGENT_CATEGORIES),
+            )
+            .group_by(T.c.agent)
+        )
+    }
 
 
 def _customers(q: _Query, week: IsoWeek, headline: dict[str, Any]) -> dict[str, Any]:
     where = _in_period(week.start, week.end, q.shop)
-    signals = select(
-        F.c.transcript_id.label("tid"),
-        func.max(case((F.c.category == "customer_negative", 1), else_=0)).label("neg"),
-        func.max(case((F.c.category == "complaint_risk", 1), else_=0)).label("comp"),
-    ).select_from(F.join(T, F.c.transcript_id == T.c.id)).where(
-        where, F.c.category.in_(CUSTOMER_CATEGORIES)).group_by(F.c.transcript_id).subquery()
-    rows = q.rows(select(signals.c.neg, signals.c.comp, func.count(),
-                         func.coalesce(func.sum(T.c.score), 0),
-                         _count_if(T.c.passed.is_(True)))
-                  .select_from(signals.join(T, T.c.id == signals.c.tid))
-                  .group_by(signals.c.neg, signals.c.comp))
-    score_total = q.one(select(func.coalesce(func.sum(T.c.score), 0)).select_from(T)
-                        .where(where))[0]
+    signals = (
+        select(
+            F.c.transcript_id.label("tid"),
+            func.max(case((F.c.category == "customer_negative", 1), else_=0)).label("neg"),
+            func.max(case((F.c.category == "complaint_risk", 1), else_=0)).label("comp"),
+        )
+        .select_from(F.join(T, F.c.transcript_id == T.c.id))
+        .where(where, F.c.category.in_(CUSTOMER_CATEGORIES))
+        .group_by(F.c.transcript_id)
+        .subquery()
+    )
+    rows = q.rows(
+        select(
+            signals.c.neg,
+            signals.c.comp,
+            func.count(),
+            func.coalesce(func.sum(T.c.score), 0),
+            _count_if(T.c.passed.is_(True)),
+        )
+        .select_from(signals.join(T, T.c.id == signals.c.tid))
+        .group_by(signals.c.neg, signals.c.comp)
+    )
+    score_total = q.one(select(func.coalesce(func.sum(T.c.score), 0)).select_from(T).where(where))[
+        0
+    ]
 
     def group(chosen: list[Any], chats_total: int) -> dict[str, Any]:
         chats = sum(_int(r[2]) for r in chosen)
         scores = sum(_int(r[3]) for r in chosen)
         passed = sum(_int(r[4]) for r in chosen)
-        return {"chats": chats, "share": _ratio(chats, chats_total),
-                "mean_score": _num(scores / chats) if chats else None,
-                "pass_rate": _ratio(passed, chats)}
+        return {
+            "chats": chats,
+            "share": _ratio(chats, chats_total),
+            "mean_score": _num(scores / chats) if chats else None,
+            "pass_rate": _ratio(passed, chats),
+        }
 
     chats = headline["chats"]
     negative = group([r for r in rows if r[0]], chats)
@@ -393,173 +543,341 @@ def _customers(q: _Query, week: IsoWeek, headline: dict[str, Any]) -> dict[str, 
     calm_chats = chats - either["chats"]
     calm_scores = _int(score_total) - sum(_int(r[3]) for r in rows)
     calm_passed = headline["passed"] - sum(_int(r[4]) for r in rows)
-    calm = {"chats": calm_chats, "share": _ratio(calm_chats, chats),
-            "mean_score": _num(calm_scores / calm_chats) if calm_chats else None,
-            "pass_rate": _ratio(calm_passed, calm_chats)}
-    return {"chats": chats, "negative_emotion": negative, "complaint_risk": complaint,
-            "any_signal": either, "no_signal": calm}
+    calm = {
+        "chats": calm_chats,
+        "share": _ratio(calm_chats, chats),
+        "mean_score": _num(calm_scores / calm_chats) if calm_chats else None,
+        "pass_rate": _ratio(calm_passed, calm_chats),
+    }
+    return {
+        "chats": chats,
+        "negative_emotion": negative,
+        "complaint_risk": complaint,
+        "any_signal": either,
+        "no_signal": calm,
+    }
 
 
 def _response(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, Any]:
     where = _in_period(week.start, week.end, q.shop)
     first = T.c.first_response_seconds
     wait = case((T.c.reply_waits > 0, T.c.reply_wait_total_seconds / T.c.reply_waits))
-    first_pct = {**q.percentiles(first, where),
-                 **q.percentiles(first, where, group=T.c.agent)}
-    wait_pct = {**q.percentiles(wait, where),
-                **q.percentiles(wait, where, group=T.c.agent)}
+    first_pct = {**q.percentiles(first, where), **q.percentiles(first, where, group=T.c.agent)}
+    wait_pct = {**q.percentiles(wait, where), **q.percentiles(wait, where, group=T.c.agent)}
     fr_std, rw_std = options.first_response_standard, options.reply_wait_standard
 
     def counts(group: Any) -> dict[Any, Any]:
         columns = [
-            func.avg(first), _count_if(first > fr_std),
+            func.avg(first),
+            _count_if(first > fr_std),
             func.coalesce(func.sum(T.c.reply_waits), 0),
-            func.sum(T.c.reply_wait_total_seconds), _count_if(T.c.reply_waits > 0),
-            _count_if(T.c.reply_wait_max_seconds > rw_std)]
+            func.sum(T.c.reply_wait_total_seconds),
+            _count_if(T.c.reply_waits > 0),
+            _count_if(T.c.reply_wait_max_seconds > rw_std),
+        ]
         if group is None:
-            return {OVERALL: q.one(select(literal(None), *columns).select_from(T)
-                                   .where(where))}
-        return {r[0]: r for r in q.rows(select(group, *columns).select_from(T).where(where)
-                                        .group_by(group))}
+            return {OVERALL: q.one(select(literal(None), *columns).select_from(T).where(where))}
+        return {
+            r[0]: r
+            for r in q.rows(select(group, *columns).select_from(T).where(where).group_by(group))
+        }
 
     def figures(key: Any, row: Any) -> dict[str, Any]:
         fr_n, (fr_p50, fr_p90) = first_pct.get(key, (0, [None, None]))
         rw_n, (rw_p50, rw_p90) = wait_pct.get(key, (0, [None, None]))
         waits, wait_total, wait_chats = _int(row[3]), row[4], _int(row[5])
         return {
-            "first_response": {"chats": fr_n, "mean": _num(row[1], 1), "median": fr_p50,
-                               "p90": fr_p90, "over_standard": _int(row[2]),
-                               "over_standard_share": _ratio(row[2], fr_n)},
-            "reply_wait": {"chats": wait_chats, "waits": waits,
-                           "mean": _num(float(wait_total) / waits, 1) if waits else None,
-                           "median": rw_p50, "p90": rw_p90,
-                           "chats_over_standard": _int(row[6]),
-                           "chats_over_standard_share": _ratio(row[6], rw_n)},
+            "first_response": {
+                "chats": fr_n,
+                "mean": _num(row[1], 1),
+                "median": fr_p50,
+                "p90": fr_p90,
+                "over_standard": _int(row[2]),
+                "over_standard_share": _ratio(row[2], fr_n),
+            },
+            "reply_wait": {
+                "chats": wait_chats,
+                "waits": waits,
+                "mean": _num(float(wait_total) / waits, 1) if waits else None,
+                "median": rw_p50,
+                "p90": rw_p90,
+                "chats_over_standard": _int(row[6]),
+                "chats_over_standard_share": _ratio(row[6], rw_n),
+            },
         }
 
     overall = figures(OVERALL, counts(None)[OVERALL])
     agents: list[dict[str, Any]] = [
         {"agent": agent if agent is not None else UNKNOWN_AGENT} | figures(agent, row)
-        for agent, row in counts(T.c.agent).items()]
-    agents.sort(key=lambda a: (a["first_response"]["median"] is None,
-                               -(a["first_response"]["median"] or 0), a["agent"]))
-    return {"standards": {"first_response_seconds": fr_std, "reply_wait_seconds": rw_std},
-            "overall": overall, "agents": agents}
+        for agent, row in counts(T.c.agent).items()
+    ]
+    agents.sort(
+        key=lambda a: (
+            a["first_response"]["median"] is None,
+            -(a["first_response"]["median"] or 0),
+            a["agent"],
+        )
+    )
+    return {
+        "standards": {"first_response_seconds": fr_std, "reply_wait_seconds": rw_std},
+        "overall": overall,
+        "agents": agents,
+    }
 
 
 def _qc_system(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, Any]:
-    rows = q.rows(select(
-        F.c.source, F.c.rule, F.c.category, func.count(), _count_if(F.c.counts.is_(True)),
-        func.count(W.c.id), _count_if(W.c.status.in_(CONFIRMED)),
-        _count_if(W.c.status == "dismissed"), _count_if(W.c.status == "overturned"),
-        _count_if(W.c.status.in_(OPEN)),
-    ).select_from(_flag_join()).where(_in_period(week.start, week.end, q.shop))
-        .group_by(F.c.source, F.c.rule, F.c.category))
+    rows = q.rows(
+        select(
+            F.c.source,
+            F.c.rule,
+            F.c.category,
+            func.count(),
+            _count_if(F.c.counts.is_(True)),
+            func.count(W.c.id),
+            _count_if(W.c.status.in_(CONFIRMED)),
+            _count_if(W.c.status == "dismissed"),
+            _count_if(W.c.status == "overturned"),
+            _count_if(W.c.status.in_(OPEN)),
+        )
+        .select_from(_flag_join())
+        .where(_in_period(week.start, week.end, q.shop))
+        .group_by(F.c.source, F.c.rule, F.c.category)
+    )
     rules: list[dict[str, Any]] = []
-    for source, rule, category, raised, standing, items, confirmed, dismissed, overturned, \
-            pending in rows:
+    for (
+        source,
+        rule,
+        category,
+        raised,
+        standing,
+        items,
+        confirmed,
+        dismissed,
+        overturned,
+        pending,
+    ) in rows:
         decided = _int(confirmed) + _int(dismissed) + _int(overturned)
         precision = _ratio(confirmed, decided)
-        rules.append({
-            "source": source, "rule": rule, "category": category,
-            "category_name": CATEGORIES[category].name_zh if category in CATEGORIES
-            else category,
-            "flags": _int(raised), "standing": _int(standing), "work_items": _int(items),
-            "decided": decided, "confirmed": _int(confirmed), "dismissed": _int(dismissed),
-            "overturned": _int(overturned), "pending": _int(pending), "precision": precision,
-            "below_target": precision is not None and precision < options.target_precision,
-        })
-    rules.sort(key=lambda r: (r["precision"] is None, r["precision"] or 0, -r["decided"],
-                              -r["flags"], r["rule"]))
+        rules.append(
+            {
+                "source": source,
+                "rule": rule,
+                "category": category,
+                "category_name": CATEGORIES[category].name_zh
+                if category in CATEGORIES
+                else category,
+                "flags": _int(raised),
+                "standing": _int(standing),
+                "work_items": _int(items),
+                "decided": decided,
+                "confirmed": _int(confirmed),
+                "dismissed": _int(dismissed),
+                "overturned": _int(overturned),
+                "pending": _int(pending),
+                "precision": precision,
+                "below_target": precision is not None and precision < options.target_precision,
+            }
+        )
+    rules.sort(
+        key=lambda r: (
+            r["precision"] is None,
+            r["precision"] or 0,
+            -r["decided"],
+            -r["flags"],
+            r["rule"],
+        )
+    )
 
     decided_in = and_(W.c.decided_at >= week.start, W.c.decided_at < week.end)
     if q.shop is not None:
         decided_in = and_(decided_in, W.c.shop == q.shop)
     reviewers: dict[str, dict[str, Any]] = {}
-    for name, role, flags, confirmed, dismissed, samples, overturned in q.rows(select(
-        U.c.name, U.c.role, _count_if(W.c.kind == "flag"),
-        _count_if(W.c.status.in_(CONFIRMED + ("overturned",))),
-        _count_if(W.c.status == "dismissed"), _count_if(W.c.status == "reviewed"),
-        _count_if(W.c.status == "overturned"),
-    ).select_from(W.join(U, W.c.reviewer_id == U.c.id)).where(decided_in)
-            .group_by(U.c.name, U.c.role)):
-        reviewers[name] = {"reviewer": name, "role": role, "decided": _int(flags) + _int(
-            samples), "confirmed": _int(confirmed), "dismissed": _int(dismissed),
-            "samples_reviewed": _int(samples), "later_overturned": _int(overturned),
-            "appeals_decided": 0, "appeals_upheld": 0, "appeals_overturned": 0}
+    for name, role, flags, confirmed, dismissed, samples, overturned in q.rows(
+        select(
+            U.c.name,
+            U.c.role,
+            _count_if(W.c.kind == "flag"),
+            _count_if(W.c.status.in_((*CONFIRMED, "overturned"))),
+            _count_if(W.c.status == "dismissed"),
+            _count_if(W.c.status == "reviewed"),
+            _count_if(W.c.status == "overturned"),
+        )
+        .select_from(W.join(U, W.c.reviewer_id == U.c.id))
+        .where(decided_in)
+        .group_by(U.c.name, U.c.role)
+    ):
+        reviewers[name] = {
+            "reviewer": name,
+            "role": role,
+            "decided": _int(flags) + _int(samples),
+            "confirmed": _int(confirmed),
+            "dismissed": _int(dismissed),
+            "samples_reviewed": _int(samples),
+            "later_overturned": _int(overturned),
+            "appeals_decided": 0,
+            "appeals_upheld": 0,
+            "appeals_overturned": 0,
+        }
     appeal_in = and_(A.c.decided_at >= week.start, A.c.decided_at < week.end)
     if q.shop is not None:
         appeal_in = and_(appeal_in, W.c.shop == q.shop)
-    for name, role, upheld, overturned in q.rows(select(
-        U.c.name, U.c.role, _count_if(A.c.decision == "upheld"),
-        _count_if(A.c.decision == "overturned"),
-    ).select_from(A.join(W, A.c.work_item_id == W.c.id).join(U, A.c.decided_by == U.c.id))
-            .where(appeal_in).group_by(U.c.name, U.c.role)):
-        entry = reviewers.setdefault(name, {
-            "reviewer": name, "role": role, "decided": 0, "confirmed": 0, "dismissed": 0,
-            "samples_reviewed": 0, "later_overturned": 0})
-        entry |= {"appeals_decided": _int(upheld) + _int(overturned),
-                  "appeals_upheld": _int(upheld), "appeals_overturned": _int(overturned)}
-    samples = q.one(select(func.count(func.distinct(W.c.id)),
-                           func.count(func.distinct(MF.c.work_item_id)))
-                    .select_from(W.outerjoin(MF, MF.c.work_item_id == W.c.id))
-                    .where(decided_in, W.c.kind == "sample", W.c.status == "reviewed"))
-    ordered = sorted(reviewers.values(),
-                     key=lambda r: (-(r["decided"] + r["appeals_decided"]), r["reviewer"]))
-    return {"rules": rules, "reviewers": ordered,
-            "samples": {"reviewed": _int(samples[0]), "with_missed_problem": _int(samples[1]),
-                        "miss_rate": _ratio(samples[1], samples[0])}}
+    for name, role, upheld, overturned in q.rows(
+        select(
+            U.c.name,
+            U.c.role,
+            _count_if(A.c.decision == "upheld"),
+            _count_if(A.c.decision == "overturned"),
+        )
+        .select_from(A.join(W, A.c.work_item_id == W.c.id).join(U, A.c.decided_by == U.c.id))
+        .where(appeal_in)
+        .group_by(U.c.name, U.c.role)
+    ):
+        entry = reviewers.setdefault(
+            name,
+            {
+                "reviewer": name,
+                "role": role,
+                "decided": 0,
+                "confirmed": 0,
+                "dismissed": 0,
+                "samples_reviewed": 0,
+                "later_overturned": 0,
+            },
+        )
+        entry |= {
+            "appeals_decided": _int(upheld) + _int(overturned),
+            "appeals_upheld": _int(upheld),
+            "appeals_overturned": _int(overturned),
+        }
+    samples = q.one(
+        select(func.count(func.distinct(W.c.id)), func.count(func.distinct(MF.c.work_item_id)))
+        .select_from(W.outerjoin(MF, MF.c.work_item_id == W.c.id))
+        .where(decided_in, W.c.kind == "sample", W.c.status == "reviewed")
+    )
+    ordered = sorted(
+        reviewers.values(), key=lambda r: (-(r["decided"] + r["appeals_decided"]), r["reviewer"])
+    )
+    return {
+        "rules": rules,
+        "reviewers": ordered,
+        "samples": {
+            "reviewed": _int(samples[0]),
+            "with_missed_problem": _int(samples[1]),
+            "miss_rate": _ratio(samples[1], samples[0]),
+        },
+    }
 
 
-def _red_lines(q: _Query, week: IsoWeek, options: ReportOptions, base_url: str | None,
-               total: int) -> dict[str, Any]:
-    rows = q.rows(select(
-        T.c.id, T.c.started_at, T.c.shop, T.c.agent, T.c.channel, F.c.category, F.c.rule,
-        F.c.evidence, F.c.message_index, W.c.id, W.c.status,
-    ).select_from(_flag_join()).where(
-        _in_period(week.start, week.end, q.shop), F.c.severity == "red_line",
-        F.c.counts.is_(True),
-    ).order_by(T.c.started_at.asc().nulls_last(), T.c.id, F.c.id)
-        .limit(options.red_line_limit))
-    items = [{
-        "transcript_id": r[0], "started_at": _time(r[1]), "shop": r[2], "agent": r[3],
-        "channel": r[4], "category": r[5],
-        "category_name": CATEGORIES[r[5]].name_zh if r[5] in CATEGORIES else r[5],
-        "rule": r[6], "evidence": r[7], "message_index": r[8], "work_item_id": r[9],
-        "status": r[10], "link": chat_link(base_url, r[0]),
-    } for r in rows]
+def _red_lines(
+    q: _Query, week: IsoWeek, options: ReportOptions, base_url: str | None, total: int
+) -> dict[str, Any]:
+    rows = q.rows(
+        select(
+            T.c.id,
+            T.c.started_at,
+            T.c.shop,
+            T.c.agent,
+            T.c.channel,
+            F.c.category,
+            F.c.rule,
+            F.c.evidence,
+            F.c.message_index,
+            W.c.id,
+            W.c.status,
+        )
+        .select_from(_flag_join())
+        .where(
+            _in_period(week.start, week.end, q.shop),
+            F.c.severity == "red_line",
+            F.c.counts.is_(True),
+        )
+        .order_by(T.c.started_at.asc().nulls_last(), T.c.id, F.c.id)
+        .limit(options.red_line_limit)
+    )
+    items = [
+        {
+            "transcript_id": r[0],
+            "started_at": _time(r[1]),
+            "shop": r[2],
+            "agent": r[3],
+            "channel": r[4],
+            "category": r[5],
+            "category_name": CATEGORIES[r[5]].name_zh if r[5] in CATEGORIES else r[5],
+            "rule": r[6],
+            "evidence": r[7],
+            "message_index": r[8],
+            "work_item_id": r[9],
+            "status": r[10],
+            "link": chat_link(base_url, r[0]),
+        }
+        for r in rows
+    ]
     return {"total": total, "shown": len(items), "items": items}
 
 
-def _teaching_cases(q: _Query, week: IsoWeek, options: ReportOptions,
-                    base_url: str | None) -> list[dict[str, Any]]:
-    joined = W.join(T, W.c.transcript_id == T.c.id).outerjoin(F, W.c.flag_id == F.c.id) \
-        .outerjoin(U, W.c.reviewer_id == U.c.id) \
-        .outerjoin(M, and_(M.c.transcript_id == W.c.transcript_id,
-                           M.c.idx == F.c.message_index))
-    rows = q.rows(select(
-        W.c.id, W.c.transcript_id, T.c.started_at, W.c.agent, W.c.shop, W.c.category,
-        W.c.severity, W.c.points, W.c.note, F.c.evidence, M.c.text, U.c.name,
-    ).select_from(joined).where(_in_period(week.start, week.end, q.shop),
-                                W.c.teaching_case.is_(True))
+def _teaching_cases(
+    q: _Query, week: IsoWeek, options: ReportOptions, base_url: str | None
+) -> list[dict[str, Any]]:
+    joined = (
+        W.join(T, W.c.transcript_id == T.c.id)
+        .outerjoin(F, W.c.flag_id == F.c.id)
+        .outerjoin(U, W.c.reviewer_id == U.c.id)
+        .outerjoin(M, and_(M.c.transcript_id == W.c.transcript_id, M.c.idx == F.c.message_index))
+    )
+    rows = q.rows(
+        select(
+            W.c.id,
+            W.c.transcript_id,
+            T.c.started_at,
+            W.c.agent,
+            W.c.shop,
+            W.c.category,
+            W.c.severity,
+            W.c.points,
+            W.c.note,
+            F.c.evidence,
+            M.c.text,
+            U.c.name,
+        )
+        .select_from(joined)
+        .where(_in_period(week.start, week.end, q.shop), W.c.teaching_case.is_(True))
         .order_by(case((W.c.severity == "red_line", 0), else_=1), W.c.points.desc(), W.c.id)
-        .limit(options.teaching_cases))
-    return [{
-        "work_item_id": r[0], "transcript_id": r[1], "started_at": _time(r[2]), "agent": r[3],
-        "shop": r[4], "category": r[5],
-        "category_name": CATEGORIES[r[5]].name_zh if r[5] in CATEGORIES else r[5],
-        "severity": r[6], "points": r[7], "note": r[8], "evidence": r[9],
-        "message": (r[10] or "")[:300] or None, "reviewer": r[11],
-        "link": chat_link(base_url, r[1]),
-    } for r in rows]
+        .limit(options.teaching_cases)
+    )
+    return [
+        {
+            "work_item_id": r[0],
+            "transcript_id": r[1],
+            "started_at": _time(r[2]),
+            "agent": r[3],
+            "shop": r[4],
+            "category": r[5],
+            "category_name": CATEGORIES[r[5]].name_zh if r[5] in CATEGORIES else r[5],
+            "severity": r[6],
+            "points": r[7],
+            "note": r[8],
+            "evidence": r[9],
+            "message": (r[10] or "")[:300] or None,
+            "reviewer": r[11],
+            "link": chat_link(base_url, r[1]),
+        }
+        for r in rows
+    ]
 
 
 # The report ------------------------------------------------------------------------------
 
-def build_weekly(db: Connection | Session, *, week: IsoWeek | str, shop: str | None = None,
-                 options: ReportOptions | None = None, base_url: str | None = None,
-                 link_signer: LinkSigner | None = None, now: datetime | None = None
-                 ) -> dict[str, Any]:
+
+def build_weekly(
+    db: Connection | Session,
+    *,
+    week: IsoWeek | str,
+    shop: str | None = None,
+    options: ReportOptions | None = None,
+    base_url: str | None = None,
+    link_signer: LinkSigner | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """The report of one ISO week (Asia/Shanghai), for all shops or `shop`, as JSON-ready
     data. `base_url` makes the links to chats and to the report absolute."""
     week = IsoWeek.parse(week) if isinstance(week, str) else week
@@ -582,27 +900,38 @@ def build_weekly(db: Connection | Session, *, week: IsoWeek | str, shop: str | N
     coverage = headline | {
         "median_score": median.get(OVERALL, (0, [None]))[1][0],
         "flags_standing": flags_standing,
-        "problems": sum(c["flags"] for code, c in current_categories.items()
-                        if code in AGENT_CATEGORIES),
+        "problems": sum(
+            c["flags"] for code, c in current_categories.items() if code in AGENT_CATEGORIES
+        ),
         "red_lines": red_line_total,
         **items,
         "previous": before | {"red_lines": previous_red_lines},
     }
-    categories = _categories(current_categories, previous_categories, headline["chats"],
-                             before["chats"])
+    categories = _categories(
+        current_categories, previous_categories, headline["chats"], before["chats"]
+    )
     agents = _agents(q, week, options, _confirmed_by_agent(q, week))
     report: dict[str, Any] = {
         "kind": "weekly",
         "schema_version": SCHEMA_VERSION,
         "week": str(week),
         "shop": shop,
-        "period": {"start": week.start.isoformat(), "end": week.end.isoformat(),
-                   "timezone": "Asia/Shanghai", "label": week.label_zh(),
-                   "previous_week": str(previous)},
+        "period": {
+            "start": week.start.isoformat(),
+            "end": week.end.isoformat(),
+            "timezone": "Asia/Shanghai",
+            "label": week.label_zh(),
+            "previous_week": str(previous),
+        },
         "generated_at": _time(now or utcnow()),
         "empty": empty,
-        "notice": (f"{week.label_zh()}没有质检数据：没有在这一周开始的会话"
-                   + (f"（店铺 {shop}）" if shop else "") + "。") if empty else None,
+        "notice": (
+            f"{week.label_zh()}没有质检数据：没有在这一周开始的会话"
+            + (f"（店铺 {shop}）" if shop else "")
+            + "。"
+        )
+        if empty
+        else None,
         "options": asdict(options),
         "coverage": coverage,
         "score_distribution": score_distribution,
@@ -625,12 +954,20 @@ def summarize(report: dict[str, Any]) -> dict[str, Any]:
     coverage = report["coverage"]
     previous = coverage["previous"]
     return {
-        "chats": coverage["chats"], "previous_chats": previous["chats"],
-        "pass_rate": coverage["pass_rate"], "previous_pass_rate": previous["pass_rate"],
-        "mean_score": coverage["mean_score"], "previous_mean_score": previous["mean_score"],
-        "red_lines": coverage["red_lines"], "problems": coverage["problems"],
-        "work_items": coverage["work_items"], "reviewed": coverage["reviewed"],
-        "top_categories": [{"code": c["code"], "name": c["name"], "flags": c["flags"]}
-                           for c in report["categories"][:3] if c["flags"]],
+        "chats": coverage["chats"],
+        "previous_chats": previous["chats"],
+        "pass_rate": coverage["pass_rate"],
+        "previous_pass_rate": previous["pass_rate"],
+        "mean_score": coverage["mean_score"],
+        "previous_mean_score": previous["mean_score"],
+        "red_lines": coverage["red_lines"],
+        "problems": coverage["problems"],
+        "work_items": coverage["work_items"],
+        "reviewed": coverage["reviewed"],
+        "top_categories": [
+            {"code": c["code"], "name": c["name"], "flags": c["flags"]}
+            for c in report["categories"][:3]
+            if c["flags"]
+        ],
         "coaching": [a["agent"] for a in report["agents"] if a["coaching"]],
     }

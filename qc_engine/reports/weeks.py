@@ -1,5 +1,6 @@
 """ISO weeks in Asia/Shanghai: parsing "2026-W47", the week's bounds, its neighbours, and
 the week a scheduled run on a Monday morning reports on."""
+
 from __future__ import annotations
 
 import re
@@ -22,14 +23,18 @@ class IsoWeek:
 
     @classmethod
     def parse(cls, text: str) -> IsoWeek:
-        """"2026-W47" (or "2026W47"); an error a person understands otherwise."""
+        """ "2026-W47" (or "2026W47"); an error a person understands otherwise."""
         match = _WEEK.match(text.strip().upper())
         if match is None:
             raise QCError("E600", f"a week is written like 2026-W47, not {text!r}", field="week")
         year, week = int(match[1]), int(match[2])
         if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise QCError("E600", f"reports cover weeks from {FIRST_YEAR}-W01 to "
-                          f"{LAST_YEAR}-W52, not {text.strip()!r}", field="week")
+            raise QCError(
+                "E600",
+                f"reports cover weeks from {FIRST_YEAR}-W01 to "
+                f"{LAST_YEAR}-W52, not {text.strip()!r}",
+                field="week",
+            )
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:
@@ -68,8 +73,10 @@ class IsoWeek:
 
     def label_zh(self) -> str:
         last = self.monday + timedelta(days=6)
-        return (f"{self.year} 年第 {self.week} 周（{self.monday.month}月{self.monday.day}日—"
-                f"{last.month}月{last.day}日）")
+        return (
+            f"{self.year} 年第 {self.week} 周（{self.monday.month}月{self.monday.day}日—"
+            f"{last.month}月{last.day}日）"
+        )
 
 
 def last_week(now: datetime) -> IsoWeek:

@@ -1,4 +1,5 @@
 """Users and API keys. Keys are random, shown once, stored only as SHA-256 hashes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -37,13 +38,18 @@ def hash_key(key: str) -> str:
 
 
 def create_key(
-    session: Session, *, name: str, role: str, agent_name: str | None = None,
+    session: Session,
+    *,
+    name: str,
+    role: str,
+    agent_name: str | None = None,
     actor: str = "system",
 ) -> tuple[User, str]:
     """Create the user if needed and a new key for it; return the key (shown once)."""
     if role not in ROLES:
-        raise Invalid("E422", f"unknown role {role!r}; expected one of {', '.join(ROLES)}",
-                      field="role")
+        raise Invalid(
+            "E422", f"unknown role {role!r}; expected one of {', '.join(ROLES)}", field="role"
+        )
     if role == "agent" and not agent_name:
         agent_name = name
     user = session.scalar(select(User).where(User.name == name))
@@ -55,32 +61,35 @@ def create_key(
     elif user.role != role:
         raise Invalid("E422", f"user {name!r} exists with role {user.role!r}", field="role")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(user_id=user.id, key_hash=hash_key(key), prefix=key[:10],
-                       created_at=now))
-    audit(session, actor=actor, entity="api_key", entity_id=user.name, action="create",
-          to_state=role)
+    session.add(ApiKey(user_id=user.id, key_hash=hash_key(key), prefix=key[:10], created_at=now))
+    audit(
+        session, actor=actor, entity="api_key", entity_id=user.name, action="create", to_state=role
+    )
     return user, key
 
 
 def list_keys(session: Session) -> list[dict[str, object]]:
     """Every key (never the key itself: its first characters, its user and dates)."""
     rows = session.execute(
-        select(ApiKey.prefix, ApiKey.created_at, ApiKey.revoked_at, User.name, User.role,
-               User.disabled).join(User, ApiKey.user_id == User.id)
-        .order_by(User.name, ApiKey.created_at, ApiKey.id))
+        select(
+            ApiKey.prefix, ApiKey.created_at, ApiKey.revoked_at, User.name, User.role, User.disabled
+        )
+        .join(User, ApiKey.user_id == User.id)
+        .order_by(User.name, ApiKey.created_at, ApiKey.id)
+    )
     return [dict(row._mapping) for row in rows]
 
 
-def revoke_keys(session: Session, *, prefix: str | None = None, name: str | None = None,
-                actor: str = "system") -> int:
+def revoke_keys(
+    session: Session, *, prefix: str | None = None, name: str | None = None, actor: str = "system"
+) -> int:
     """Revoke one live key, named by its first characters as `list_keys` shows them (or
     the whole key), or every live key of the user `name`; return how many. Nothing
     matching, or a prefix that matches several keys, is an error: a typo must not pass for
     a revocation, nor revoke someone else's key."""
     if (prefix is None) == (name is None):
         raise Invalid("E422", "name a key (its prefix) or a user, not both", field="prefix")
-    query = select(ApiKey).join(User, ApiKey.user_id == User.id).where(
-        ApiKey.revoked_at.is_(None))
+    query = select(ApiKey).join(User, ApiKey.user_id == User.id).where(ApiKey.revoked_at.is_(None))
     given = prefix or ""
     if name is not None:
         query = query.where(User.name == name)
@@ -89,20 +98,32 @@ def revoke_keys(session: Session, *, prefix: str | None = None, name: str | None
     elif len(given) >= 8:
         query = query.where(ApiKey.prefix.startswith(given, autoescape=True))
     else:
-        raise Invalid("E422", "a key prefix needs at least 8 characters (qck_ and 4 more)",
-                      field="prefix")
+        raise Invalid(
+            "E422", "a key prefix needs at least 8 characters (qck_ and 4 more)", field="prefix"
+        )
     keys = list(session.scalars(query))
     if not keys:
-        raise NotFound("E404", f"user {name!r} has no live key" if name is not None
-                       else f"no live key starts with {prefix!r}")
+        raise NotFound(
+            "E404",
+            f"user {name!r} has no live key"
+            if name is not None
+            else f"no live key starts with {prefix!r}",
+        )
     if name is None and len(keys) > 1:
-        raise Invalid("E422", f"{len(keys)} live keys start with {prefix!r}: give more of it",
-                      field="prefix")
+        raise Invalid(
+            "E422", f"{len(keys)} live keys start with {prefix!r}: give more of it", field="prefix"
+        )
     now = utcnow()
     for key in keys:
         key.revoked_at = now
-        audit(session, actor=actor, entity="api_key", entity_id=key.prefix, action="revoke",
-              to_state="revoked")
+        audit(
+            session,
+            actor=actor,
+            entity="api_key",
+            entity_id=key.prefix,
+            action="revoke",
+            to_state="revoked",
+        )
     return len(keys)
 
 
@@ -124,26 +145,43 @@ class KeyCache:
 
     def authenticate(self, session_factory, key: str) -> Principal | None:  # type: ignore[no-untyped-def]
         """The user of a live API key (not revoked, user not disabled)."""
-        return self._lookup(session_factory, digest=hash_key(key), query=lambda: (
-            select(User.id, User.name, User.role, User.agent_name, User.disabled)
-            .join(ApiKey, ApiKey.user_id == User.id)
-            .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))))
+        return self._lookup(
+            session_factory,
+            digest=hash_key(key),
+            query=lambda: (
+                select(User.id, User.name, User.role, User.agent_name, User.disabled)
+                .join(ApiKey, ApiKey.user_id == User.id)
+                .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+            ),
+        )
 
     def authenticate_session(self, session_factory, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
         """The user of a desk session token: a live session (not expired, not signed out)
         of a key not revoked, of a user not disabled; read from the database every time
         (not cached), so a sign-out ends it at once in every service process."""
-        return self._lookup(session_factory, digest=None, query=lambda: (
-            select(User.id, User.name, User.role, User.agent_name, User.disabled)
-            .join(BrowserSession, BrowserSession.user_id == User.id)
-            .join(ApiKey, ApiKey.id == BrowserSession.key_id)
-            .where(BrowserSession.token_hash == hash_key(token),
-                   BrowserSession.revoked_at.is_(None),
-                   BrowserSession.expires_at > utcnow(),
-                   ApiKey.revoked_at.is_(None))))
+        return self._lookup(
+            session_factory,
+            digest=None,
+            query=lambda: (
+                select(User.id, User.name, User.role, User.agent_name, User.disabled)
+                .join(BrowserSession, BrowserSession.user_id == User.id)
+                .join(ApiKey, ApiKey.id == BrowserSession.key_id)
+                .where(
+                    BrowserSession.token_hash == hash_key(token),
+                    BrowserSession.revoked_at.is_(None),
+                    BrowserSession.expires_at > utcnow(),
+                    ApiKey.revoked_at.is_(None),
+                )
+            ),
+        )
 
-    def _lookup(self, session_factory, *, digest: str | None,  # type: ignore[no-untyped-def]
-                query: Any) -> Principal | None:
+    def _lookup(
+        self,
+        session_factory,
+        *,
+        digest: str | None,  # type: ignore[no-untyped-def]
+        query: Any,
+    ) -> Principal | None:
         """The cached answer for `digest` if fresh, else the user `query()` finds (None:
         refused), remembered for `ttl` seconds under `digest`; without a digest, not
         cached (desk sessions: a sign-out must end one at once in every process)."""
@@ -205,24 +243,36 @@ def start_session(db: Session, *, key: str, seconds: float) -> str | None:
     """A new desk session for a valid key (caller commits): its token, for the cookie, or
     None. Only the token's hash is stored."""
     row = db.execute(
-        select(ApiKey.id, ApiKey.user_id).join(User, User.id == ApiKey.user_id)
-        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None),
-               User.disabled.is_(False))
+        select(ApiKey.id, ApiKey.user_id)
+        .join(User, User.id == ApiKey.user_id)
+        .where(
+            ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None), User.disabled.is_(False)
+        )
     ).first()
     if row is None:
         return None
     token = "qcs_" + secrets.token_urlsafe(32)
     now = utcnow()
-    db.add(BrowserSession(token_hash=hash_key(token), user_id=row.user_id, key_id=row.id,
-                          created_at=now, expires_at=now + timedelta(seconds=seconds)))
+    db.add(
+        BrowserSession(
+            token_hash=hash_key(token),
+            user_id=row.user_id,
+            key_id=row.id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=seconds),
+        )
+    )
     return token
 
 
 def end_session(db: Session, token: str) -> bool:
     """Sign-out (caller commits): the session stops working at once. False if there was no
     live session with that token."""
-    found = db.scalar(select(BrowserSession).where(
-        BrowserSession.token_hash == hash_key(token), BrowserSession.revoked_at.is_(None)))
+    found = db.scalar(
+        select(BrowserSession).where(
+            BrowserSession.token_hash == hash_key(token), BrowserSession.revoked_at.is_(None)
+        )
+    )
     if found is None:
         return False
     found.revoked_at = utcnow()

@@ -1,5 +1,6 @@
 """Checklist versions stored in the database: seeded from checklists/*.yaml, replaced by
 validated new versions over the API; results keep naming the version that produced them."""
+
 from __future__ import annotations
 
 import logging
@@ -30,17 +31,22 @@ def sync_from_files(session: Session, *, directory: Path | None = None) -> list[
         source = path.read_text(encoding="utf-8")
         data = load_yaml(source)
         name, version = data.get("name"), data.get("version")
-        stored = session.scalar(select(StoredChecklist).where(
-            StoredChecklist.name == name, StoredChecklist.version == version))
+        stored = session.scalar(
+            select(StoredChecklist).where(
+                StoredChecklist.name == name, StoredChecklist.version == version
+            )
+        )
         if stored is not None:
             if stored.source != source:
-                log.warning("%s changed but kept version %s: raise the version to deploy it",
-                            path, version)
+                log.warning(
+                    "%s changed but kept version %s: raise the version to deploy it", path, version
+                )
             continue
         latest = latest_version(session, name)
         if latest is not None and latest >= version:
-            log.warning("%s has version %s, older than the stored %s: not loaded", path,
-                        version, latest)
+            log.warning(
+                "%s has version %s, older than the stored %s: not loaded", path, version, latest
+            )
             continue
         _activate(session, name=name, version=version, source=source, actor=f"file:{path.name}")
         added.append(f"{name}@{version}")
@@ -48,64 +54,105 @@ def sync_from_files(session: Session, *, directory: Path | None = None) -> list[
 
 
 def latest_version(session: Session, name: str) -> int | None:
-    return session.scalar(select(func.max(StoredChecklist.version))
-                          .where(StoredChecklist.name == name))
+    return session.scalar(
+        select(func.max(StoredChecklist.version)).where(StoredChecklist.name == name)
+    )
 
 
 def _activate(session: Session, *, name: str, version: int, source: str, actor: str) -> None:
-    for old in session.scalars(select(StoredChecklist).where(StoredChecklist.name == name,
-                                                             StoredChecklist.active)):
+    for old in session.scalars(
+        select(StoredChecklist).where(StoredChecklist.name == name, StoredChecklist.active)
+    ):
         old.active = False
-    session.add(StoredChecklist(name=name, version=version, source=source, active=True,
-                                created_at=utcnow(), created_by=actor))
-    audit(session, actor=actor, entity="checklist", entity_id=name, action="activate",
-          to_state=str(version))
+    session.add(
+        StoredChecklist(
+            name=name,
+            version=version,
+            source=source,
+            active=True,
+            created_at=utcnow(),
+            created_by=actor,
+        )
+    )
+    audit(
+        session,
+        actor=actor,
+        entity="checklist",
+        entity_id=name,
+        action="activate",
+        to_state=str(version),
+    )
 
 
-def parse_source(source: str, *, name: str, normalizer: Normalizer,
-                 lexicon_dir: Path) -> Checklist:
+def parse_source(source: str, *, name: str, normalizer: Normalizer, lexicon_dir: Path) -> Checklist:
     try:
         # A stored or posted checklist names lexicons of the lexicon folder only.
-        return parse_checklist(source, file=f"{name}.yaml", base_dir=None,
-                               lexicon_dir=lexicon_dir, normalizer=normalizer)
+        return parse_checklist(
+            source,
+            file=f"{name}.yaml",
+            base_dir=None,
+            lexicon_dir=lexicon_dir,
+            normalizer=normalizer,
+        )
     except RecursionError:
-        raise QCError("E200", "the checklist is nested too deeply", file=f"{name}.yaml") \
-            from None
+        raise QCError("E200", "the checklist is nested too deeply", file=f"{name}.yaml") from None
     except ValueError as exc:  # e.g. an integer of thousands of digits in the YAML
-        raise QCError("E200", f"the checklist cannot be read: {exc}", file=f"{name}.yaml") \
-            from None
+        raise QCError("E200", f"the checklist cannot be read: {exc}", file=f"{name}.yaml") from None
 
 
 def put_checklist(
-    session: Session, *, name: str, source: str, actor: str, normalizer: Normalizer,
+    session: Session,
+    *,
+    name: str,
+    source: str,
+    actor: str,
+    normalizer: Normalizer,
     lexicon_dir: Path,
 ) -> StoredChecklist:
     """Validate a new version completely, then store it as the active one."""
     try:
-        checklist = parse_source(source, name=name, normalizer=normalizer,
-                                 lexicon_dir=lexicon_dir)
+        checklist = parse_source(source, name=name, normalizer=normalizer, lexicon_dir=lexicon_dir)
     except QCError as exc:
-        raise Invalid(exc.code, exc.message, file=exc.file, line=exc.line, field=exc.field,
-                      details=exc.details) from None
+        raise Invalid(
+            exc.code,
+            exc.message,
+            file=exc.file,
+            line=exc.line,
+            field=exc.field,
+            details=exc.details,
+        ) from None
     if checklist.name != name:
-        raise Invalid("E422", f"the checklist says name {checklist.name!r} but was sent to "
-                      f"{name!r}", field="name")
+        raise Invalid(
+            "E422",
+            f"the checklist says name {checklist.name!r} but was sent to {name!r}",
+            field="name",
+        )
     latest = latest_version(session, name)
     if latest is not None and checklist.spec.version <= latest:
-        raise Conflict("E409", f"version {checklist.spec.version} is not newer than the "
-                       f"stored version {latest}: use version {latest + 1}", field="version")
+        raise Conflict(
+            "E409",
+            f"version {checklist.spec.version} is not newer than the "
+            f"stored version {latest}: use version {latest + 1}",
+            field="version",
+        )
     _activate(session, name=name, version=checklist.spec.version, source=source, actor=actor)
     session.flush()
-    stored = session.scalar(select(StoredChecklist).where(
-        StoredChecklist.name == name, StoredChecklist.version == checklist.spec.version))
+    stored = session.scalar(
+        select(StoredChecklist).where(
+            StoredChecklist.name == name, StoredChecklist.version == checklist.spec.version
+        )
+    )
     assert stored is not None
     return stored
 
 
 def get_stored(session: Session, name: str, version: int | None = None) -> StoredChecklist:
     query = select(StoredChecklist).where(StoredChecklist.name == name)
-    query = query.where(StoredChecklist.version == version) if version else query.where(
-        StoredChecklist.active)
+    query = (
+        query.where(StoredChecklist.version == version)
+        if version
+        else query.where(StoredChecklist.active)
+    )
     found = session.scalar(query)
     if found is None:
         raise not_found("checklist", name if version is None else f"{name}@{version}")
@@ -116,8 +163,13 @@ class EngineHolder:
     """The engine built from the active stored checklists, rebuilt when they change (also
     when another process stored a new version: checked every `poll_seconds`)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], *,
-                 lexicon_dir: Path | None = None, poll_seconds: float = 5.0) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        lexicon_dir: Path | None = None,
+        poll_seconds: float = 5.0,
+    ) -> None:
         self.session_factory = session_factory
         self.lexicon_dir = lexicon_dir or default_checklist_dir() / "lexicons"
         self.normalizer = load_normalizer(self.lexicon_dir)
@@ -131,8 +183,9 @@ class EngineHolder:
         version of one checklist does not re-parse all the others."""
 
     def _current_generation(self, session: Session) -> tuple[int, int]:
-        row = session.execute(select(func.max(StoredChecklist.id),
-                                     func.count(StoredChecklist.id))).one()
+        row = session.execute(
+            select(func.max(StoredChecklist.id), func.count(StoredChecklist.id))
+        ).one()
         return (row[0] or 0, row[1] or 0)
 
     def get(self) -> Engine:
@@ -154,14 +207,17 @@ class EngineHolder:
 
     def _build(self, session: Session) -> Engine:
         parsed = {
-            row.id: self._parsed.get(row.id) or parse_source(
-                row.source, name=row.name, normalizer=self.normalizer,
-                lexicon_dir=self.lexicon_dir)
+            row.id: self._parsed.get(row.id)
+            or parse_source(
+                row.source, name=row.name, normalizer=self.normalizer, lexicon_dir=self.lexicon_dir
+            )
             for row in session.scalars(select(StoredChecklist).where(StoredChecklist.active))
         }
         self._parsed = parsed
         checklists = list(parsed.values())
         if not checklists:
-            raise QCError("E204", "no checklist is stored: run the service once with the "
-                          "checklists/ folder present")
+            raise QCError(
+                "E204",
+                "no checklist is stored: run the service once with the checklists/ folder present",
+            )
         return Engine(checklists, normalizer=self.normalizer)

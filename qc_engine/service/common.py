@@ -24,6 +24,15 @@ def audit(
     at: datetime | None = None,
 ) -> None:
     """Record who did what, when, from what, to what, and why."""
-    session.add(AuditEntry(at=at or utcnow(), actor=actor, entity=entity,
-                           entity_id=str(entity_id), action=action, from_state=from_state,
-                           to_state=to_state, note=note))
+    session.add(
+        AuditEntry(
+            at=at or utcnow(),
+            actor=actor,
+            entity=entity,
+            entity_id=str(entity_id),
+            action=action,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+        )
+    )

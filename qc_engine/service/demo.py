@@ -1,4 +1,5 @@
 """A demo data set, so a newcomer sees a working queue at once (`qc serve --demo`)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -15,8 +16,13 @@ from qc_engine.service.ingest import Sampling, ingest
 from qc_engine.transcript import Transcript, load_path
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "chats.jsonl"
-DEMO_USERS = (("demo-admin", "admin"), ("demo-lead", "lead"), ("demo-specialist", "specialist"),
-              ("demo-specialist-2", "specialist"), ("demo-service", "service"))
+DEMO_USERS = (
+    ("demo-admin", "admin"),
+    ("demo-lead", "lead"),
+    ("demo-specialist", "specialist"),
+    ("demo-specialist-2", "specialist"),
+    ("demo-service", "service"),
+)
 
 
 def demo_transcripts(count: int = 300, seed: int = 2026) -> list[Transcript]:
@@ -26,12 +32,12 @@ def demo_transcripts(count: int = 300, seed: int = 2026) -> list[Transcript]:
     return bundled + generate(count, seed=seed)
 
 
-def load_demo(session: Session, *, engine: Engine, sampling: Sampling,
-              count: int = 300) -> int:
+def load_demo(session: Session, *, engine: Engine, sampling: Sampling, count: int = 300) -> int:
     """Ingest the demo chats unless they are there already; returns how many were new."""
     transcripts = demo_transcripts(count)
-    present = session.scalar(select(StoredTranscript.id).where(
-        StoredTranscript.id == transcripts[-1].id))
+    present = session.scalar(
+        select(StoredTranscript.id).where(StoredTranscript.id == transcripts[-1].id)
+    )
     if present is not None:
         return 0
     ingest(session, transcripts, engine=engine, sampling=sampling, actor="demo")
@@ -40,8 +46,9 @@ def load_demo(session: Session, *, engine: Engine, sampling: Sampling,
 
 def demo_keys(session: Session) -> dict[str, str]:
     """Fresh keys for the demo users (older demo keys are revoked), printed at start-up."""
-    agent = session.scalars(select(StoredTranscript.agent).where(
-        StoredTranscript.agent.is_not(None))).all()
+    agent = session.scalars(
+        select(StoredTranscript.agent).where(StoredTranscript.agent.is_not(None))
+    ).all()
     top_agent = Counter(agent).most_common(1)[0][0] if agent else "伟霆"
     users = [*DEMO_USERS, (f"demo-agent-{top_agent}", "agent")]
     keys: dict[str, str] = {}
@@ -49,10 +56,17 @@ def demo_keys(session: Session) -> dict[str, str]:
     for name, role in users:
         existing = session.scalar(select(User).where(User.name == name))
         if existing is not None:
-            session.execute(update(ApiKey).where(ApiKey.user_id == existing.id,
-                                                 ApiKey.revoked_at.is_(None))
-                            .values(revoked_at=now))
-        _, key = create_key(session, name=name, role=role,
-                            agent_name=top_agent if role == "agent" else None, actor="demo")
+            session.execute(
+                update(ApiKey)
+                .where(ApiKey.user_id == existing.id, ApiKey.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        _, key = create_key(
+            session,
+            name=name,
+            role=role,
+            agent_name=top_agent if role == "agent" else None,
+            actor="demo",
+        )
         keys[name] = key
     return keys

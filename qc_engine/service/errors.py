@@ -1,4 +1,5 @@
 """Service errors carry the HTTP status the API answers with."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

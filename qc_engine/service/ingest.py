@@ -4,6 +4,7 @@ Ingesting an id that is already stored replaces its messages and re-inspects it;
 that is unchanged (same fingerprint) keeps its row, its work item and the decisions made on
 it; a flag that disappeared withdraws its open work item.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -77,7 +78,7 @@ def content_hash(transcript: Transcript) -> str:
 
 def fingerprint(flag: Flag, text: str) -> str:
     raw = f"{flag.category}|{flag.rule}|{flag.message_index}|{text}"
-    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
+    return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def needs_review(flag: Flag, policy: ReviewPolicy) -> bool:
@@ -85,19 +86,25 @@ def needs_review(flag: Flag, policy: ReviewPolicy) -> bool:
         return True
     if CATEGORIES[flag.category].who == "customer":
         return False
-    if flag.source == "model" and policy.model_confidence_below is not None \
-            and flag.confidence >= policy.model_confidence_below:
+    if (
+        flag.source == "model"
+        and policy.model_confidence_below is not None
+        and flag.confidence >= policy.model_confidence_below
+    ):
         return False
     return policy.deductions and flag.points >= policy.min_points
 
 
-def priority(*, severity: str | None, points: int, customer_risk: int,
-             confidence: float) -> float:
+def priority(*, severity: str | None, points: int, customer_risk: int, confidence: float) -> float:
     """Red lines first, then points at stake, then customer risk, then model uncertainty,
     each only breaking ties of the one before (points are at most 100, risk counts up to 9);
     age breaks the remaining ties (older first) when listing."""
-    return ((1_000_000.0 if severity == "red_line" else 0.0) + 1000.0 * points
-            + 100.0 * min(customer_risk, 9) + 10.0 * (1.0 - confidence))
+    return (
+        (1_000_000.0 if severity == "red_line" else 0.0)
+        + 1000.0 * points
+        + 100.0 * min(customer_risk, 9)
+        + 10.0 * (1.0 - confidence)
+    )
 
 
 def _customer_risk(flags: Sequence[Flag]) -> int:
@@ -109,8 +116,10 @@ def _started_at(transcript: Transcript) -> datetime | None:
 
 
 def _message_rows(transcript: Transcript) -> list[StoredMessage]:
-    return [StoredMessage(idx=i, role=m.role, sender=m.sender, ts=m.ts, text=m.text,
-                          extra=m.extra) for i, m in enumerate(transcript.messages)]
+    return [
+        StoredMessage(idx=i, role=m.role, sender=m.sender, ts=m.ts, text=m.text, extra=m.extra)
+        for i, m in enumerate(transcript.messages)
+    ]
 
 
 def _flag_values(flag: Flag, transcript: Transcript) -> dict[str, Any]:
@@ -119,10 +128,18 @@ def _flag_values(flag: Flag, transcript: Transcript) -> dict[str, Any]:
     return {
         "transcript_id": transcript.id,
         "fingerprint": fingerprint(flag, transcript.messages[flag.message_index].text),
-        "category": flag.category, "message_index": flag.message_index,
-        "span_start": span[0], "span_end": span[1], "evidence": flag.evidence,
-        "severity": flag.severity, "points": flag.points, "source": flag.source,
-        "rule": flag.rule, "confidence": flag.confidence, "counts": True}
+        "category": flag.category,
+        "message_index": flag.message_index,
+        "span_start": span[0],
+        "span_end": span[1],
+        "evidence": flag.evidence,
+        "severity": flag.severity,
+        "points": flag.points,
+        "source": flag.source,
+        "rule": flag.rule,
+        "confidence": flag.confidence,
+        "counts": True,
+    }
 
 
 def _flag_row(flag: Flag, transcript: Transcript) -> StoredFlag:
@@ -131,24 +148,62 @@ def _flag_row(flag: Flag, transcript: Transcript) -> StoredFlag:
 
 def _work_item(row: StoredTranscript, flag: StoredFlag | None, *, now: datetime) -> WorkItem:
     if flag is None:
-        return WorkItem(transcript=row, kind="sample", status="open", category=None,
-                        severity=None, points=0, confidence=1.0, priority=0.0,
-                        agent=row.agent, shop=row.shop, channel=row.channel,
-                        created_at=now, updated_at=now)
+        return WorkItem(
+            transcript=row,
+            kind="sample",
+            status="open",
+            category=None,
+            severity=None,
+            points=0,
+            confidence=1.0,
+            priority=0.0,
+            agent=row.agent,
+            shop=row.shop,
+            channel=row.channel,
+            created_at=now,
+            updated_at=now,
+        )
     return WorkItem(
-        transcript=row, flag=flag, kind="flag", status="open", category=flag.category,
-        severity=flag.severity, points=flag.points, confidence=flag.confidence,
-        priority=priority(severity=flag.severity, points=flag.points,
-                          customer_risk=row.customer_risk, confidence=flag.confidence),
-        agent=row.agent, shop=row.shop, channel=row.channel, created_at=now, updated_at=now)
+        transcript=row,
+        flag=flag,
+        kind="flag",
+        status="open",
+        category=flag.category,
+        severity=flag.severity,
+        points=flag.points,
+        confidence=flag.confidence,
+        priority=priority(
+            severity=flag.severity,
+            points=flag.points,
+            customer_risk=row.customer_risk,
+            confidence=flag.confidence,
+        ),
+        agent=row.agent,
+        shop=row.shop,
+        channel=row.channel,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def rescore(row: StoredTranscript) -> None:
     """The chat's score from the flags that still count (dismissed and overturned ones
     do not)."""
-    counted = [Flag(category=f.category, message_index=f.message_index, span=None,
-                    evidence="", severity=f.severity, points=f.points, source=f.source,
-                    rule=f.rule, confidence=f.confidence) for f in row.flags if f.counts]
+    counted = [
+        Flag(
+            category=f.category,
+            message_index=f.message_index,
+            span=None,
+            evidence="",
+            severity=f.severity,
+            points=f.points,
+            source=f.source,
+            rule=f.rule,
+            confidence=f.confidence,
+        )
+        for f in row.flags
+        if f.counts
+    ]
     row.score, row.passed = score_flags(counted, pass_score=row.pass_score)
 
 
@@ -180,9 +235,10 @@ def ingest(
     ids = list({t.id for t in transcripts})
     existing: dict[str, StoredTranscript] = {}
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = ids[start : start + 500]
         for row in session.scalars(
-            select(StoredTranscript).where(StoredTranscript.id.in_(chunk))
+            select(StoredTranscript)
+            .where(StoredTranscript.id.in_(chunk))
             .options(selectinload(StoredTranscript.flags))
         ):
             existing[row.id] = row
@@ -191,8 +247,9 @@ def ingest(
     pending_ids: set[str] = set()
 
     def flush_pending() -> None:
-        created = _bulk_create(session, [(t, r, c) for _, t, r, c in pending], now=now,
-                               sampling=sampling)
+        created = _bulk_create(
+            session, [(t, r, c) for _, t, r, c in pending], now=now, sampling=sampling
+        )
         for (position, transcript, result, _), count in zip(pending, created, strict=True):
             outcomes[position] = IngestOutcome(transcript.id, "created", result, count)
         pending.clear()
@@ -203,14 +260,16 @@ def ingest(
     chosen_all = [engine.select(t, checklist) for t in transcripts]
     results: list[Result | QCError] = []
     for start in range(0, len(transcripts), 256):
-        results.extend(inspect_isolated(transcripts[start:start + 256],
-                                        chosen_all[start:start + 256]))
+        results.extend(
+            inspect_isolated(transcripts[start : start + 256], chosen_all[start : start + 256])
+        )
     if redact:
         from qc_engine.redact import redact as redact_personal
 
-        redacted = [(t, r) if isinstance(r, QCError) else
-                    redact_personal(t, r, engine.normalizer)[:2]
-                    for t, r in zip(transcripts, results, strict=True)]
+        redacted = [
+            (t, r) if isinstance(r, QCError) else redact_personal(t, r, engine.normalizer)[:2]
+            for t, r in zip(transcripts, results, strict=True)
+        ]
         transcripts = [t for t, _ in redacted]
         results = [r for _, r in redacted]
     for transcript, chosen, result in zip(transcripts, chosen_all, results, strict=True):
@@ -220,9 +279,11 @@ def ingest(
         if transcript.id in pending_ids:
             # The same id twice in one batch: write the first, then update it.
             flush_pending()
-            row = session.scalar(select(StoredTranscript).where(
-                StoredTranscript.id == transcript.id).options(
-                selectinload(StoredTranscript.flags)))
+            row = session.scalar(
+                select(StoredTranscript)
+                .where(StoredTranscript.id == transcript.id)
+                .options(selectinload(StoredTranscript.flags))
+            )
             assert row is not None
             existing[transcript.id] = row
         row = existing.get(transcript.id)
@@ -231,8 +292,9 @@ def ingest(
             pending_ids.add(transcript.id)
             outcomes.append(None)
             continue
-        status, count = _update(session, row, transcript, result, chosen, now=now,
-                                sampling=sampling, actor=actor)
+        status, count = _update(
+            session, row, transcript, result, chosen, now=now, sampling=sampling, actor=actor
+        )
         outcomes.append(IngestOutcome(transcript.id, status, result, count))
     if pending:
         flush_pending()
@@ -260,8 +322,15 @@ def ingest_committed(
     `commit_if(outcomes)`: False to roll back instead of committing (nothing stored)."""
     for attempt in range(1, WRITE_ATTEMPTS + 1):
         try:
-            outcomes = ingest(session, transcripts, engine=engine, sampling=sampling,
-                              actor=actor, checklist=checklist, redact=redact)
+            outcomes = ingest(
+                session,
+                transcripts,
+                engine=engine,
+                sampling=sampling,
+                actor=actor,
+                checklist=checklist,
+                redact=redact,
+            )
             if commit_if is not None and not commit_if(outcomes):
                 session.rollback()
                 return outcomes
@@ -271,8 +340,12 @@ def ingest_committed(
             session.rollback()
             if attempt == WRITE_ATTEMPTS or not is_write_conflict(exc):
                 raise
-            log.info("ingest: write conflict (%s), attempt %d of %d", type(exc).__name__,
-                     attempt + 1, WRITE_ATTEMPTS)
+            log.info(
+                "ingest: write conflict (%s), attempt %d of %d",
+                type(exc).__name__,
+                attempt + 1,
+                WRITE_ATTEMPTS,
+            )
     raise AssertionError("unreachable")
 
 
@@ -287,11 +360,18 @@ def is_write_conflict(exc: BaseException) -> bool:
     inner = exc.orig if isinstance(exc, DBAPIError) else exc
     if isinstance(inner, sqlite3.IntegrityError):
         return "UNIQUE" in str(inner)  # not NOT NULL, CHECK or foreign keys: those are bugs
-    if isinstance(inner, (psycopg.errors.UniqueViolation, psycopg.errors.SerializationFailure,
-                          psycopg.errors.DeadlockDetected)):
+    if isinstance(
+        inner,
+        (
+            psycopg.errors.UniqueViolation,
+            psycopg.errors.SerializationFailure,
+            psycopg.errors.DeadlockDetected,
+        ),
+    ):
         return True
     return isinstance(inner, sqlite3.OperationalError) and (
-        "locked" in str(inner) or "busy" in str(inner))
+        "locked" in str(inner) or "busy" in str(inner)
+    )
 
 
 def _insert_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -309,9 +389,10 @@ def _insert_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> Non
     json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
     values = itemgetter(*columns)
     raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(
-        f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    ) as copy:
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         write = copy.write_row
         for row in rows:
             record = values(row)
@@ -357,9 +438,12 @@ def _executemany_sqlite(connection: Any, table: Any, rows: list[dict[str, Any]])
             records.append(tuple(record))
     else:
         records = [values(row) for row in rows]
+    # our table and column names; the values are bound
+    placeholders = ", ".join("?" * len(columns))
     connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join('?' * len(columns))})", records)
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
+        records,
+    )
 
 
 def _new_ids(connection: Any, table: Any, count: int) -> list[int] | None:
@@ -367,13 +451,24 @@ def _new_ids(connection: Any, table: Any, count: int) -> list[int] | None:
     with their ids known. Elsewhere None (ids come back from INSERT ... RETURNING)."""
     if connection.dialect.name != "postgresql" or count == 0:
         return None
-    return list(connection.scalars(
-        text(f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
-             "FROM generate_series(1, :n)"), {"n": count}))
+    return list(
+        connection.scalars(
+            text(  # our table's name; the count is bound
+                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "  # noqa: S608
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": count},
+        )
+    )
 
 
-def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checklist]], *,
-                 now: datetime, sampling: Sampling) -> list[int]:
+def _bulk_create(
+    session: Session,
+    batch: list[tuple[Transcript, Result, Checklist]],
+    *,
+    now: datetime,
+    sampling: Sampling,
+) -> list[int]:
     """Insert new transcripts, their messages, flags and work items with one statement per
     table; returns the number of work items created per transcript."""
     transcript_rows: list[dict[str, Any]] = []
@@ -381,22 +476,43 @@ def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checkli
     flag_rows: list[dict[str, Any]] = []
     flag_owner: list[tuple[int, Flag]] = []
     for position, (transcript, result, checklist) in enumerate(batch):
-        transcript_rows.append({
-            "id": transcript.id, "channel": transcript.channel, "shop": transcript.shop,
-            "agent": _primary_agent(transcript), "order_status": transcript.order_status,
-            "extra": transcript.extra, "content_hash": content_hash(transcript),
-            "started_at": _started_at(transcript),
-            "message_count": len(transcript.messages), "ingested_at": now,
-            "updated_at": now, "checklist": checklist.name,
-            "checklist_version": checklist.spec.version,
-            "pass_score": checklist.spec.pass_score, "engine_score": result.score,
-            "score": result.score, "passed": result.passed, "flag_count": len(result.flags),
-            "customer_risk": _customer_risk(result.flags), "inspected_at": now}
-            | response_times(transcript))
+        transcript_rows.append(
+            {
+                "id": transcript.id,
+                "channel": transcript.channel,
+                "shop": transcript.shop,
+                "agent": _primary_agent(transcript),
+                "order_status": transcript.order_status,
+                "extra": transcript.extra,
+                "content_hash": content_hash(transcript),
+                "started_at": _started_at(transcript),
+                "message_count": len(transcript.messages),
+                "ingested_at": now,
+                "updated_at": now,
+                "checklist": checklist.name,
+                "checklist_version": checklist.spec.version,
+                "pass_score": checklist.spec.pass_score,
+                "engine_score": result.score,
+                "score": result.score,
+                "passed": result.passed,
+                "flag_count": len(result.flags),
+                "customer_risk": _customer_risk(result.flags),
+                "inspected_at": now,
+            }
+            | response_times(transcript)
+        )
         message_rows.extend(
-            {"transcript_id": transcript.id, "idx": i, "role": m.role, "sender": m.sender,
-             "ts": m.ts, "text": m.text, "extra": m.extra}
-            for i, m in enumerate(transcript.messages))
+            {
+                "transcript_id": transcript.id,
+                "idx": i,
+                "role": m.role,
+                "sender": m.sender,
+                "ts": m.ts,
+                "text": m.text,
+                "extra": m.extra,
+            }
+            for i, m in enumerate(transcript.messages)
+        )
         for flag in result.flags:
             flag_rows.append(_flag_values(flag, transcript))
             flag_owner.append((position, flag))
@@ -411,29 +527,54 @@ def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checkli
             row["id"] = flag_id
         _insert_rows(connection, flag_table, flag_rows)
     elif flag_rows:
-        flag_ids = list(connection.scalars(
-            insert(flag_table).returning(flag_table.c.id, sort_by_parameter_order=True),
-            flag_rows))
+        flag_ids = list(
+            connection.scalars(
+                insert(flag_table).returning(flag_table.c.id, sort_by_parameter_order=True),
+                flag_rows,
+            )
+        )
     flag_ids = flag_ids or []
     item_rows: list[dict[str, Any]] = []
     created = [0] * len(batch)
 
     def item(position: int, flag: Flag | None, flag_id: int | None) -> dict[str, Any]:
         values = transcript_rows[position]
-        common = {"transcript_id": values["id"], "agent": values["agent"],
-                  "shop": values["shop"], "channel": values["channel"], "status": "open",
-                  "created_at": now, "updated_at": now, "version": 1, "teaching_case": False}
+        common = {
+            "transcript_id": values["id"],
+            "agent": values["agent"],
+            "shop": values["shop"],
+            "channel": values["channel"],
+            "status": "open",
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+            "teaching_case": False,
+        }
         created[position] += 1
         if flag is None:
-            return common | {"kind": "sample", "flag_id": None, "category": None,
-                             "severity": None, "points": 0, "confidence": 1.0,
-                             "priority": 0.0}
+            return common | {
+                "kind": "sample",
+                "flag_id": None,
+                "category": None,
+                "severity": None,
+                "points": 0,
+                "confidence": 1.0,
+                "priority": 0.0,
+            }
         return common | {
-            "kind": "flag", "flag_id": flag_id, "category": flag.category,
-            "severity": flag.severity, "points": flag.points, "confidence": flag.confidence,
-            "priority": priority(severity=flag.severity, points=flag.points,
-                                 customer_risk=values["customer_risk"],
-                                 confidence=flag.confidence)}
+            "kind": "flag",
+            "flag_id": flag_id,
+            "category": flag.category,
+            "severity": flag.severity,
+            "points": flag.points,
+            "confidence": flag.confidence,
+            "priority": priority(
+                severity=flag.severity,
+                points=flag.points,
+                customer_risk=values["customer_risk"],
+                confidence=flag.confidence,
+            ),
+        }
 
     for (position, flag), flag_id in zip(flag_owner, flag_ids, strict=True):
         if needs_review(flag, batch[position][2].spec.review):
@@ -443,18 +584,35 @@ def _bulk_create(session: Session, batch: list[tuple[Transcript, Result, Checkli
             item_rows.append(item(position, None, None))
     _insert_rows(connection, WorkItem.__table__, item_rows)
     # Red lines are pushed to the webhooks by the service's background task, not here.
-    _insert_rows(connection, WebhookEvent.__table__, [
-        red_line_event(transcript_rows[position], flag_rows[k], now=now)
-        for k, (position, flag) in enumerate(flag_owner) if flag.severity == "red_line"])
+    _insert_rows(
+        connection,
+        WebhookEvent.__table__,
+        [
+            red_line_event(transcript_rows[position], flag_rows[k], now=now)
+            for k, (position, flag) in enumerate(flag_owner)
+            if flag.severity == "red_line"
+        ],
+    )
     return created
 
 
-def _update(session: Session, row: StoredTranscript, transcript: Transcript, result: Result,
-            checklist: Checklist, *, now: datetime, sampling: Sampling,
-            actor: str) -> tuple[Literal["updated", "unchanged"], int]:
+def _update(
+    session: Session,
+    row: StoredTranscript,
+    transcript: Transcript,
+    result: Result,
+    checklist: Checklist,
+    *,
+    now: datetime,
+    sampling: Sampling,
+    actor: str,
+) -> tuple[Literal["updated", "unchanged"], int]:
     digest = content_hash(transcript)
-    if (digest == row.content_hash and row.checklist == checklist.name
-            and row.checklist_version == checklist.spec.version):
+    if (
+        digest == row.content_hash
+        and row.checklist == checklist.name
+        and row.checklist_version == checklist.spec.version
+    ):
         return "unchanged", 0
     session.execute(delete(StoredMessage).where(StoredMessage.transcript_id == row.id))
     session.expire(row, ["messages"])
@@ -472,8 +630,11 @@ def _update(session: Session, row: StoredTranscript, transcript: Transcript, res
         setattr(row, column, value)
     # Work items carry the chat's agent, shop and channel (the queue and the reports filter
     # and group by them): a corrected chat corrects its items too, decided ones included.
-    session.execute(update(WorkItem).where(WorkItem.transcript_id == row.id).values(
-        agent=row.agent, shop=row.shop, channel=row.channel))
+    session.execute(
+        update(WorkItem)
+        .where(WorkItem.transcript_id == row.id)
+        .values(agent=row.agent, shop=row.shop, channel=row.channel)
+    )
 
     old = {f.fingerprint: f for f in row.flags}
     kept: set[str] = set()
@@ -483,10 +644,16 @@ def _update(session: Session, row: StoredTranscript, transcript: Transcript, res
         same = old.get(fresh.fingerprint)
         if same is not None:
             kept.add(fresh.fingerprint)
-            same.evidence, same.span_start, same.span_end = (fresh.evidence, fresh.span_start,
-                                                              fresh.span_end)
-            same.severity, same.points, same.confidence = (fresh.severity, fresh.points,
-                                                           fresh.confidence)
+            same.evidence, same.span_start, same.span_end = (
+                fresh.evidence,
+                fresh.span_start,
+                fresh.span_end,
+            )
+            same.severity, same.points, same.confidence = (
+                fresh.severity,
+                fresh.points,
+                fresh.confidence,
+            )
             continue
         row.flags.append(fresh)
         if needs_review(flag, checklist.spec.review):
@@ -499,17 +666,25 @@ def _update(session: Session, row: StoredTranscript, transcript: Transcript, res
         gone_ids = [f.id for f in gone]
         for item in session.scalars(select(WorkItem).where(WorkItem.flag_id.in_(gone_ids))):
             if item.status in OPEN_STATES:
-                audit(session, actor=actor, entity="work_item", entity_id=item.id,
-                      action="withdraw", from_state=item.status, to_state="withdrawn",
-                      note="the flag is gone after the transcript was re-ingested")
+                audit(
+                    session,
+                    actor=actor,
+                    entity="work_item",
+                    entity_id=item.id,
+                    action="withdraw",
+                    from_state=item.status,
+                    to_state="withdrawn",
+                    note="the flag is gone after the transcript was re-ingested",
+                )
                 item.status, item.updated_at = "withdrawn", now
                 item.reviewer_id = item.claimed_at = item.claim_expires_at = None
             item.flag_id = None
         for flag_row in gone:
             row.flags.remove(flag_row)
     if not result.flags and created == 0 and sampling.picks(transcript.id):
-        has_sample = session.scalar(select(WorkItem.id).where(
-            WorkItem.transcript_id == row.id, WorkItem.kind == "sample"))
+        has_sample = session.scalar(
+            select(WorkItem.id).where(WorkItem.transcript_id == row.id, WorkItem.kind == "sample")
+        )
         if has_sample is None:
             session.add(_work_item(row, None, now=now))
             created += 1

@@ -7,6 +7,7 @@ from chats in stored weekly reports of weeks before the cut (their figures stay)
 webhook events older than the cut (their payloads quote chats). A chat's age is its first
 message's time, else (or if that is later) when it was stored.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ from qc_engine.service.common import audit, utcnow
 
 CHUNK = 500
 # Report fields that quote chats: their red-line examples and teaching cases.
-_QUOTED = {"red_lines": ("items", ("evidence", "message")),
-           "teaching_cases": (None, ("evidence", "message", "note"))}
+_QUOTED = {
+    "red_lines": ("items", ("evidence", "message")),
+    "teaching_cases": (None, ("evidence", "message", "note")),
+}
 
 
 @dataclass(frozen=True)
@@ -41,35 +44,55 @@ class Purged:
     cutoff: datetime
 
 
-def purge(session: Session, *, days: float, actor: str, now: datetime | None = None,
-          dry_run: bool = False) -> Purged:
+def purge(
+    session: Session, *, days: float, actor: str, now: datetime | None = None, dry_run: bool = False
+) -> Purged:
     """Purge what is older than `days` (caller commits; `dry_run` counts and changes
     nothing). Chunked, so a large purge holds no lock for long on PostgreSQL."""
     cutoff = (now or utcnow()) - timedelta(days=days)
     # The first message's time, unless it is later than the storing (a clock in the future
     # must not keep a chat forever).
-    age = case((StoredTranscript.started_at < StoredTranscript.ingested_at,
-                StoredTranscript.started_at), else_=StoredTranscript.ingested_at)
+    age = case(
+        (StoredTranscript.started_at < StoredTranscript.ingested_at, StoredTranscript.started_at),
+        else_=StoredTranscript.ingested_at,
+    )
     ids = list(session.scalars(select(StoredTranscript.id).where(age < cutoff)))
     work_items = notes = 0
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        item_ids = [str(i) for i in session.scalars(
-            select(WorkItem.id).where(WorkItem.transcript_id.in_(chunk)))]
+        chunk = ids[start : start + CHUNK]
+        item_ids = [
+            str(i)
+            for i in session.scalars(select(WorkItem.id).where(WorkItem.transcript_id.in_(chunk)))
+        ]
         work_items += len(item_ids)
         if item_ids:
-            notes += session.scalar(select(func.count()).select_from(AuditEntry).where(
-                AuditEntry.entity == "work_item", AuditEntry.entity_id.in_(item_ids),
-                AuditEntry.note.is_not(None))) or 0
+            notes += (
+                session.scalar(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(
+                        AuditEntry.entity == "work_item",
+                        AuditEntry.entity_id.in_(item_ids),
+                        AuditEntry.note.is_not(None),
+                    )
+                )
+                or 0
+            )
         if dry_run:
             continue
         if item_ids:
-            session.execute(update(AuditEntry).where(
-                AuditEntry.entity == "work_item", AuditEntry.entity_id.in_(item_ids))
-                .values(note=None))
+            session.execute(
+                update(AuditEntry)
+                .where(AuditEntry.entity == "work_item", AuditEntry.entity_id.in_(item_ids))
+                .values(note=None)
+            )
         session.execute(delete(StoredTranscript).where(StoredTranscript.id.in_(chunk)))
-    old_events = session.scalar(select(func.count()).select_from(WebhookEvent).where(
-        WebhookEvent.created_at < cutoff)) or 0
+    old_events = (
+        session.scalar(
+            select(func.count()).select_from(WebhookEvent).where(WebhookEvent.created_at < cutoff)
+        )
+        or 0
+    )
     scrubbed = 0
     for report in session.scalars(select(StoredReport)):
         ends = _period_end(report.period)
@@ -80,8 +103,14 @@ def purge(session: Session, *, days: float, actor: str, now: datetime | None = N
             report.payload = _scrubbed(report.payload)
     if not dry_run:
         session.execute(delete(WebhookEvent).where(WebhookEvent.created_at < cutoff))
-        audit(session, actor=actor, entity="retention", entity_id=cutoff.date().isoformat(),
-              action="purge", to_state=str(len(ids)))
+        audit(
+            session,
+            actor=actor,
+            entity="retention",
+            entity_id=cutoff.date().isoformat(),
+            action="purge",
+            to_state=str(len(ids)),
+        )
     return Purged(len(ids), work_items, notes, scrubbed, old_events, cutoff)
 
 
@@ -96,8 +125,12 @@ def _period_end(period: str) -> datetime | None:
 
 
 def _quotes(payload: dict[str, Any]) -> bool:
-    return any(row.get(field) for section, (inner, fields) in _QUOTED.items()
-               for row in _rows(payload, section, inner) for field in fields)
+    return any(
+        row.get(field)
+        for section, (inner, fields) in _QUOTED.items()
+        for row in _rows(payload, section, inner)
+        for field in fields
+    )
 
 
 def _rows(payload: dict[str, Any], section: str, inner: str | None) -> list[dict[str, Any]]:

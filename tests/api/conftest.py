@@ -1,5 +1,6 @@
 """API fixtures: the same tests run on SQLite and, when QC_TEST_POSTGRES_URL is set (.ci/run
 sets it), on a fresh PostgreSQL database created for the test session."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,12 +38,11 @@ def api(database_url):
     with state.sessions.begin() as session:
         for role in ("admin", "lead", "specialist", "service"):
             keys[role] = create_key(session, name=f"test-{role}", role=role)[1]
-        keys["specialist2"] = create_key(session, name="test-specialist-2",
-                                         role="specialist")[1]
-        keys["agent"] = create_key(session, name="test-agent", role="agent",
-                                   agent_name="小美")[1]
-        keys["other_agent"] = create_key(session, name="test-agent-2", role="agent",
-                                         agent_name="阿杰")[1]
+        keys["specialist2"] = create_key(session, name="test-specialist-2", role="specialist")[1]
+        keys["agent"] = create_key(session, name="test-agent", role="agent", agent_name="小美")[1]
+        keys["other_agent"] = create_key(
+            session, name="test-agent-2", role="agent", agent_name="阿杰"
+        )[1]
     app = create_app(settings, state=state)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, keys=keys, app=app)

@@ -1,5 +1,6 @@
 """API keys and roles: every endpoint without a key is 401, with the wrong role 403; agents
 see and appeal only their own items; keys are stored only as hashes; `qc keys create`."""
+
 from __future__ import annotations
 
 import hashlib
@@ -24,8 +25,7 @@ def _endpoints(item: int, sample: int) -> list[tuple[str, str, dict, set[str]]]:
     """(method, path, request keywords, roles allowed) for every endpoint."""
     version = {"json": {"version": 1}}
     return [
-        ("POST", "/v1/score", {"json": chat("AU-x")}, {"admin", "lead", "specialist",
-                                                       "service"}),
+        ("POST", "/v1/score", {"json": chat("AU-x")}, {"admin", "lead", "specialist", "service"}),
         ("POST", "/v1/transcripts", {"json": chat("AU-y")}, {"admin", "lead", "service"}),
         ("GET", "/v1/transcripts/AU-1", {}, READERS),
         ("GET", "/v1/work-items", {}, READERS),
@@ -37,17 +37,28 @@ def _endpoints(item: int, sample: int) -> list[tuple[str, str, dict, set[str]]]:
         ("POST", f"/v1/work-items/{item}/confirm", version, REVIEWERS),
         ("POST", f"/v1/work-items/{item}/dismiss", version, REVIEWERS),
         ("POST", f"/v1/work-items/{sample}/review-sample", version, REVIEWERS),
-        ("POST", f"/v1/work-items/{item}/appeal", {"json": {"version": 1, "reason": "x"}},
-         {"agent"}),
-        ("POST", f"/v1/work-items/{item}/decide-appeal",
-         {"json": {"version": 1, "decision": "upheld"}}, LEADS),
+        (
+            "POST",
+            f"/v1/work-items/{item}/appeal",
+            {"json": {"version": 1, "reason": "x"}},
+            {"agent"},
+        ),
+        (
+            "POST",
+            f"/v1/work-items/{item}/decide-appeal",
+            {"json": {"version": 1, "decision": "upheld"}},
+            LEADS,
+        ),
         ("POST", f"/v1/work-items/{item}/teaching-case", version, REVIEWERS),
         ("GET", "/v1/checklists", {}, READERS),
         ("GET", f"/v1/checklists/{CHECKLIST}", {}, READERS),
-        ("PUT", f"/v1/checklists/{CHECKLIST}",
-         {"content": checklist_yaml(9).encode()}, {"admin"}),
-        ("POST", "/v1/checklists/test",
-         {"json": {"checklist": checklist_yaml(1), "transcripts": [chat("AU-z")]}}, LEADS),
+        ("PUT", f"/v1/checklists/{CHECKLIST}", {"content": checklist_yaml(9).encode()}, {"admin"}),
+        (
+            "POST",
+            "/v1/checklists/test",
+            {"json": {"checklist": checklist_yaml(1), "transcripts": [chat("AU-z")]}},
+            LEADS,
+        ),
         ("GET", "/v1/stats/miss-rate", {}, REVIEWERS),
     ]
 
@@ -60,9 +71,15 @@ def qc(api):
 def _setup_items(qc) -> tuple[int, int]:
     item = qc.flagged_item("AU-1", agent="小美")
     with qc.db() as session:  # a sample item, written directly: sampling is off here
-        sample = WorkItem(transcript_id="AU-1", kind="sample", status="open", priority=0.0,
-                          agent="小美", created_at=datetime.now(UTC),
-                          updated_at=datetime.now(UTC))
+        sample = WorkItem(
+            transcript_id="AU-1",
+            kind="sample",
+            status="open",
+            priority=0.0,
+            agent="小美",
+            created_at=datetime.now(UTC),
+            updated_at=datetime.now(UTC),
+        )
         session.add(sample)
         session.flush()
         sample_id = sample.id
@@ -72,9 +89,12 @@ def _setup_items(qc) -> tuple[int, int]:
 def test_every_endpoint_needs_a_key(qc):
     item, sample = _setup_items(qc)
     for method, path, kwargs, _ in _endpoints(item, sample):
-        for headers in ({}, {"Authorization": "Bearer qck_not-a-key"},
-                        {"Authorization": f"Basic {qc.api.keys['admin']}"},
-                        {"Authorization": "Bearer "}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer qck_not-a-key"},
+            {"Authorization": f"Basic {qc.api.keys['admin']}"},
+            {"Authorization": "Bearer "},
+        ):
             response = qc.client.request(method, path, headers=headers, **kwargs)
             assert response.status_code == 401, (method, path, headers)
             assert response.json()["error"]["code"] == "E401"
@@ -87,8 +107,7 @@ def test_every_endpoint_refuses_the_wrong_roles(qc):
         for role in ROLES:
             response = qc.client.request(method, path, headers=qc.auth(role), **kwargs)
             if role in allowed:
-                assert response.status_code not in (401, 403), (method, path, role,
-                                                                  response.text)
+                assert response.status_code not in (401, 403), (method, path, role, response.text)
             else:
                 assert response.status_code == 403, (method, path, role, response.text)
                 error = response.json()["error"]
@@ -107,8 +126,12 @@ def _signed_in(qc, role: str = "lead"):
     from fastapi.testclient import TestClient
 
     browser = TestClient(qc.api.app)
-    answer = browser.post("/ui/login", data={"key": qc.api.keys[role]},
-                          headers={"origin": "http://testserver"}, follow_redirects=False)
+    answer = browser.post(
+        "/ui/login",
+        data={"key": qc.api.keys[role]},
+        headers={"origin": "http://testserver"},
+        follow_redirects=False,
+    )
     assert answer.status_code == 303, answer.text
     return browser
 
@@ -127,15 +150,20 @@ def test_the_desk_cookie_holds_a_session_not_the_key(qc):
     token = browser.cookies["qc_session"]
     assert token.startswith("qcs_") and qc.api.keys["lead"] not in token
     assert browser.get("/v1/work-items").status_code == 200
-    assert browser.post("/ui/logout", headers={"origin": "http://testserver"},
-                        follow_redirects=False).status_code == 303
+    assert (
+        browser.post(
+            "/ui/logout", headers={"origin": "http://testserver"}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     stale = {"qc_session": token}
     assert qc.client.get("/v1/work-items", cookies=stale).status_code == 401
 
     browser = _signed_in(qc)
     with qc.db() as session:
-        session.execute(update(BrowserSession).values(
-            expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+        session.execute(
+            update(BrowserSession).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
     assert browser.get("/v1/work-items").status_code == 401  # expired
 
     browser = _signed_in(qc, "specialist")
@@ -146,8 +174,9 @@ def test_the_desk_cookie_holds_a_session_not_the_key(qc):
         revoke_keys(session, name="test-specialist", actor="test")
     assert browser.get("/v1/work-items").status_code == 401  # its key was revoked
 
-    assert qc.client.get("/v1/work-items",
-                         cookies={"qc_key": qc.api.keys["lead"]}).status_code == 401
+    assert (
+        qc.client.get("/v1/work-items", cookies={"qc_key": qc.api.keys["lead"]}).status_code == 401
+    )
 
 
 def test_keys_are_stored_only_as_hashes(qc):
@@ -164,8 +193,11 @@ def test_revoked_keys_and_disabled_users_are_refused(qc):
         _, revoked = create_key(session, name="test-revoked", role="lead")
         _, disabled = create_key(session, name="test-disabled", role="lead")
     with qc.db() as session:
-        session.execute(update(ApiKey).where(ApiKey.key_hash == hashlib.sha256(
-            revoked.encode()).hexdigest()).values(revoked_at=datetime.now(UTC)))
+        session.execute(
+            update(ApiKey)
+            .where(ApiKey.key_hash == hashlib.sha256(revoked.encode()).hexdigest())
+            .values(revoked_at=datetime.now(UTC))
+        )
         session.execute(update(User).where(User.name == "test-disabled").values(disabled=True))
     for key in (revoked, disabled):
         response = qc.client.get("/v1/work-items", headers={"Authorization": f"Bearer {key}"})
@@ -184,8 +216,9 @@ def test_agents_see_only_their_own_items(qc):
     assert qc.item(mine["id"], role="agent")["id"] == mine["id"]
     response = qc.client.get(f"/v1/work-items/{theirs['id']}", headers=qc.auth("agent"))
     assert response.status_code == 404
-    counts = qc.client.get("/v1/work-items/counts", params={"by": "agent"},
-                           headers=qc.auth("other_agent")).json()["counts"]
+    counts = qc.client.get(
+        "/v1/work-items/counts", params={"by": "agent"}, headers=qc.auth("other_agent")
+    ).json()["counts"]
     assert counts == {"阿杰": 1}
 
 
@@ -195,11 +228,11 @@ def test_agents_appeal_only_their_own_items(qc):
     refused = qc.act(theirs["id"], "appeal", role="agent", reason="不是我")
     assert refused.status_code == 404
     assert qc.item(theirs["id"])["status"] == "confirmed"
-    assert qc.done(mine["id"], "appeal", role="agent", reason="买家先发的")["status"] == \
-        "appealed"
+    assert qc.done(mine["id"], "appeal", role="agent", reason="买家先发的")["status"] == "appealed"
     # The agent cannot decide its own appeal, nor review anything.
-    assert qc.act(mine["id"], "decide-appeal", role="agent",
-                  decision="overturned").status_code == 403
+    assert (
+        qc.act(mine["id"], "decide-appeal", role="agent", decision="overturned").status_code == 403
+    )
     assert qc.act(theirs["id"], "confirm", role="agent").status_code == 403
     # Nobody but the agent concerned appeals.
     for role in ("admin", "lead", "specialist"):
@@ -215,8 +248,12 @@ def test_keys_create_command(qc, database_url, monkeypatch, capsys):
     response = qc.client.get("/v1/work-items", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200
 
-    assert qc_main(["keys", "create", "--role", "agent", "--name", "小美-key2",
-                    "--agent-name", "小美"]) == 0
+    assert (
+        qc_main(
+            ["keys", "create", "--role", "agent", "--name", "小美-key2", "--agent-name", "小美"]
+        )
+        == 0
+    )
     agent_key = capsys.readouterr().out.strip()
     qc.flagged_item("KC-1", agent="小美")
     listed = qc.client.get("/v1/work-items", headers={"Authorization": f"Bearer {agent_key}"})
@@ -243,8 +280,9 @@ def test_keys_list_and_revoke_commands(qc, database_url, monkeypatch, capsys):
         assert key[:10] in listing and key not in listing  # never the key itself
 
     def status(key: str) -> int:
-        return qc.client.get("/v1/work-items",
-                             headers={"Authorization": f"Bearer {key}"}).status_code
+        return qc.client.get(
+            "/v1/work-items", headers={"Authorization": f"Bearer {key}"}
+        ).status_code
 
     # One key by its prefix (as listed): it stops working; the others go on.
     assert qc_main(["keys", "revoke", keys[0][:10]]) == 0
@@ -289,8 +327,9 @@ def test_failed_authentication_is_limited_per_client(qc):
     elsewhere = TestClient(qc.api.app, client=("203.0.113.9", 50000))
     assert elsewhere.get("/v1/checklists", headers=qc.auth("lead")).status_code == 200
     # The desk's sign-in counts and answers the same way (in Chinese).
-    page = qc.client.post("/ui/login", data={"key": "qck_wrong"},
-                          headers={"origin": "http://testserver"})
+    page = qc.client.post(
+        "/ui/login", data={"key": "qck_wrong"}, headers={"origin": "http://testserver"}
+    )
     assert page.status_code == 429 and "登录失败次数过多" in page.text
 
 
@@ -314,13 +353,17 @@ def test_a_cookie_write_must_come_from_a_desk_page(qc):
     it). Reads with the cookie and writes with a bearer key are unaffected."""
     browser = _signed_in(qc)
     body = chat("CK-1")
-    foreign = browser.post("/v1/transcripts", json=body,
-                           headers={"origin": "http://testserver:8081"})
+    foreign = browser.post(
+        "/v1/transcripts", json=body, headers={"origin": "http://testserver:8081"}
+    )
     assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "E403"
     assert browser.post("/v1/transcripts", json=body).status_code == 403  # no Origin at all
     assert browser.get("/v1/checklists").status_code == 200
     own = browser.post("/v1/transcripts", json=body, headers={"origin": "http://testserver"})
     assert own.status_code == 200, own.text
-    keyed = qc.client.post("/v1/transcripts", json=chat("CK-2"), headers=qc.auth("lead")
-                           | {"origin": "http://evil.example"})
+    keyed = qc.client.post(
+        "/v1/transcripts",
+        json=chat("CK-2"),
+        headers=qc.auth("lead") | {"origin": "http://evil.example"},
+    )
     assert keyed.status_code == 200

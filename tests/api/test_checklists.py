@@ -1,5 +1,6 @@
 """Checklists over the API: list, get, PUT a new version after full validation, and
 POST /v1/checklists/test (an unsaved checklist over given transcripts)."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,11 @@ def qc(api):
 
 def put(qc, source: str | bytes, *, name: str = CHECKLIST, role: str = "admin"):
     body = source.encode() if isinstance(source, str) else source
-    return qc.client.put(f"/v1/checklists/{name}", content=body,
-                         headers=qc.auth(role) | {"content-type": "application/yaml"})
+    return qc.client.put(
+        f"/v1/checklists/{name}",
+        content=body,
+        headers=qc.auth(role) | {"content-type": "application/yaml"},
+    )
 
 
 def test_list_the_active_checklists(qc):
@@ -39,12 +43,14 @@ def test_list_the_active_checklists(qc):
     ours = listed[CHECKLIST]
     assert (ours["version"], ours["active"], ours["pass_score"]) == (1, True, 60)
     assert ours["created_by"] == "test-admin" and ours["title"] == "API test checklist"
-    assert [(i["id"], i["checker"], i["category"], i["severity"], i["points"])
-            for i in ours["items"]] == [
+    assert [
+        (i["id"], i["checker"], i["category"], i["severity"], i["points"]) for i in ours["items"]
+    ] == [
         ("off_platform", "phrase.off_platform", "off_platform", "red_line", 0),
         ("ad_law", "phrase.ad_law_words", "ad_law_words", "deduct", 5),
         ("regulator", "phrase.regulator_mention", "regulator_mention", "deduct", 10),
-        ("complaint", "phrase.complaint_threat", "complaint_risk", "deduct", 0)]
+        ("complaint", "phrase.complaint_threat", "complaint_risk", "deduct", 0),
+    ]
     assert listed["default"]["created_by"] == "file:default.yaml"
 
 
@@ -54,8 +60,7 @@ def test_get_one_with_its_source(qc):
     assert got["name"] == CHECKLIST and got["version"] == 1 and got["active"] is True
     missing = qc.client.get("/v1/checklists/nope", headers=qc.auth("lead"))
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "E404"
-    assert qc.client.get(URL, params={"version": 7},
-                         headers=qc.auth("lead")).status_code == 404
+    assert qc.client.get(URL, params={"version": 7}, headers=qc.auth("lead")).status_code == 404
 
 
 def test_put_a_new_version(qc):
@@ -69,8 +74,9 @@ def test_put_a_new_version(qc):
     assert (old["version"], old["active"], old["source"]) == (1, False, checklist_yaml(1))
     # The new version is used at once.
     assert qc.score(chat("CL-1", DEDUCT_5)).json()["score"] == 92
-    (activation,) = [a for a in qc.audit(entity="checklist", entity_id=CHECKLIST)
-                     if a.to_state == "2"]
+    (activation,) = [
+        a for a in qc.audit(entity="checklist", entity_id=CHECKLIST) if a.to_state == "2"
+    ]
     assert (activation.actor, activation.action) == ("test-admin", "activate")
 
 
@@ -88,20 +94,32 @@ def test_old_results_keep_naming_their_version(qc):
     assert len(qc.items(transcript_id="CL-2")) == 1
 
 
-@pytest.mark.parametrize(("source", "code", "where"), [
-    ("name: [apitest\n", "E200", {"line": 2}),
-    ("", "E200", {}),
-    ("- just\n- a list\n", "E200", {}),
-    (checklist_yaml(2).replace("phrase.ad_law_words", "phrase.nope"), "E201",
-     {"detail_field": "items[1] (ad_law).checker"}),
-    (checklist_yaml(2) + "    params: {max_seconds: soon}\n", "E201",
-     {"detail_field": "items[3] (complaint).params"}),
-    (checklist_yaml(2).replace("pass_score: 60", "pass_score: 160"), "E201",
-     {"detail_field": "pass_score"}),
-    (checklist_yaml(2) + "colour: red\n", "E201", {"detail_field": "colour"}),
-    (checklist_yaml(2).replace("items:\n", "items: []\nx:\n"), "E201", {}),
-    (checklist_yaml(2) + "  - id: ad_law\n    checker: phrase.ad_law_words\n", "E201", {}),
-])
+@pytest.mark.parametrize(
+    ("source", "code", "where"),
+    [
+        ("name: [apitest\n", "E200", {"line": 2}),
+        ("", "E200", {}),
+        ("- just\n- a list\n", "E200", {}),
+        (
+            checklist_yaml(2).replace("phrase.ad_law_words", "phrase.nope"),
+            "E201",
+            {"detail_field": "items[1] (ad_law).checker"},
+        ),
+        (
+            checklist_yaml(2) + "    params: {max_seconds: soon}\n",
+            "E201",
+            {"detail_field": "items[3] (complaint).params"},
+        ),
+        (
+            checklist_yaml(2).replace("pass_score: 60", "pass_score: 160"),
+            "E201",
+            {"detail_field": "pass_score"},
+        ),
+        (checklist_yaml(2) + "colour: red\n", "E201", {"detail_field": "colour"}),
+        (checklist_yaml(2).replace("items:\n", "items: []\nx:\n"), "E201", {}),
+        (checklist_yaml(2) + "  - id: ad_law\n    checker: phrase.ad_law_words\n", "E201", {}),
+    ],
+)
 def test_put_validates_everything(qc, source, code, where):
     response = put(qc, source)
     assert response.status_code == 422, response.text
@@ -147,8 +165,9 @@ def test_put_a_new_checklist_name(qc):
 
 
 def test_put_needs_utf8(qc):
-    response = put(qc, checklist_yaml(2).encode("gb18030").replace(b"API", "标准".encode(
-        "gb18030")))
+    response = put(
+        qc, checklist_yaml(2).encode("gb18030").replace(b"API", "标准".encode("gb18030"))
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "E200"
 
@@ -160,15 +179,21 @@ def test_put_is_for_admins(qc):
 
 
 def trial(qc, source, transcripts, role="lead"):
-    return qc.client.post("/v1/checklists/test", json={"checklist": source,
-                                                       "transcripts": transcripts},
-                          headers=qc.auth(role))
+    return qc.client.post(
+        "/v1/checklists/test",
+        json={"checklist": source, "transcripts": transcripts},
+        headers=qc.auth(role),
+    )
 
 
 def test_try_an_unsaved_checklist(qc):
     source = checklist_yaml(9).replace(f"name: {CHECKLIST}", "name: draft")
-    transcripts = [chat("TR-1", RED_LINE), {"id": "TR-bad", "messages": "hello"},
-                   chat("TR-2", DEDUCT_5, DEDUCT_10), chat("TR-3", CLEAN)]
+    transcripts = [
+        chat("TR-1", RED_LINE),
+        {"id": "TR-bad", "messages": "hello"},
+        chat("TR-2", DEDUCT_5, DEDUCT_10),
+        chat("TR-3", CLEAN),
+    ]
     response = trial(qc, source, transcripts)
     assert response.status_code == 200, response.text
     out = response.json()
@@ -176,8 +201,11 @@ def test_try_an_unsaved_checklist(qc):
     assert (out["scored"], out["passed"]) == (3, 2)
     assert [r["id"] for r in out["results"]] == ["TR-1", "TR-2", "TR-3"]
     assert out["results"][1]["score"] == 85
-    assert out["flags_per_rule"] == {"phrase.off_platform": 1, "phrase.ad_law_words": 1,
-                                     "phrase.regulator_mention": 1}
+    assert out["flags_per_rule"] == {
+        "phrase.off_platform": 1,
+        "phrase.ad_law_words": 1,
+        "phrase.regulator_mention": 1,
+    }
     (rejected,) = out["rejected"]
     assert rejected["index"] == 1 and rejected["error"]["field"] == "transcripts[1].messages"
     # Nothing was saved.
@@ -200,10 +228,20 @@ def test_trying_is_for_leads(qc):
         assert trial(qc, checklist_yaml(1), [chat("TR-5")], role=role).status_code == 403
 
 
-LEXICON_ESCAPES = ["/etc/passwd", "../../../../etc/passwd", "/proc/self/environ", "/dev/zero",
-                   "../lexicons/off_platform.txt", "lexicons/off_platform.txt",
-                   "..\\off_platform.txt", ".hidden.txt", "off_platform", "nope.txt",
-                   "aftersale.yaml", "off_platform.txt\x00.txt"]
+LEXICON_ESCAPES = [
+    "/etc/passwd",
+    "../../../../etc/passwd",
+    "/proc/self/environ",
+    "/dev/zero",
+    "../lexicons/off_platform.txt",
+    "lexicons/off_platform.txt",
+    "..\\off_platform.txt",
+    ".hidden.txt",
+    "off_platform",
+    "nope.txt",
+    "aftersale.yaml",
+    "off_platform.txt\x00.txt",
+]
 
 
 @pytest.mark.parametrize("name", LEXICON_ESCAPES)
@@ -212,23 +250,33 @@ def test_a_lexicon_is_named_not_pathed(qc, name):
     there, is a 422 naming the field, and the answer says nothing of the server's files."""
     item = {"id": "mine", "checker": "phrase.off_platform", "params": {"lexicons": [name]}}
     source = f"name: draft\nversion: 1\nitems: [{json.dumps(item)}]\n"
-    for response in (trial(qc, source, [chat("TR-6", "root:x:0:0")]),
-                     put(qc, source, name="draft")):
+    for response in (
+        trial(qc, source, [chat("TR-6", "root:x:0:0")]),
+        put(qc, source, name="draft"),
+    ):
         assert response.status_code == 422, response.text
         error = response.json()["error"]
         (detail,) = error["details"]
         assert detail["field"] == "items[0] (mine).params.lexicons[0]"
         assert detail["code"] == "E202"
         text = response.text
-        for leak in ("root:", "/etc", "/proc", "/work", "checklists/lexicons", "No such file",
-                     "Permission"):
+        for leak in (
+            "root:",
+            "/etc",
+            "/proc",
+            "/work",
+            "checklists/lexicons",
+            "No such file",
+            "Permission",
+        ):
             assert leak not in text.replace(json.dumps(name)[1:-1], ""), (leak, text)
 
 
 def test_a_named_lexicon_of_the_folder_is_read(qc):
-    item = ("  - id: mine\n    checker: phrase.regulator_mention\n"
-            "    params: {lexicons: [off_platform.txt]}\n")
-    response = trial(qc, f"name: draft\nversion: 1\nitems:\n{item}",
-                     [chat("TR-7", "加我微信聊")])
+    item = (
+        "  - id: mine\n    checker: phrase.regulator_mention\n"
+        "    params: {lexicons: [off_platform.txt]}\n"
+    )
+    response = trial(qc, f"name: draft\nversion: 1\nitems:\n{item}", [chat("TR-7", "加我微信聊")])
     assert response.status_code == 200, response.text
     assert response.json()["flags_per_rule"] == {"phrase.regulator_mention": 1}

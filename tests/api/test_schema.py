@@ -5,6 +5,7 @@ is set), with a lead's key, on schema-valid and schema-invalid requests: no answ
 invalid is refused, and a request it calls valid is accepted, unless the refusal is one of
 the few a schema cannot say (docs/api.md, "What the schema cannot say"): each is listed in
 SEMANTIC by its error code and field, so any other refusal still fails the test."""
+
 from __future__ import annotations
 
 import os
@@ -24,7 +25,9 @@ SEMANTIC = {
     ("E204", "checklist"),  # ?checklist= names no active checklist
     ("E422", "cursor"),  # a cursor this API did not give out
     ("E200", None),  # a YAML document that is not a checklist (also E201-E203)
-    ("E201", None), ("E202", None), ("E203", None),
+    ("E201", None),
+    ("E202", None),
+    ("E203", None),
     ("E422", "week"),  # a year without an ISO week 53
     ("E422", "kind"),  # findings for an item that is not a sample
 }
@@ -74,8 +77,11 @@ def _only_unsent_violations(case) -> bool:
             parameter = case.operation.get_parameter_set(location).get(name)
             schema = parameter.definition.get("schema", {}) if parameter is not None else {}
             kinds = {s.get("type") for s in schema.get("anyOf", [schema])}
-            if (kinds <= {"string", "null"} and isinstance(value, bool | int | float)
-                    and len(str(value)) <= schema.get("maxLength", 10**9)):
+            if (
+                kinds <= {"string", "null"}
+                and isinstance(value, bool | int | float)
+                and len(str(value)) <= schema.get("maxLength", 10**9)
+            ):
                 continue
         return False
     return True
@@ -103,8 +109,31 @@ def test_the_week_pattern_covers_the_years_reports_cover():
     assert [w for w in range(100) if pattern.match(f"2026-W{w:02d}")] == list(range(1, 54))
 
 
-def test_every_operation_answers_as_its_schema_says(api):
+def _explore(operation, mode, headers, checks, calls, failures) -> None:
+    """Run the bounded examples of one operation in one mode; failures by label."""
     from hypothesis import HealthCheck, given, settings
+
+    label = f"{operation.label} ({mode.value})"
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(operation.as_strategy(generation_mode=mode))
+    def run(case):
+        calls.append(label)
+        try:
+            case.call_and_validate(headers=headers, checks=checks)
+        except BaseException as exc:  # a failure group: reported below
+            failures.setdefault(label, str(exc)[:600])
+
+    run()
+
+
+def test_every_operation_answers_as_its_schema_says(api):
     from schemathesis.checks import not_a_server_error
     from schemathesis.generation import GenerationMode
     from schemathesis.specs.openapi.checks import status_code_conformance
@@ -112,8 +141,12 @@ def test_every_operation_answers_as_its_schema_says(api):
     qc = prepared(api)
     schema = schemathesis.openapi.from_asgi("/openapi.json", api.app)
     headers = {"Authorization": f"Bearer {qc.api.keys['lead']}"}
-    checks = [not_a_server_error, status_code_conformance, _refused_unless_unsent,
-              _accepted_unless_semantic]
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        _refused_unless_unsent,
+        _accepted_unless_semantic,
+    ]
     failures: dict[str, str] = {}
     calls: list[str] = []
     operations = 0
@@ -123,19 +156,6 @@ def test_every_operation_answers_as_its_schema_says(api):
         if not operation.path.startswith("/v1/"):
             continue  # /healthz, /readyz: nothing to vary
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            label = f"{operation.label} ({mode.value})"
-            strategy = operation.as_strategy(generation_mode=mode)
-
-            @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                      suppress_health_check=list(HealthCheck))
-            @given(strategy)
-            def run(case):
-                calls.append(label)
-                try:
-                    case.call_and_validate(headers=headers, checks=checks)
-                except BaseException as exc:  # a failure group: reported below
-                    failures.setdefault(label, str(exc)[:600])
-
-            run()
+            _explore(operation, mode, headers, checks, calls, failures)
     assert operations >= 25 and len(calls) >= 200, len(calls)
     assert not failures, "\n\n".join(f"{k}: {v}" for k, v in failures.items())

@@ -1,4 +1,5 @@
 """POST /v1/score: the result JSON of the format spec, nothing stored."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,17 @@ from qc_engine.db.models import StoredTranscript, WorkItem
 from .support import CLEAN, COMPLAINT, DEDUCT_5, DEDUCT_10, RED_LINE, chat, prepared
 
 RESULT_KEYS = {"id", "score", "passed", "checklist", "flags"}
-FLAG_KEYS = {"category", "message_index", "span", "evidence", "severity", "points", "source",
-             "rule", "confidence"}
+FLAG_KEYS = {
+    "category",
+    "message_index",
+    "span",
+    "evidence",
+    "severity",
+    "points",
+    "source",
+    "rule",
+    "confidence",
+}
 
 
 @pytest.fixture
@@ -26,7 +36,10 @@ def test_result_has_exactly_the_spec_shape(qc):
     assert result["id"] == "S-1" and result["checklist"] == "apitest@1"
     assert result["score"] == 0 and result["passed"] is False
     assert [(f["category"], f["message_index"]) for f in result["flags"]] == [
-        ("complaint_risk", 0), ("ad_law_words", 1), ("off_platform", 2)]
+        ("complaint_risk", 0),
+        ("ad_law_words", 1),
+        ("off_platform", 2),
+    ]
     for flag in result["flags"]:
         assert set(flag) == FLAG_KEYS
         assert flag["source"] in ("rule", "model")
@@ -36,18 +49,29 @@ def test_result_has_exactly_the_spec_shape(qc):
         start, end = flag["span"]
         assert 0 <= start < end
     red = result["flags"][2]
-    assert red == {"category": "off_platform", "message_index": 2, "span": [2, 6],
-                   "evidence": red["evidence"], "severity": "red_line", "points": 0,
-                   "source": "rule", "rule": "phrase.off_platform", "confidence": 1.0}
+    assert red == {
+        "category": "off_platform",
+        "message_index": 2,
+        "span": [2, 6],
+        "evidence": red["evidence"],
+        "severity": "red_line",
+        "points": 0,
+        "source": "rule",
+        "rule": "phrase.off_platform",
+        "confidence": 1.0,
+    }
     assert "加我微信" in red["evidence"]
 
 
-@pytest.mark.parametrize(("lines", "score", "passed"), [
-    ((CLEAN,), 100, True),
-    ((DEDUCT_5,), 95, True),
-    ((DEDUCT_5, DEDUCT_10), 85, True),
-    ((DEDUCT_10, RED_LINE), 0, False),
-])
+@pytest.mark.parametrize(
+    ("lines", "score", "passed"),
+    [
+        ((CLEAN,), 100, True),
+        ((DEDUCT_5,), 95, True),
+        ((DEDUCT_5, DEDUCT_10), 85, True),
+        ((DEDUCT_10, RED_LINE), 0, False),
+    ],
+)
 def test_scores(qc, lines, score, passed):
     result = qc.score(chat("S-2", *lines)).json()
     assert (result["score"], result["passed"]) == (score, passed)
@@ -65,8 +89,7 @@ def test_nothing_is_stored(qc):
 
 
 def test_without_a_checklist_the_engine_chooses_one(qc):
-    response = qc.client.post("/v1/score", json=chat("S-4", RED_LINE),
-                              headers=qc.auth("service"))
+    response = qc.client.post("/v1/score", json=chat("S-4", RED_LINE), headers=qc.auth("service"))
     assert response.status_code == 200
     health = qc.client.get("/healthz").json()
     assert response.json()["checklist"] in health["checklists"]
@@ -74,8 +97,9 @@ def test_without_a_checklist_the_engine_chooses_one(qc):
 
 
 def test_unknown_checklist_is_named(qc):
-    response = qc.client.post("/v1/score", params={"checklist": "nope"},
-                              json=chat("S-5"), headers=qc.auth("service"))
+    response = qc.client.post(
+        "/v1/score", params={"checklist": "nope"}, json=chat("S-5"), headers=qc.auth("service")
+    )
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "E204" and error["field"] == "checklist"
@@ -84,8 +108,11 @@ def test_unknown_checklist_is_named(qc):
 
 def test_message_times_and_extra_fields_are_accepted(qc):
     transcript = chat("S-6", CLEAN, order_status="shipped", platform_order="123")
-    transcript["messages"][0] |= {"ts": "2026-11-20T10:00:03", "sender": "tb_buyer_77",
-                                  "msg_type": "text"}
+    transcript["messages"][0] |= {
+        "ts": "2026-11-20T10:00:03",
+        "sender": "tb_buyer_77",
+        "msg_type": "text",
+    }
     transcript["messages"][1] |= {"ts": "2026-11-20T10:00:21+08:00", "sender": 12345}
     response = qc.score(transcript)
     assert response.status_code == 200, response.text

@@ -1,5 +1,6 @@
 """A real `qc serve --demo` (uvicorn) on a free loopback port and a temporary SQLite file:
 it starts, answers /healthz, serves the demo queue to a demo key it printed, and stops."""
+
 from __future__ import annotations
 
 import os
@@ -47,10 +48,15 @@ def _serve(tmp_path: Path, database_url: str) -> Iterator[tuple[str, dict[str, s
     qc = Path(sys.executable).with_name("qc")
     env = os.environ | {"QC_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [str(qc), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port),
-         "--no-access-log"],
-        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        encoding="utf-8", start_new_session=True)
+        [str(qc), "serve", "--demo", "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        start_new_session=True,
+    )
     output: queue.Queue = queue.Queue()
     threading.Thread(target=_lines, args=(process.stdout, output), daemon=True).start()
     seen: list[str] = []
@@ -68,14 +74,14 @@ def _serve(tmp_path: Path, database_url: str) -> Iterator[tuple[str, dict[str, s
             if line:
                 seen.append(line)
                 parts = line.split()
-                if len(parts) == 2 and parts[0].startswith("demo-") and \
-                        parts[1].startswith("qck_"):
+                if len(parts) == 2 and parts[0].startswith("demo-") and parts[1].startswith("qck_"):
                     keys[parts[0]] = parts[1]
             if "serving on" in "".join(seen) and _healthy(base):
                 break
         else:
-            pytest.fail(f"qc serve did not answer /healthz in {START_TIMEOUT:.0f} s:\n"
-                        + "".join(seen))
+            pytest.fail(
+                f"qc serve did not answer /healthz in {START_TIMEOUT:.0f} s:\n" + "".join(seen)
+            )
         yield base, keys, seen
     finally:
         if process.poll() is None:
@@ -105,16 +111,23 @@ def test_qc_serve_demo(server):
     assert health["status"] == "ok" and health["checklists"]
 
     lead = {"Authorization": f"Bearer {keys['demo-lead']}"}
-    queue_page = httpx.get(f"{base}/v1/work-items", params={"limit": 5}, headers=lead,
-                           timeout=10.0)
+    queue_page = httpx.get(f"{base}/v1/work-items", params={"limit": 5}, headers=lead, timeout=10.0)
     assert queue_page.status_code == 200, queue_page.text
     items = queue_page.json()["items"]
     assert items and items[0]["severity"] == "red_line"  # the demo queue starts with red lines
 
-    score = httpx.post(f"{base}/v1/score", headers={
-        "Authorization": f"Bearer {keys['demo-service']}"}, timeout=10.0, json={
-        "id": "smoke-1", "messages": [{"role": "customer", "text": "能便宜点吗"},
-                                      {"role": "agent", "text": "亲，加我微信，私下给您便宜"}]})
+    score = httpx.post(
+        f"{base}/v1/score",
+        headers={"Authorization": f"Bearer {keys['demo-service']}"},
+        timeout=10.0,
+        json={
+            "id": "smoke-1",
+            "messages": [
+                {"role": "customer", "text": "能便宜点吗"},
+                {"role": "agent", "text": "亲，加我微信，私下给您便宜"},
+            ],
+        },
+    )
     assert score.status_code == 200, score.text
     assert score.json()["passed"] is False
 
@@ -122,9 +135,11 @@ def test_qc_serve_demo(server):
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "E401"
 
 
-@pytest.mark.skipif(not os.environ.get("QC_TEST_POSTGRES_URL"),
-                    reason="QC_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped "
-                           "(.ci/run sets it to the local server)")
+@pytest.mark.skipif(
+    not os.environ.get("QC_TEST_POSTGRES_URL"),
+    reason="QC_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped "
+    "(.ci/run sets it to the local server)",
+)
 def test_qc_serve_does_not_print_the_database_password(tmp_path):
     """The startup lines name the database without its password (it was printed in clear).
     The test server trusts local connections, so any password connects."""
@@ -132,8 +147,7 @@ def test_qc_serve_does_not_print_the_database_password(tmp_path):
 
     import psycopg
 
-    admin = os.environ["QC_TEST_POSTGRES_URL"].replace("postgresql+psycopg://",
-                                                       "postgresql://")
+    admin = os.environ["QC_TEST_POSTGRES_URL"].replace("postgresql+psycopg://", "postgresql://")
     name = f"qc_test_serve_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

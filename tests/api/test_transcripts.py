@@ -1,4 +1,5 @@
 """POST /v1/transcripts (one, or a JSON Lines batch), re-ingest, GET /v1/transcripts/{id}."""
+
 from __future__ import annotations
 
 import json
@@ -27,31 +28,63 @@ def qc(api):
 
 def test_store_one(qc):
     body = qc.stored(chat("T-1", DEDUCT_5, RED_LINE, customer=COMPLAINT))
-    assert {k: body[k] for k in ("id", "status", "score", "passed", "checklist", "flags",
-                                 "work_items_created")} == {
-        "id": "T-1", "status": "created", "score": 0, "passed": False,
-        "checklist": "apitest@1", "flags": 3, "work_items_created": 2}
+    assert {
+        k: body[k]
+        for k in ("id", "status", "score", "passed", "checklist", "flags", "work_items_created")
+    } == {
+        "id": "T-1",
+        "status": "created",
+        "score": 0,
+        "passed": False,
+        "checklist": "apitest@1",
+        "flags": 3,
+        "work_items_created": 2,
+    }
     # The result is the same JSON /v1/score answers.
-    assert body["result"] == qc.score(chat("T-1", DEDUCT_5, RED_LINE,
-                                           customer=COMPLAINT)).json()
+    assert body["result"] == qc.score(chat("T-1", DEDUCT_5, RED_LINE, customer=COMPLAINT)).json()
     # Customer signals raise priority; they are not work items of their own.
     assert sorted(i["category"] for i in qc.items()) == ["ad_law_words", "off_platform"]
 
 
 def test_read_back(qc):
     transcript = chat("T-2", DEDUCT_5, CLEAN, order_status="shipped", platform_order="9981")
-    transcript["messages"][0] |= {"ts": "2026-11-20T10:00:03", "sender": "tb_buyer_77",
-                                  "msg_type": "text"}
+    transcript["messages"][0] |= {
+        "ts": "2026-11-20T10:00:03",
+        "sender": "tb_buyer_77",
+        "msg_type": "text",
+    }
     qc.stored(transcript)
     got = qc.transcript("T-2")
-    assert {k: got[k] for k in ("id", "channel", "shop", "agent", "order_status", "score",
-                                "engine_score", "passed", "checklist")} == {
-        "id": "T-2", "channel": "taobao", "shop": "Q女家旗舰店", "agent": "小美",
-        "order_status": "shipped", "score": 95, "engine_score": 95, "passed": True,
-        "checklist": "apitest@1"}
+    assert {
+        k: got[k]
+        for k in (
+            "id",
+            "channel",
+            "shop",
+            "agent",
+            "order_status",
+            "score",
+            "engine_score",
+            "passed",
+            "checklist",
+        )
+    } == {
+        "id": "T-2",
+        "channel": "taobao",
+        "shop": "Q女家旗舰店",
+        "agent": "小美",
+        "order_status": "shipped",
+        "score": 95,
+        "engine_score": 95,
+        "passed": True,
+        "checklist": "apitest@1",
+    }
     assert got["extra"] == {"platform_order": "9981"}
     assert [(m["index"], m["role"], m["text"]) for m in got["messages"]] == [
-        (0, "customer", "在吗？衣服什么时候发货"), (1, "agent", DEDUCT_5), (2, "agent", CLEAN)]
+        (0, "customer", "在吗？衣服什么时候发货"),
+        (1, "agent", DEDUCT_5),
+        (2, "agent", CLEAN),
+    ]
     first = got["messages"][0]
     assert first["ts"] == "2026-11-20T10:00:03+08:00"  # no offset: read as Asia/Shanghai
     assert first["sender"] == "tb_buyer_77" and first["msg_type"] == "text"
@@ -70,21 +103,32 @@ def test_unknown_transcript_is_404(qc):
 
 
 def test_batch_reports_every_line(qc):
-    body = jsonl(chat("B-1"), "{not json", {"id": "B-x", "messages": []},
-                 chat("B-2", RED_LINE), "", json.dumps([1, 2]),
-                 chat("B-3", DEDUCT_5) | {"order_status": "lost"})
+    body = jsonl(
+        chat("B-1"),
+        "{not json",
+        {"id": "B-x", "messages": []},
+        chat("B-2", RED_LINE),
+        "",
+        json.dumps([1, 2]),
+        chat("B-3", DEDUCT_5) | {"order_status": "lost"},
+    )
     response = qc.batch(body)
     assert response.status_code == 200, response.text
     out = response.json()
     assert out["counts"] == {"accepted": 2, "rejected": 4}
-    assert [(a["line"], a["id"], a["status"], a["work_items_created"])
-            for a in out["accepted"]] == [(1, "B-1", "created", 0), (4, "B-2", "created", 1)]
+    assert [
+        (a["line"], a["id"], a["status"], a["work_items_created"]) for a in out["accepted"]
+    ] == [(1, "B-1", "created", 0), (4, "B-2", "created", 1)]
     assert out["accepted"][1]["passed"] is False
     rejected = {r["line"]: r["error"] for r in out["rejected"]}
     assert sorted(rejected) == [2, 3, 6, 7]  # line 5 is blank: skipped, not rejected
     assert rejected[2]["code"] == "E100" and "column" in rejected[2]["message"]
-    assert rejected[3] == {"code": "E101", "message": rejected[3]["message"],
-                           "line": 3, "field": "messages"}
+    assert rejected[3] == {
+        "code": "E101",
+        "message": rejected[3]["message"],
+        "line": 3,
+        "field": "messages",
+    }
     assert rejected[6]["code"] == "E101" and "object" in rejected[6]["message"]
     assert rejected[7]["field"] == "order_status" and "lost" in rejected[7]["message"]
     assert {t["transcript_id"] for t in qc.items()} == {"B-2"}
@@ -93,9 +137,15 @@ def test_batch_reports_every_line(qc):
     assert ids == {"B-1", "B-2"}
 
 
-@pytest.mark.parametrize("content_type", ["application/x-ndjson", "application/jsonl",
-                                          "application/x-ndjson; charset=utf-8",
-                                          "text/plain"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-ndjson",
+        "application/jsonl",
+        "application/x-ndjson; charset=utf-8",
+        "text/plain",
+    ],
+)
 def test_batch_content_types(qc, content_type):
     response = qc.batch(jsonl(chat("C-1"), chat("C-2")), content_type=content_type)
     assert response.status_code == 200, response.text
@@ -115,9 +165,13 @@ def test_batch_with_a_byte_order_mark_and_crlf(qc):
 
 def test_a_batch_line_that_is_not_utf8_is_one_rejected_line(qc):
     """The other lines are stored (the whole batch used to be refused)."""
-    body = jsonl(chat("U-1"), chat("U-2")) + b"\n" + \
-        json.dumps(chat("U-3", "亲，您好"), ensure_ascii=False).encode("gbk") + b"\n" + \
-        jsonl(chat("U-4"))
+    body = (
+        jsonl(chat("U-1"), chat("U-2"))
+        + b"\n"
+        + json.dumps(chat("U-3", "亲，您好"), ensure_ascii=False).encode("gbk")
+        + b"\n"
+        + jsonl(chat("U-4"))
+    )
     out = qc.batch(body).json()
     assert out["counts"] == {"accepted": 3, "rejected": 1}
     (rejected,) = out["rejected"]
@@ -130,8 +184,9 @@ def test_a_time_with_an_offset_no_zone_has_is_refused_everywhere(qc):
     """+20:00 is valid ISO 8601 but no time zone: PostgreSQL could not store it (a 500 that
     lost its whole batch). Now the line is rejected naming the field, on both databases,
     and the others are stored; /v1/score refuses it the same way."""
-    odd = chat("O-2") | {"messages": [{"role": "customer", "text": "在吗",
-                                        "ts": "2026-11-20T10:00:00+20:00"}]}
+    odd = chat("O-2") | {
+        "messages": [{"role": "customer", "text": "在吗", "ts": "2026-11-20T10:00:00+20:00"}]
+    }
     out = qc.batch(jsonl(chat("O-1"), odd, chat("O-3"))).json()
     assert out["counts"] == {"accepted": 2, "rejected": 1}
     (rejected,) = out["rejected"]
@@ -139,14 +194,14 @@ def test_a_time_with_an_offset_no_zone_has_is_refused_everywhere(qc):
     response = qc.client.post("/v1/score", json=odd, headers=qc.auth("service"))
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "messages[0].ts"
-    edge = chat("O-4") | {"messages": [{"role": "customer", "text": "在吗",
-                                         "ts": "2026-11-20T10:00:00+14:00"}]}
+    edge = chat("O-4") | {
+        "messages": [{"role": "customer", "text": "在吗", "ts": "2026-11-20T10:00:00+14:00"}]
+    }
     assert qc.batch(jsonl(edge)).json()["counts"] == {"accepted": 1, "rejected": 0}
 
 
 def test_same_id_twice_in_one_batch(qc):
-    out = qc.batch(jsonl(chat("E-1", RED_LINE), chat("E-1", RED_LINE),
-                         chat("E-1", CLEAN))).json()
+    out = qc.batch(jsonl(chat("E-1", RED_LINE), chat("E-1", RED_LINE), chat("E-1", CLEAN))).json()
     assert [a["status"] for a in out["accepted"]] == ["created", "unchanged", "updated"]
     (item,) = qc.items(transcript_id="E-1")
     assert item["status"] == "withdrawn"
@@ -174,8 +229,7 @@ def test_reingest_keeps_decisions_on_unchanged_flags(qc):
     # The chat grows: the agent adds a message. Both flags sit where they were.
     changed = qc.stored(chat("R-2", DEDUCT_10, DEDUCT_5, "亲这款100％有效的，用过都说好"))
     assert changed["status"] == "updated" and changed["work_items_created"] == 1
-    after = {(i["category"], i["flag"]["message_index"]): i
-             for i in qc.items(transcript_id="R-2")}
+    after = {(i["category"], i["flag"]["message_index"]): i for i in qc.items(transcript_id="R-2")}
     assert len(after) == 3
     kept = after[("regulator_mention", 1)]
     assert kept["id"] == items["regulator_mention"]["id"]
@@ -185,7 +239,10 @@ def test_reingest_keeps_decisions_on_unchanged_flags(qc):
     stored = qc.transcript("R-2")
     assert len(stored["messages"]) == 4
     assert [(f["message_index"], f["counts"]) for f in stored["flags"]] == [
-        (1, True), (2, False), (3, True)]
+        (1, True),
+        (2, False),
+        (3, True),
+    ]
     # The dismissed flag still does not cost: 100 - 10 - 5; the engine alone says 80.
     assert (stored["score"], stored["engine_score"]) == (85, 80)
 
@@ -216,8 +273,9 @@ def test_reingest_corrects_the_agent_shop_and_channel_of_its_items(qc):
     decided, _ = qc.items(transcript_id="R-5")
     qc.done(decided["id"], "confirm")
     # The same chat, re-sent with the agent, shop and channel corrected.
-    changed = qc.stored(chat("R-5", RED_LINE, DEDUCT_5, agent="阿杰", shop="Q女家童装店",
-                             channel="jd"))
+    changed = qc.stored(
+        chat("R-5", RED_LINE, DEDUCT_5, agent="阿杰", shop="Q女家童装店", channel="jd")
+    )
     assert changed["status"] == "updated" and changed["work_items_created"] == 0
     items = qc.items(transcript_id="R-5")
     assert len(items) == 2
@@ -238,8 +296,11 @@ def test_reingest_with_a_moved_flag_replaces_its_item(qc):
 
 
 def test_ingest_needs_a_known_content_type(qc):
-    response = qc.client.post("/v1/transcripts", content=b"<chat/>",
-                              headers=qc.auth("service") | {"content-type": "text/xml"})
+    response = qc.client.post(
+        "/v1/transcripts",
+        content=b"<chat/>",
+        headers=qc.auth("service") | {"content-type": "text/xml"},
+    )
     assert response.status_code == 415
     assert response.json()["error"]["code"] == "E415"
 
@@ -268,8 +329,7 @@ def test_agent_taken_from_the_senders_when_absent(qc):
     assert [i["agent"] for i in qc.items(role="agent")] == ["小美"]
 
 
-def test_a_transcript_the_engine_fails_on_is_rejected_and_the_batch_is_stored(
-        qc, monkeypatch):
+def test_a_transcript_the_engine_fails_on_is_rejected_and_the_batch_is_stored(qc, monkeypatch):
     """A bug on one chat costs that chat (E500, logged), not the batch around it."""
     import qc_engine.engine as engine_module
 
@@ -281,19 +341,17 @@ def test_a_transcript_the_engine_fails_on_is_rejected_and_the_batch_is_stored(
         return real(chat, checklist, timings)
 
     monkeypatch.setattr(engine_module, "_run", failing)
-    out = qc.batch(jsonl(chat("B-1"), chat("B-boom", RED_LINE), "{not json",
-                         chat("B-2", RED_LINE))).json()
+    out = qc.batch(
+        jsonl(chat("B-1"), chat("B-boom", RED_LINE), "{not json", chat("B-2", RED_LINE))
+    ).json()
     assert out["counts"] == {"accepted": 2, "rejected": 2}
     assert [a["id"] for a in out["accepted"]] == ["B-1", "B-2"]
-    assert [(r["line"], r["error"]["code"]) for r in out["rejected"]] == [(2, "E500"),
-                                                                         (3, "E100")]
-    assert "'B-boom': ZeroDivisionError: division by zero" in out["rejected"][0]["error"][
-        "message"]
+    assert [(r["line"], r["error"]["code"]) for r in out["rejected"]] == [(2, "E500"), (3, "E100")]
+    assert "'B-boom': ZeroDivisionError: division by zero" in out["rejected"][0]["error"]["message"]
     with qc.db() as session:
         assert set(session.scalars(select(StoredTranscript.id))) == {"B-1", "B-2"}
     # One transcript alone: a 500 naming it, nothing stored.
-    response = qc.client.post("/v1/transcripts", json=chat("B-boom"),
-                              headers=qc.auth("service"))
+    response = qc.client.post("/v1/transcripts", json=chat("B-boom"), headers=qc.auth("service"))
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "E500"
     with qc.db() as session:
@@ -312,8 +370,11 @@ def test_storing_or_scoring_does_not_hold_up_other_requests(qc, monkeypatch, rou
     from qc_engine.api.routes import transcripts as transcripts_route
 
     entered, release = threading.Event(), threading.Event()
-    module, name = ((transcripts_route, "ingest_committed") if route == "transcripts"
-                    else (score_route, "parse_one"))
+    module, name = (
+        (transcripts_route, "ingest_committed")
+        if route == "transcripts"
+        else (score_route, "parse_one")
+    )
     real = getattr(module, name)
 
     def held(*args, **kwargs):
@@ -325,8 +386,11 @@ def test_storing_or_scoring_does_not_hold_up_other_requests(qc, monkeypatch, rou
     monkeypatch.setattr(module, name, held)
     answers = {}
     path = "/v1/transcripts" if route == "transcripts" else "/v1/score"
-    worker = threading.Thread(target=lambda: answers.setdefault("post", qc.client.post(
-        path, json=chat(f"H-{route}"), headers=qc.auth("service"))))
+    worker = threading.Thread(
+        target=lambda: answers.setdefault(
+            "post", qc.client.post(path, json=chat(f"H-{route}"), headers=qc.auth("service"))
+        )
+    )
     worker.start()
     assert entered.wait(20)
     health = qc.client.get("/healthz")
@@ -357,8 +421,14 @@ def test_the_same_new_id_posted_at_once_is_stored_once(qc, monkeypatch):
     monkeypatch.setattr(ingest_module, "_bulk_create", racing)
     answers: list = []
     body = chat("R-1", RED_LINE)
-    threads = [threading.Thread(target=lambda: answers.append(qc.client.post(
-        "/v1/transcripts", json=body, headers=qc.auth("service")))) for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: answers.append(
+                qc.client.post("/v1/transcripts", json=body, headers=qc.auth("service"))
+            )
+        )
+        for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -367,8 +437,9 @@ def test_the_same_new_id_posted_at_once_is_stored_once(qc, monkeypatch):
     assert sorted(a.json()["status"] for a in answers) == ["created", "unchanged"]
     with qc.db() as session:
         assert session.scalar(select(func.count()).select_from(StoredTranscript)) == 1
-    once = qc.client.post("/v1/transcripts", json=chat("R-2", RED_LINE),
-                          headers=qc.auth("service")).json()
+    once = qc.client.post(
+        "/v1/transcripts", json=chat("R-2", RED_LINE), headers=qc.auth("service")
+    ).json()
     items = [i["transcript_id"] for i in qc.items()]
     assert items.count("R-1") == items.count("R-2") == once["work_items_created"] > 0
 

@@ -1,5 +1,6 @@
 """Work items over HTTP: filters, sorting, cursor pagination, every action of the lifecycle,
 claims, optimistic concurrency, the audit log, sampling and the miss rate."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -37,15 +38,24 @@ def _ids(items):
 
 def _queue(qc):
     """Seven items on five chats, two agents, two shops, three channels."""
-    qc.batch(jsonl(
-        chat("Q-1", DEDUCT_5, agent="小美", shop="Q女家旗舰店", channel="taobao"),
-        chat("Q-2", RED_LINE, agent="阿杰", shop="暖居家纺旗舰店", channel="tmall"),
-        chat("Q-3", DEDUCT_10, DEDUCT_5, agent="小美", shop="暖居家纺旗舰店", channel="jd"),
-        chat("Q-4", DEDUCT_5, RED_LINE, agent="阿杰", shop="Q女家旗舰店", channel="taobao",
-             customer=COMPLAINT),
-        chat("Q-5", DEDUCT_5, agent="小美", shop="Q女家旗舰店", channel="jd"),
-        chat("Q-6", CLEAN, agent="小美"),
-    ))
+    qc.batch(
+        jsonl(
+            chat("Q-1", DEDUCT_5, agent="小美", shop="Q女家旗舰店", channel="taobao"),
+            chat("Q-2", RED_LINE, agent="阿杰", shop="暖居家纺旗舰店", channel="tmall"),
+            chat("Q-3", DEDUCT_10, DEDUCT_5, agent="小美", shop="暖居家纺旗舰店", channel="jd"),
+            chat(
+                "Q-4",
+                DEDUCT_5,
+                RED_LINE,
+                agent="阿杰",
+                shop="Q女家旗舰店",
+                channel="taobao",
+                customer=COMPLAINT,
+            ),
+            chat("Q-5", DEDUCT_5, agent="小美", shop="Q女家旗舰店", channel="jd"),
+            chat("Q-6", CLEAN, agent="小美"),
+        )
+    )
     items = qc.items()
     assert len(items) == 7
     return {(i["transcript_id"], i["category"]): i for i in items}
@@ -53,15 +63,16 @@ def _queue(qc):
 
 # Listing ---------------------------------------------------------------------------------
 
+
 def test_priority_puts_red_lines_first_then_points_risk_and_age(qc):
     q = _queue(qc)
     order = [(i["transcript_id"], i["category"]) for i in qc.items()]
     assert order == [
-        ("Q-4", "off_platform"),        # red line, with a complaining customer
-        ("Q-2", "off_platform"),        # red line
-        ("Q-3", "regulator_mention"),   # 10 points
-        ("Q-4", "ad_law_words"),        # 5 points, with a complaining customer
-        ("Q-1", "ad_law_words"),        # 5 points: by age (same batch: by id)
+        ("Q-4", "off_platform"),  # red line, with a complaining customer
+        ("Q-2", "off_platform"),  # red line
+        ("Q-3", "regulator_mention"),  # 10 points
+        ("Q-4", "ad_law_words"),  # 5 points, with a complaining customer
+        ("Q-1", "ad_law_words"),  # 5 points: by age (same batch: by id)
         ("Q-3", "ad_law_words"),
         ("Q-5", "ad_law_words"),
     ]
@@ -71,21 +82,33 @@ def test_priority_puts_red_lines_first_then_points_risk_and_age(qc):
     older = datetime.now(UTC) - timedelta(days=2)
     qc.set_item_times(q[("Q-5", "ad_law_words")]["id"], created_at=older)
     assert [i["transcript_id"] for i in qc.items(category="ad_law_words")][1:] == [
-        "Q-5", "Q-1", "Q-3"]
+        "Q-5",
+        "Q-1",
+        "Q-3",
+    ]
 
 
 def test_red_lines_outrank_any_deduction_and_points_outrank_risk(qc):
     qc.install_checklist(2, points={"regulator": 100})
-    qc.batch(jsonl(
-        chat("P-1", DEDUCT_10, customer=COMPLAINT),   # 100 points, complaining customer
-        chat("P-2", RED_LINE),                         # red line, calm customer
-        chat("P-3", DEDUCT_5, customer=COMPLAINT),     # 5 points, complaining customer
-        chat("P-4", "亲这款100％有效的，用过都说好", DEDUCT_5,
-             "我们是这个品类的全网第一，销量冠军哦"),  # 5 points each, calm customer
-    ))
+    qc.batch(
+        jsonl(
+            chat("P-1", DEDUCT_10, customer=COMPLAINT),  # 100 points, complaining customer
+            chat("P-2", RED_LINE),  # red line, calm customer
+            chat("P-3", DEDUCT_5, customer=COMPLAINT),  # 5 points, complaining customer
+            chat(
+                "P-4",
+                "亲这款100％有效的，用过都说好",
+                DEDUCT_5,
+                "我们是这个品类的全网第一，销量冠军哦",
+            ),  # 5 points each, calm customer
+        )
+    )
     order = [(i["transcript_id"], i["category"]) for i in qc.items()]
-    assert order[:3] == [("P-2", "off_platform"), ("P-1", "regulator_mention"),
-                         ("P-3", "ad_law_words")]
+    assert order[:3] == [
+        ("P-2", "off_platform"),
+        ("P-1", "regulator_mention"),
+        ("P-3", "ad_law_words"),
+    ]
     assert {t for t, _ in order[3:]} == {"P-4"} and len(order) == 6
 
 
@@ -96,30 +119,32 @@ def test_sort_by_age_oldest_first(qc):
     for key, days in ages.items():
         qc.set_item_times(q[key]["id"], created_at=now - timedelta(days=days))
     listed = [(i["transcript_id"], i["category"]) for i in qc.items(sort="age")]
-    assert listed[:3] == [("Q-3", "ad_law_words"), ("Q-2", "off_platform"),
-                          ("Q-1", "ad_law_words")]
+    assert listed[:3] == [("Q-3", "ad_law_words"), ("Q-2", "off_platform"), ("Q-1", "ad_law_words")]
     assert len(listed) == 7
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({"status": "open"}, 7),
-    ({"status": "confirmed"}, 0),
-    ({"status": "open,confirmed"}, 7),
-    ({"category": "ad_law_words"}, 4),
-    ({"category": "off_platform,regulator_mention"}, 3),
-    ({"severity": "red_line"}, 2),
-    ({"severity": "deduct"}, 5),
-    ({"agent": "小美"}, 4),
-    ({"agent": "阿杰", "severity": "deduct"}, 1),
-    ({"shop": "暖居家纺旗舰店"}, 3),
-    ({"channel": "jd"}, 3),
-    ({"channel": "tmall"}, 1),
-    ({"channel": "douyin"}, 0),
-    ({"kind": "flag"}, 7),
-    ({"kind": "sample"}, 0),
-    ({"transcript_id": "Q-3"}, 2),
-    ({"teaching_case": "false"}, 7),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"status": "open"}, 7),
+        ({"status": "confirmed"}, 0),
+        ({"status": "open,confirmed"}, 7),
+        ({"category": "ad_law_words"}, 4),
+        ({"category": "off_platform,regulator_mention"}, 3),
+        ({"severity": "red_line"}, 2),
+        ({"severity": "deduct"}, 5),
+        ({"agent": "小美"}, 4),
+        ({"agent": "阿杰", "severity": "deduct"}, 1),
+        ({"shop": "暖居家纺旗舰店"}, 3),
+        ({"channel": "jd"}, 3),
+        ({"channel": "tmall"}, 1),
+        ({"channel": "douyin"}, 0),
+        ({"kind": "flag"}, 7),
+        ({"kind": "sample"}, 0),
+        ({"transcript_id": "Q-3"}, 2),
+        ({"teaching_case": "false"}, 7),
+    ],
+)
 def test_filters(qc, params, expected):
     _queue(qc)
     found = qc.items(**params)
@@ -150,14 +175,22 @@ def test_filter_by_reviewer_and_status(qc):
 def test_filter_by_date_range(qc):
     q = _queue(qc)
     shanghai = "+08:00"
-    qc.set_item_times(q[("Q-1", "ad_law_words")]["id"],
-                      created_at=datetime.fromisoformat(f"2026-11-19T23:30:00{shanghai}"))
-    qc.set_item_times(q[("Q-2", "off_platform")]["id"],
-                      created_at=datetime.fromisoformat(f"2026-11-20T08:00:00{shanghai}"))
-    qc.set_item_times(q[("Q-3", "ad_law_words")]["id"],
-                      created_at=datetime.fromisoformat("2026-11-20T23:59:00+00:00"))
-    day = {"created_from": f"2026-11-20T00:00:00{shanghai}",
-           "created_to": f"2026-11-21T00:00:00{shanghai}"}
+    qc.set_item_times(
+        q[("Q-1", "ad_law_words")]["id"],
+        created_at=datetime.fromisoformat(f"2026-11-19T23:30:00{shanghai}"),
+    )
+    qc.set_item_times(
+        q[("Q-2", "off_platform")]["id"],
+        created_at=datetime.fromisoformat(f"2026-11-20T08:00:00{shanghai}"),
+    )
+    qc.set_item_times(
+        q[("Q-3", "ad_law_words")]["id"],
+        created_at=datetime.fromisoformat("2026-11-20T23:59:00+00:00"),
+    )
+    day = {
+        "created_from": f"2026-11-20T00:00:00{shanghai}",
+        "created_to": f"2026-11-21T00:00:00{shanghai}",
+    }
     assert _ids(qc.items(**day)) == [q[("Q-2", "off_platform")]["id"]]
     assert len(qc.items(created_to=day["created_from"])) == 1
     assert len(qc.items(created_from="2026-11-20T00:00:00Z")) == 6  # Q-1 is the 19th in UTC
@@ -166,8 +199,9 @@ def test_filter_by_date_range(qc):
 
 
 def test_a_time_without_offset_is_refused(qc):
-    response = qc.client.get("/v1/work-items", params={"created_from": "2026-11-20T00:00:00"},
-                             headers=qc.auth("lead"))
+    response = qc.client.get(
+        "/v1/work-items", params={"created_from": "2026-11-20T00:00:00"}, headers=qc.auth("lead")
+    )
     assert response.status_code == 422
     assert response.json()["error"]["field"] == "created_from"
 
@@ -208,26 +242,38 @@ def test_cursor_with_filters_and_changes_between_pages(qc):
     assert rest["next_cursor"] is None
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "W10", "e30", "WzEsMiwzXQ", "!!!", "=",
-                                    "WzEuMCwiMjAyNi0wMS0wMVQwMDowMDowMCIsMV0",
-                                    ("WzEuMCwiMjAyNi0wMS0wMVQwMDowMDowMCswMDowMCIsOTk5OTk5"
-                                    "OTk5OTk5OTk5OTk5OTk5OTk5XQ")])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "W10",
+        "e30",
+        "WzEsMiwzXQ",
+        "!!!",
+        "=",
+        "WzEuMCwiMjAyNi0wMS0wMVQwMDowMDowMCIsMV0",
+        ("WzEuMCwiMjAyNi0wMS0wMVQwMDowMDowMCswMDowMCIsOTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ"),
+    ],
+)
 def test_a_bad_cursor_is_422(qc, cursor):
     _queue(qc)
-    response = qc.client.get("/v1/work-items", params={"cursor": cursor},
-                             headers=qc.auth("lead"))
+    response = qc.client.get("/v1/work-items", params={"cursor": cursor}, headers=qc.auth("lead"))
     assert response.status_code == 422, response.text
     assert response.json()["error"]["field"] == "cursor"
 
 
 def test_counts(qc):
     _queue(qc)
-    response = qc.client.get("/v1/work-items/counts", params={"by": "category"},
-                             headers=qc.auth("lead"))
-    assert response.json() == {"by": "category", "counts": {
-        "ad_law_words": 4, "off_platform": 2, "regulator_mention": 1}}
-    by_agent = qc.client.get("/v1/work-items/counts", params={"by": "agent"},
-                             headers=qc.auth("agent")).json()
+    response = qc.client.get(
+        "/v1/work-items/counts", params={"by": "category"}, headers=qc.auth("lead")
+    )
+    assert response.json() == {
+        "by": "category",
+        "counts": {"ad_law_words": 4, "off_platform": 2, "regulator_mention": 1},
+    }
+    by_agent = qc.client.get(
+        "/v1/work-items/counts", params={"by": "agent"}, headers=qc.auth("agent")
+    ).json()
     assert by_agent["counts"] == {"小美": 4}
 
 
@@ -243,6 +289,7 @@ def test_get_one_item(qc):
 
 
 # The lifecycle -------------------------------------------------------------------------
+
 
 def test_claim_and_release(qc):
     item = qc.flagged_item("L-1")
@@ -290,8 +337,7 @@ def test_decided_items_cannot_be_decided_again(qc):
         response = qc.act(item["id"], action, role="lead")
         assert response.status_code == 409, action
         assert "confirmed" in response.json()["error"]["message"]
-    assert qc.act(item["id"], "decide-appeal", role="lead",
-                  decision="upheld").status_code == 409
+    assert qc.act(item["id"], "decide-appeal", role="lead", decision="upheld").status_code == 409
 
 
 def test_appeal_upheld(qc):
@@ -299,8 +345,9 @@ def test_appeal_upheld(qc):
     appealed = qc.done(item["id"], "appeal", role="agent", reason="买家先要的微信，我拒绝了")
     assert appealed["status"] == "appealed"
     assert qc.act(item["id"], "appeal", role="agent", reason="再申诉").status_code == 409
-    upheld = qc.done(item["id"], "decide-appeal", role="lead", decision="upheld",
-                     note="聊天记录里是客服主动发的")
+    upheld = qc.done(
+        item["id"], "decide-appeal", role="lead", decision="upheld", note="聊天记录里是客服主动发的"
+    )
     assert upheld["status"] == "upheld" and upheld["flag"]["counts"] is True
     got = qc.transcript("L-5")
     assert (got["score"], got["passed"]) == (0, False)
@@ -312,8 +359,9 @@ def test_appeal_overturned_changes_the_score(qc):
     qc.done(item["id"], "confirm")
     assert qc.transcript("L-6")["score"] == 90
     qc.done(item["id"], "appeal", role="agent", reason="是买家问能不能投诉，我只是回答")
-    overturned = qc.done(item["id"], "decide-appeal", role="admin", decision="overturned",
-                         note="申诉成立")
+    overturned = qc.done(
+        item["id"], "decide-appeal", role="admin", decision="overturned", note="申诉成立"
+    )
     assert overturned["status"] == "overturned" and overturned["flag"]["counts"] is False
     got = qc.transcript("L-6")
     assert (got["score"], got["engine_score"]) == (100, 90)
@@ -358,8 +406,11 @@ def test_confirm_from_open_without_a_claim(qc):
 def test_action_bodies_are_checked(qc):
     item = qc.flagged_item("L-11")
     url = f"/v1/work-items/{item['id']}/claim"
-    cases = [({}, "version"), ({"version": "one"}, "version"),
-             ({"version": 1, "extra": True}, "extra")]
+    cases = [
+        ({}, "version"),
+        ({"version": "one"}, "version"),
+        ({"version": 1, "extra": True}, "extra"),
+    ]
     for body, field in cases:
         response = qc.client.post(url, json=body, headers=qc.auth("specialist"))
         assert response.status_code == 422, body
@@ -369,6 +420,7 @@ def test_action_bodies_are_checked(qc):
 
 
 # Claims ------------------------------------------------------------------------------
+
 
 def test_a_claim_held_by_someone_else_is_409_naming_the_holder(qc):
     item = qc.flagged_item("C-1")
@@ -402,8 +454,7 @@ def test_an_expired_claim_can_be_decided_or_released_by_another(qc):
     for item in (first, second):
         qc.done(item["id"], "claim")
         qc.set_item_times(item["id"], claim_expires_at=datetime.now(UTC) - timedelta(seconds=1))
-    assert qc.done(first["id"], "dismiss", role="specialist2")["reviewer"] == \
-        "test-specialist-2"
+    assert qc.done(first["id"], "dismiss", role="specialist2")["reviewer"] == "test-specialist-2"
     assert qc.done(second["id"], "release", role="specialist2")["status"] == "open"
 
 
@@ -424,8 +475,9 @@ def test_claim_next_takes_the_highest_priority_free_item(qc):
     second = qc.client.post(url, headers=qc.auth("specialist2")).json()
     assert (second["transcript_id"], second["category"]) == ("Q-2", "off_platform")
     # Filters narrow the queue.
-    jd = qc.client.post(url, params={"channel": "jd", "category": "ad_law_words"},
-                        headers=qc.auth("specialist2")).json()
+    jd = qc.client.post(
+        url, params={"channel": "jd", "category": "ad_law_words"}, headers=qc.auth("specialist2")
+    ).json()
     assert (jd["transcript_id"], jd["category"]) == ("Q-3", "ad_law_words")
     # An expired claim goes back to the queue.
     qc.set_item_times(first["id"], claim_expires_at=datetime.now(UTC) - timedelta(minutes=1))
@@ -444,6 +496,7 @@ def test_claim_next_on_an_empty_queue_is_404(qc):
 
 # Optimistic concurrency -------------------------------------------------------------------
 
+
 def test_two_clients_with_the_same_version_second_gets_409(qc):
     item = qc.flagged_item("V-1")
     seen = item["version"]
@@ -454,8 +507,11 @@ def test_two_clients_with_the_same_version_second_gets_409(qc):
     error = second.json()["error"]
     assert error["code"] == "E409" and error["field"] == "version"
     got = qc.item(item["id"])
-    assert (got["status"], got["note"], got["reviewer"]) == ("confirmed", "第一位",
-                                                            "test-specialist")
+    assert (got["status"], got["note"], got["reviewer"]) == (
+        "confirmed",
+        "第一位",
+        "test-specialist",
+    )
     assert got["version"] == seen + 1
     assert qc.transcript("V-1")["passed"] is False
 
@@ -463,8 +519,7 @@ def test_two_clients_with_the_same_version_second_gets_409(qc):
 def test_a_stale_version_changes_nothing(qc):
     item = qc.flagged_item("V-2")
     qc.done(item["id"], "claim")
-    for action, body in [("release", {}), ("confirm", {"note": "x"}),
-                         ("dismiss", {"note": "x"})]:
+    for action, body in [("release", {}), ("confirm", {"note": "x"}), ("dismiss", {"note": "x"})]:
         response = qc.act(item["id"], action, version=item["version"], **body)
         assert response.status_code == 409, action
     assert qc.item(item["id"])["status"] == "in_review"
@@ -493,13 +548,18 @@ def test_a_simultaneous_change_is_detected_at_write_time(qc):
 
 # Audit log ---------------------------------------------------------------------------
 
+
 def test_every_change_is_in_the_audit_log(qc):
     item = qc.flagged_item("AU-1", agent="小美")
-    steps = [("claim", "specialist", {}), ("release", "specialist", {}),
-             ("claim", "specialist2", {}), ("confirm", "specialist2", {"note": "确认"}),
-             ("teaching-case", "lead", {"note": "入案例库"}),
-             ("appeal", "agent", {"reason": "不是我发的"}),
-             ("decide-appeal", "lead", {"decision": "overturned", "note": "申诉成立"})]
+    steps = [
+        ("claim", "specialist", {}),
+        ("release", "specialist", {}),
+        ("claim", "specialist2", {}),
+        ("confirm", "specialist2", {"note": "确认"}),
+        ("teaching-case", "lead", {"note": "入案例库"}),
+        ("appeal", "agent", {"reason": "不是我发的"}),
+        ("decide-appeal", "lead", {"decision": "overturned", "note": "申诉成立"}),
+    ]
     for action, role, body in steps:
         qc.done(item["id"], action, role=role, **body)
     rows = qc.audit(entity_id=item["id"])
@@ -523,15 +583,23 @@ def test_dismiss_and_refusals_in_the_audit_log(qc):
     qc.act(item["id"], "confirm")  # refused: nothing is written
     rows = qc.audit(entity_id=item["id"])
     assert [(r.action, r.from_state, r.to_state, r.note) for r in rows] == [
-        ("dismiss", "open", "dismissed", "误报")]
+        ("dismiss", "open", "dismissed", "误报")
+    ]
 
 
 # Sampling and the miss rate ----------------------------------------------------------
 
+
 def test_sampling_turns_flag_free_chats_into_sample_items(database_url):
     with app_with(database_url, sample_rate=1.0) as qc:
-        out = qc.batch(jsonl(chat("SA-1"), chat("SA-2", RED_LINE), chat("SA-3"),
-                             chat("SA-4", CLEAN, customer=COMPLAINT))).json()
+        out = qc.batch(
+            jsonl(
+                chat("SA-1"),
+                chat("SA-2", RED_LINE),
+                chat("SA-3"),
+                chat("SA-4", CLEAN, customer=COMPLAINT),
+            )
+        ).json()
         assert [a["work_items_created"] for a in out["accepted"]] == [1, 1, 1, 0]
         samples = qc.items(kind="sample")
         assert sorted(i["transcript_id"] for i in samples) == ["SA-1", "SA-3"]
@@ -579,9 +647,15 @@ def test_review_sample_and_miss_rate(database_url):
 
         a, b, c, d = (s["id"] for s in samples)
         qc.done(a, "claim")
-        reviewed = qc.done(a, "review-sample", findings=[
-            {"category": "perfunctory", "message_index": 1, "note": "答非所问"},
-            {"category": "rude", "message_index": 1}], note="漏检两处")
+        reviewed = qc.done(
+            a,
+            "review-sample",
+            findings=[
+                {"category": "perfunctory", "message_index": 1, "note": "答非所问"},
+                {"category": "rude", "message_index": 1},
+            ],
+            note="漏检两处",
+        )
         assert reviewed["status"] == "reviewed" and reviewed["reviewer"] == "test-specialist"
         qc.done(b, "review-sample", findings=[{"category": "perfunctory"}])
         qc.done(c, "review-sample")  # nothing missed
@@ -598,25 +672,34 @@ def test_review_sample_and_miss_rate(database_url):
         (flag_item,) = qc.items(kind="flag")
         response = qc.act(flag_item["id"], "review-sample")
         assert response.status_code == 422 and response.json()["error"]["field"] == "kind"
-        bad = qc.act(d, "review-sample", findings=[{"category": "perfunctory"},
-                                                   {"category": "nope"}])
+        bad = qc.act(
+            d, "review-sample", findings=[{"category": "perfunctory"}, {"category": "nope"}]
+        )
         assert bad.status_code == 422
         assert bad.json()["error"]["field"] == "findings[1].category"
         assert qc.item(d)["status"] == "open"
-        assert qc.client.get("/v1/stats/miss-rate",
-                             headers=qc.auth("lead")).json()["sampled_reviewed"] == 3
+        assert (
+            qc.client.get("/v1/stats/miss-rate", headers=qc.auth("lead")).json()["sampled_reviewed"]
+            == 3
+        )
         audit = qc.audit(entity_id=a)
         assert [(r.action, r.to_state, r.note) for r in audit] == [
-            ("claim", "in_review", None), ("review", "reviewed", "漏检两处")]
+            ("claim", "in_review", None),
+            ("review", "reviewed", "漏检两处"),
+        ]
 
 
 def test_created_times_are_iso_not_unix_seconds(qc):
     """created_to=0.5 was read as half a second after 1970."""
     for value in ("0.5", "1700000000", "-3"):
-        response = qc.client.get("/v1/work-items", params={"created_to": value},
-                                 headers=qc.auth("lead"))
+        response = qc.client.get(
+            "/v1/work-items", params={"created_to": value}, headers=qc.auth("lead")
+        )
         assert response.status_code == 422, value
         assert response.json()["error"]["field"] == "created_to"
-    ok = qc.client.get("/v1/work-items", params={"created_to": "2026-11-20T10:00:00+08:00"},
-                       headers=qc.auth("lead"))
+    ok = qc.client.get(
+        "/v1/work-items",
+        params={"created_to": "2026-11-20T10:00:00+08:00"},
+        headers=qc.auth("lead"),
+    )
     assert ok.status_code == 200

@@ -4,6 +4,7 @@ key, the CPU time of a process tree, and the machine's idle time (to tell a busy
 Not a test module (pytest collects only test_*.py): the benchmarks are scripts that print
 figures.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,14 @@ def free_port() -> int:
 
 def create_service_key(env: dict[str, str], name: str = "bench") -> str:
     """`qc keys create --role service` on the database of `env` (it upgrades an empty one)."""
-    done = subprocess.run([str(QC), "keys", "create", "--role", "service", "--name", name],
-                          env=env, cwd=REPO, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(QC), "keys", "create", "--role", "service", "--name", name],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"qc keys create failed:\n{done.stdout}{done.stderr}")
     return done.stdout.strip().splitlines()[-1]
@@ -42,8 +49,9 @@ class Server:
     """`qc serve --workers N --no-access-log` in its own process group; `stop()` ends the
     whole group (SIGINT, then SIGKILL) and is safe to call more than once."""
 
-    def __init__(self, env: dict[str, str], *, workers: int, log: Path,
-                 start_timeout: float = 120.0) -> None:
+    def __init__(
+        self, env: dict[str, str], *, workers: int, log: Path, start_timeout: float = 120.0
+    ) -> None:
         self.env = env
         self.workers = workers
         self.port = free_port()
@@ -55,10 +63,23 @@ class Server:
     def start(self) -> Self:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [str(QC), "serve", "--host", HOST, "--port", str(self.port),
-                 "--workers", str(self.workers), "--no-access-log"],
-                env=self.env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    str(QC),
+                    "serve",
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                    "--no-access-log",
+                ],
+                env=self.env,
+                cwd=REPO,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -67,14 +88,17 @@ class Server:
                 return self
             time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"qc serve did not answer in {self.start_timeout:.0f} s:\n"
-                           f"{self.log.read_text()}")
+        raise RuntimeError(
+            f"qc serve did not answer in {self.start_timeout:.0f} s:\n{self.log.read_text()}"
+        )
 
     def _answers_on_every_worker(self) -> bool:
         # uvicorn logs one "Application startup complete." per worker once its lifespan
         # (database upgrade, checklists, engine) is done.
-        if self.log.read_text(errors="replace").count("Application startup complete") \
-                < self.workers:
+        if (
+            self.log.read_text(errors="replace").count("Application startup complete")
+            < self.workers
+        ):
             return False
         try:
             return httpx.get(f"{self.base}/healthz", timeout=30).status_code == 200
@@ -116,7 +140,7 @@ def _stat(pid: int) -> list[str] | None:
     except OSError:
         return None
     # the command name (field 2) may hold spaces: split after its closing parenthesis
-    return raw[raw.rindex(")") + 2:].split()
+    return raw[raw.rindex(")") + 2 :].split()
 
 
 def _session_pids(session: int) -> list[int]:
@@ -188,16 +212,22 @@ class MachineWatch:
         busy, _ = machine_busy_seconds()
         own = sum(tree_cpu_seconds(pid) for pid in self.ours) - self.own
         own += time.process_time() - self.self_cpu + extra_own
-        database = sum(cpu - self.backends.get(pid, 0.0)
-                       for pid, cpu in self._backends().items())
+        database = sum(cpu - self.backends.get(pid, 0.0) for pid, cpu in self._backends().items())
         own += database
         wall = time.perf_counter() - self.wall
         cores = os.cpu_count() or 1
         machine = busy - self.busy
         others = max(0.0, machine - own)
-        return {"wall": wall, "machine_cpu": machine, "own_cpu": own, "others_cpu": others,
-                "database_cpu": database, "others_cores": others / wall if wall else 0.0,
-                "cores": cores, "load1": os.getloadavg()[0]}
+        return {
+            "wall": wall,
+            "machine_cpu": machine,
+            "own_cpu": own,
+            "others_cpu": others,
+            "database_cpu": database,
+            "others_cores": others / wall if wall else 0.0,
+            "cores": cores,
+            "load1": os.getloadavg()[0],
+        }
 
 
 def busy_line(watch: dict[str, float]) -> str:
@@ -207,9 +237,11 @@ def busy_line(watch: dict[str, float]) -> str:
     ours = f"{watch['own_cpu'] / watch['wall']:.2f} cores"
     if watch.get("database_cpu"):
         ours += f" (PostgreSQL backends {watch['database_cpu'] / watch['wall']:.2f})"
-    return (f"machine: {state}: other processes used {watch['others_cores']:.2f} of "
-            f"{watch['cores']} cores ({share:.0%}) during the run; ours {ours}; load "
-            f"average {watch['load1']:.2f}")
+    return (
+        f"machine: {state}: other processes used {watch['others_cores']:.2f} of "
+        f"{watch['cores']} cores ({share:.0%}) during the run; ours {ours}; load "
+        f"average {watch['load1']:.2f}"
+    )
 
 
 def wait_for_quiet(max_seconds: float, *, share: float = 0.10, window: float = 2.0) -> str:
@@ -227,5 +259,4 @@ def wait_for_quiet(max_seconds: float, *, share: float = 0.10, window: float = 2
             return f"machine quiet ({used:.0%} busy) after waiting {waited:.0f} s"
         waited += window
         if waited >= max_seconds:
-            return (f"machine still {used:.0%} busy after waiting {waited:.0f} s: measuring "
-                    "anyway")
+            return f"machine still {used:.0%} busy after waiting {waited:.0f} s: measuring anyway"

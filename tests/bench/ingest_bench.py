@@ -16,6 +16,7 @@ The mix is `qc_engine.bench.generate(n, seed)`; one extra batch of other chats w
 each path first (lazy loads, statement caches) and is not timed. Each run also says how much
 CPU other processes used meanwhile: this machine is shared, so compare only quiet runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -99,19 +100,27 @@ def _database_name(url: str) -> str | None:
 
 
 def _batches(items: list[Any], size: int) -> list[list[Any]]:
-    return [items[start:start + size] for start in range(0, len(items), size)]
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _stored_counts(sessions: Any) -> dict[str, int]:
     from sqlalchemy import text
 
     with sessions() as session:
-        return {table: int(session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
-                for table in ("transcripts", "messages", "flags", "work_items")}
+        return {
+            table: int(session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+            for table in ("transcripts", "messages", "flags", "work_items")
+        }
 
 
-def service_layer(url: str, mix: list[Transcript], warmup: list[Transcript], *,
-                  batch: int, wait_quiet: float = 0.0) -> dict[str, Any]:
+def service_layer(
+    url: str,
+    mix: list[Transcript],
+    warmup: list[Transcript],
+    *,
+    batch: int,
+    wait_quiet: float = 0.0,
+) -> dict[str, Any]:
     from qc_engine.api.main import build_state
     from qc_engine.api.settings import Settings
     from qc_engine.service import ingest as ingest_module
@@ -133,8 +142,10 @@ def service_layer(url: str, mix: list[Transcript], warmup: list[Transcript], *,
         cpu = time.process_time()
         started = time.perf_counter()
         for chunk in chunks:
-            with state.sessions() as session, mock.patch.object(
-                    ingest_module, "inspect_batch", timed.inspect_batch):
+            with (
+                state.sessions() as session,
+                mock.patch.object(ingest_module, "inspect_batch", timed.inspect_batch),
+            ):
                 ingest(session, chunk, engine=timed, sampling=state.sampling, actor="bench")
                 before_commit = time.perf_counter()
                 session.commit()
@@ -146,18 +157,36 @@ def service_layer(url: str, mix: list[Transcript], warmup: list[Transcript], *,
     finally:
         state.sessions.kw["bind"].dispose()
     messages = sum(len(t.messages) for t in mix)
-    return {"transcripts": len(mix), "messages": messages, "batches": len(chunks),
-            "wall": wall, "cpu": cpu, "scoring": timed.seconds,
-            "storing": wall - timed.seconds, "commit": commit_seconds,
-            "stored": counts, "machine": machine}
+    return {
+        "transcripts": len(mix),
+        "messages": messages,
+        "batches": len(chunks),
+        "wall": wall,
+        "cpu": cpu,
+        "scoring": timed.seconds,
+        "storing": wall - timed.seconds,
+        "commit": commit_seconds,
+        "stored": counts,
+        "machine": machine,
+    }
 
 
-def http_ingest(url: str, mix: list[Transcript], warmup: list[Transcript], *, batch: int,
-                workers: int, clients: int, workdir: Path,
-                wait_quiet: float = 0.0) -> dict[str, Any]:
+def http_ingest(
+    url: str,
+    mix: list[Transcript],
+    warmup: list[Transcript],
+    *,
+    batch: int,
+    workers: int,
+    clients: int,
+    workdir: Path,
+    wait_quiet: float = 0.0,
+) -> dict[str, Any]:
     def jsonl(chunk: list[Transcript]) -> bytes:
-        return "\n".join(json.dumps(t.to_dict(), ensure_ascii=False)
-                         for t in chunk).encode("utf-8") + b"\n"
+        return (
+            "\n".join(json.dumps(t.to_dict(), ensure_ascii=False) for t in chunk).encode("utf-8")
+            + b"\n"
+        )
 
     bodies = [jsonl(chunk) for chunk in _batches(mix, batch)]
     warm = [jsonl(chunk) for chunk in _batches(warmup, max(1, len(warmup) // (2 * workers)))]
@@ -181,11 +210,11 @@ def http_ingest(url: str, mix: list[Transcript], warmup: list[Transcript], *, ba
                 # A new connection per batch: uvicorn's workers share the listening
                 # socket and an idle one accepts it, where a kept-alive connection would
                 # stay with whichever worker took it first, busy or not.
-                answer = httpx.post(f"{server.base}/v1/transcripts", content=body,
-                                    headers=headers, timeout=600)
+                answer = httpx.post(
+                    f"{server.base}/v1/transcripts", content=body, headers=headers, timeout=600
+                )
                 lines = body.count(b"\n")
-                if answer.status_code != 200 or \
-                        answer.json()["counts"]["accepted"] != lines:
+                if answer.status_code != 200 or answer.json()["counts"]["accepted"] != lines:
                     failures.append(f"{answer.status_code}: {answer.text[:300]}")
 
         threads = [threading.Thread(target=client) for _ in range(clients)]
@@ -207,10 +236,17 @@ def http_ingest(url: str, mix: list[Transcript], warmup: list[Transcript], *, ba
         server_cpu = server.cpu_seconds() - server_cpu
     if failures:
         raise RuntimeError(f"{len(failures)} batches failed, first: {failures[0]}")
-    return {"transcripts": len(mix), "messages": sum(len(t.messages) for t in mix),
-            "batches": len(bodies), "bytes": sum(len(b) for b in bodies), "wall": wall,
-            "server_cpu": server_cpu, "workers": workers, "clients": clients,
-            "machine": machine}
+    return {
+        "transcripts": len(mix),
+        "messages": sum(len(t.messages) for t in mix),
+        "batches": len(bodies),
+        "bytes": sum(len(b) for b in bodies),
+        "wall": wall,
+        "server_cpu": server_cpu,
+        "workers": workers,
+        "clients": clients,
+        "machine": machine,
+    }
 
 
 def _rate(count: float, seconds: float) -> str:
@@ -219,31 +255,45 @@ def _rate(count: float, seconds: float) -> str:
 
 def report_service(name: str, r: dict[str, Any]) -> None:
     wall = r["wall"]
-    print(f"\n[service layer] {name}: {r['transcripts']:,} transcripts, {r['messages']:,} "
-          f"messages, {r['batches']} batches of up to {r['transcripts'] // r['batches']:,}")
-    print(f"  ingest        {_rate(r['transcripts'], wall)} transcripts/s, "
-          f"{_rate(r['messages'], wall)} messages/s  ({wall:.2f} s wall, {r['cpu']:.2f} s "
-          f"CPU in this process)")
-    print(f"  scoring       {r['scoring']:.2f} s ({r['scoring'] / wall:.0%}), "
-          f"{r['scoring'] / r['transcripts'] * 1e6:,.0f} µs per transcript")
-    print(f"  storing       {r['storing']:.2f} s ({r['storing'] / wall:.0%}), "
-          f"{r['storing'] / r['transcripts'] * 1e6:,.0f} µs per transcript, of which "
-          f"commit {r['commit']:.2f} s")
+    print(
+        f"\n[service layer] {name}: {r['transcripts']:,} transcripts, {r['messages']:,} "
+        f"messages, {r['batches']} batches of up to {r['transcripts'] // r['batches']:,}"
+    )
+    print(
+        f"  ingest        {_rate(r['transcripts'], wall)} transcripts/s, "
+        f"{_rate(r['messages'], wall)} messages/s  ({wall:.2f} s wall, {r['cpu']:.2f} s "
+        f"CPU in this process)"
+    )
+    print(
+        f"  scoring       {r['scoring']:.2f} s ({r['scoring'] / wall:.0%}), "
+        f"{r['scoring'] / r['transcripts'] * 1e6:,.0f} µs per transcript"
+    )
+    print(
+        f"  storing       {r['storing']:.2f} s ({r['storing'] / wall:.0%}), "
+        f"{r['storing'] / r['transcripts'] * 1e6:,.0f} µs per transcript, of which "
+        f"commit {r['commit']:.2f} s"
+    )
     stored = r["stored"]
-    print(f"  stored        {stored['transcripts']:,} transcripts, {stored['messages']:,} "
-          f"messages, {stored['flags']:,} flags, {stored['work_items']:,} work items "
-          f"(warm-up batch included)")
+    print(
+        f"  stored        {stored['transcripts']:,} transcripts, {stored['messages']:,} "
+        f"messages, {stored['flags']:,} flags, {stored['work_items']:,} work items "
+        f"(warm-up batch included)"
+    )
     print(f"  {busy_line(r['machine'])}")
 
 
 def report_http(name: str, r: dict[str, Any]) -> None:
     wall = r["wall"]
-    print(f"\n[HTTP] {name}: POST /v1/transcripts, {r['batches']} JSON Lines batches "
-          f"({r['bytes'] / 1e6:.1f} MB), {r['clients']} clients, qc serve --workers "
-          f"{r['workers']}")
-    print(f"  ingest        {_rate(r['transcripts'], wall)} transcripts/s, "
-          f"{_rate(r['messages'], wall)} messages/s  ({wall:.2f} s wall; server CPU "
-          f"{r['server_cpu']:.2f} s = {r['server_cpu'] / wall:.2f} cores)")
+    print(
+        f"\n[HTTP] {name}: POST /v1/transcripts, {r['batches']} JSON Lines batches "
+        f"({r['bytes'] / 1e6:.1f} MB), {r['clients']} clients, qc serve --workers "
+        f"{r['workers']}"
+    )
+    print(
+        f"  ingest        {_rate(r['transcripts'], wall)} transcripts/s, "
+        f"{_rate(r['messages'], wall)} messages/s  ({wall:.2f} s wall; server CPU "
+        f"{r['server_cpu']:.2f} s = {r['server_cpu'] / wall:.2f} cores)"
+    )
     print(f"  {busy_line(r['machine'])}")
 
 
@@ -252,18 +302,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-n", "--transcripts", type=int, default=10000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", type=int, default=500)
-    parser.add_argument("--postgres", default=os.environ.get(PG_ENV),
-                        help=f"an admin URL of a PostgreSQL server (default ${PG_ENV}); a "
-                        "temporary database is created on it and dropped")
-    parser.add_argument("--only", choices=("sqlite", "postgresql"), action="append",
-                        help="only this database (repeatable)")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(PG_ENV),
+        help=f"an admin URL of a PostgreSQL server (default ${PG_ENV}); a "
+        "temporary database is created on it and dropped",
+    )
+    parser.add_argument(
+        "--only",
+        choices=("sqlite", "postgresql"),
+        action="append",
+        help="only this database (repeatable)",
+    )
     parser.add_argument("--no-service", action="store_true", help="skip the service layer")
     parser.add_argument("--no-http", action="store_true", help="skip the HTTP runs")
     parser.add_argument("--workers", type=int, default=2, help="qc serve --workers")
     parser.add_argument("--clients", type=int, default=2, help="concurrent HTTP clients")
-    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                        help="before each measured run, wait up to this long for the machine "
-                        "to be idle (it is shared with other jobs)")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each measured run, wait up to this long for the machine "
+        "to be idle (it is shared with other jobs)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -278,12 +340,18 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     gc.freeze()  # the mix is input, not the service's garbage: keep it out of every GC pass
     messages = sum(len(t.messages) for t in mix)
-    print(f"mix: {len(mix):,} transcripts, {messages:,} messages ({messages / len(mix):.1f} "
-          f"each), seed {args.seed}, generated in {time.perf_counter() - started:.1f} s; "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"mix: {len(mix):,} transcripts, {messages:,} messages ({messages / len(mix):.1f} "
+        f"each), seed {args.seed}, generated in {time.perf_counter() - started:.1f} s; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}"
+    )
 
-    figures: dict[str, Any] = {"transcripts": len(mix), "messages": messages,
-                               "seed": args.seed, "batch": args.batch}
+    figures: dict[str, Any] = {
+        "transcripts": len(mix),
+        "messages": messages,
+        "seed": args.seed,
+        "batch": args.batch,
+    }
     with tempfile.TemporaryDirectory(prefix="qc-ingest-bench-") as tmp:
         workdir = Path(tmp)
 
@@ -298,15 +366,23 @@ def main(argv: list[str] | None = None) -> int:
         for kind in databases:
             if not args.no_service:
                 with database(kind, "service") as url:
-                    result = service_layer(url, mix, warmup, batch=args.batch,
-                                           wait_quiet=args.wait_quiet)
+                    result = service_layer(
+                        url, mix, warmup, batch=args.batch, wait_quiet=args.wait_quiet
+                    )
                 figures[f"service_{kind}"] = result
                 report_service(kind, result)
             if not args.no_http:
                 with database(kind, "http") as url:
-                    result = http_ingest(url, mix, warmup, batch=args.batch,
-                                         workers=args.workers, clients=args.clients,
-                                         workdir=workdir, wait_quiet=args.wait_quiet)
+                    result = http_ingest(
+                        url,
+                        mix,
+                        warmup,
+                        batch=args.batch,
+                        workers=args.workers,
+                        clients=args.clients,
+                        workdir=workdir,
+                        wait_quiet=args.wait_quiet,
+                    )
                 figures[f"http_{kind}"] = result
                 report_http(kind, result)
 
@@ -314,8 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, result in figures.items():
         if isinstance(result, dict) and "wall" in result:
             rate = result["transcripts"] / result["wall"]
-            print(f"  {name:<20} {rate:>8,.0f} transcripts/s  "
-                  f"{'MET' if rate >= 1000 else 'NOT MET'}")
+            print(
+                f"  {name:<20} {rate:>8,.0f} transcripts/s  {'MET' if rate >= 1000 else 'NOT MET'}"
+            )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2, default=str))
     return 0

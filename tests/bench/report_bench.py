@@ -18,6 +18,7 @@
 
 Prints the figures; --json PATH writes them too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,9 +41,20 @@ from qc_engine.reports.weeks import IsoWeek
 
 PG_ENV = "QC_TEST_POSTGRES_URL"
 WEEK = IsoWeek(2026, 47)
-SECTIONS = ("_headline", "_category_rows", "_work_items", "_score_distribution", "_trend",
-            "_agents", "_confirmed_by_agent", "_customers", "_response", "_qc_system",
-            "_red_lines", "_teaching_cases")
+SECTIONS = (
+    "_headline",
+    "_category_rows",
+    "_work_items",
+    "_score_distribution",
+    "_trend",
+    "_agents",
+    "_confirmed_by_agent",
+    "_customers",
+    "_response",
+    "_qc_system",
+    "_red_lines",
+    "_teaching_cases",
+)
 
 # (code, rule, source, severity, points, weight): the generated mix's proportions.
 FLAG_MIX = (
@@ -89,8 +101,10 @@ def _flag_choice_sql() -> tuple[str, str]:
     for number, (*_, weight) in enumerate(FLAG_MIX):
         low += weight
         cases.append(f"WHEN r < {low} THEN {number}")
-    values = ", ".join(f"({n}, '{c}', '{rule}', '{src}', '{sev}', {pts})"
-                       for n, (c, rule, src, sev, pts, _) in enumerate(FLAG_MIX))
+    values = ", ".join(
+        f"({n}, '{c}', '{rule}', '{src}', '{sev}', {pts})"
+        for n, (c, rule, src, sev, pts, _) in enumerate(FLAG_MIX)
+    )
     return f"CASE {' '.join(cases)} ELSE 0 END", values + f" /* total {total} */"
 
 
@@ -142,7 +156,7 @@ def load(url: str, n: int) -> dict[str, float]:
                    0.6 + random() * 0.4, true
             FROM picks p
             JOIN (VALUES {kinds}) AS kind(number, code, rule, source, severity, points)
-              ON kind.number = ({choice.replace('r <', 'p.r <')})""",
+              ON kind.number = ({choice.replace("r <", "p.r <")})""",
         "work_items": """
             INSERT INTO work_items (transcript_id, flag_id, kind, status, category, severity,
                 points, confidence, priority, agent, shop, channel, reviewer_id, claimed_at,
@@ -205,8 +219,10 @@ def load(url: str, n: int) -> dict[str, float]:
                 conn.commit()
             seconds[name] = round(time.perf_counter() - started, 2)
             print(f"  load {name:<15} {seconds[name]:>7.2f} s", flush=True)
-        sizes = {table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-                 for table in ("transcripts", "flags", "work_items", "appeals")}
+        sizes = {
+            table: conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+            for table in ("transcripts", "flags", "work_items", "appeals")
+        }
     engine.dispose()
     print("  rows: " + ", ".join(f"{t} {c:,}" for t, c in sizes.items()))
     return seconds | {"rows": sizes}  # type: ignore[return-value]
@@ -225,6 +241,7 @@ def _timed_sections() -> tuple[dict[str, float], Callable[[], None]]:
                 return function(*args, **kwargs)
             finally:
                 totals[name] += time.perf_counter() - started
+
         return timed
 
     for name, function in originals.items():
@@ -270,22 +287,33 @@ def measure(url: str, repeat: int) -> dict[str, Any]:
     engine.dispose()
     coverage = report["coverage"]
     return {
-        "week": str(WEEK), "runs_seconds": runs, "sections_seconds": sections[-1],
-        "first_run_sections_seconds": sections[0], "one_shop_seconds": shop_seconds,
-        "render_html_seconds": html_seconds, "render_xlsx_seconds": xlsx_seconds,
-        "html_bytes": len(html.encode()), "xlsx_bytes": len(xlsx),
+        "week": str(WEEK),
+        "runs_seconds": runs,
+        "sections_seconds": sections[-1],
+        "first_run_sections_seconds": sections[0],
+        "one_shop_seconds": shop_seconds,
+        "render_html_seconds": html_seconds,
+        "render_xlsx_seconds": xlsx_seconds,
+        "html_bytes": len(html.encode()),
+        "xlsx_bytes": len(xlsx),
         "json_bytes": len(json.dumps(report, ensure_ascii=False).encode()),
-        "week_chats": coverage["chats"], "week_flags": coverage["flags_raised"],
-        "week_work_items": coverage["work_items"], "week_red_lines": coverage["red_lines"],
-        "agents_in_report": len(report["agents"]), "shop_chats": shop_report["coverage"]["chats"],
+        "week_chats": coverage["chats"],
+        "week_flags": coverage["flags_raised"],
+        "week_work_items": coverage["work_items"],
+        "week_red_lines": coverage["red_lines"],
+        "agents_in_report": len(report["agents"]),
+        "shop_chats": shop_report["coverage"]["chats"],
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", "--chats", type=int, default=1_000_000)
-    parser.add_argument("--postgres", default=os.environ.get(PG_ENV),
-                        help=f"a PostgreSQL URL to create the database from (default ${PG_ENV})")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(PG_ENV),
+        help=f"a PostgreSQL URL to create the database from (default ${PG_ENV})",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--json", type=Path, default=None)
@@ -293,9 +321,14 @@ def main() -> int:
     if not args.postgres:
         print(f"set ${PG_ENV} or --postgres", file=sys.stderr)
         return 2
-    figures: dict[str, Any] = {"chats": args.chats, "machine": {
-        "cpus": os.cpu_count(), "python": platform.python_version(),
-        "platform": platform.platform()}}
+    figures: dict[str, Any] = {
+        "chats": args.chats,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
     with database(args.postgres, args.keep) as url:
         from sqlalchemy import text
 
@@ -309,11 +342,17 @@ def main() -> int:
         figures["load_total_seconds"] = round(time.perf_counter() - started, 1)
         figures |= measure(url, args.repeat)
     best = min(figures["runs_seconds"])
-    print(f"weekly report over {args.chats:,} chats ({figures['week_chats']:,} in {WEEK}): "
-          f"first {figures['runs_seconds'][0]:.2f} s, best {best:.2f} s (target < 60 s)")
-    print("sections (last run): " + ", ".join(
-        f"{k.strip('_')} {v:.2f}" for k, v in sorted(figures["sections_seconds"].items(),
-                                                     key=lambda kv: -kv[1])))
+    print(
+        f"weekly report over {args.chats:,} chats ({figures['week_chats']:,} in {WEEK}): "
+        f"first {figures['runs_seconds'][0]:.2f} s, best {best:.2f} s (target < 60 s)"
+    )
+    print(
+        "sections (last run): "
+        + ", ".join(
+            f"{k.strip('_')} {v:.2f}"
+            for k, v in sorted(figures["sections_seconds"].items(), key=lambda kv: -kv[1])
+        )
+    )
     if args.json:
         args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
     return 0 if max(figures["runs_seconds"]) < 60 else 1

@@ -16,6 +16,7 @@ the answer. The server is stopped at the end whatever happens.
 wrk runs on the same machine (2 threads), so it takes CPU from the server; the report says
 how much, and how much other processes took.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,7 @@ from _server import (
 from qc_engine.bench import generate
 
 ROUTE = "/v1/score"
-_BUCKET = re.compile(r'^qc_http_request_seconds_bucket\{(?P<labels>[^}]*)\} (?P<value>\S+)$')
+_BUCKET = re.compile(r"^qc_http_request_seconds_bucket\{(?P<labels>[^}]*)\} (?P<value>\S+)$")
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 _UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -126,15 +127,17 @@ def parse_wrk(output: str) -> dict[str, Any]:
         elif line.strip().startswith("Socket errors:"):
             out["socket_errors"] = line.strip()
         elif line.strip().startswith("Latency") and len(parts) >= 4:
-            out["mean"], out["stdev"], out["max"] = (_seconds(parts[1]), _seconds(parts[2]),
-                                                     _seconds(parts[3]))
+            out["mean"], out["stdev"], out["max"] = (
+                _seconds(parts[1]),
+                _seconds(parts[2]),
+                _seconds(parts[3]),
+            )
     return out
 
 
 def histogram(base: str, route: str, key: str) -> dict[float, float]:
     """Cumulative bucket counts of `qc_http_request_seconds` for one route, from /metrics."""
-    answer = httpx.get(f"{base}/metrics", timeout=30,
-                       headers={"Authorization": f"Bearer {key}"})
+    answer = httpx.get(f"{base}/metrics", timeout=30, headers={"Authorization": f"Bearer {key}"})
     if answer.status_code != 200:
         raise RuntimeError(f"/metrics answered {answer.status_code}: {answer.text[:300]}")
     text = answer.text
@@ -177,16 +180,31 @@ def share_within(limit: float, cumulative: dict[float, float]) -> float | None:
     return cumulative[limit] / total
 
 
-def run_wrk(wrk: str, base: str, script: Path, *, threads: int, connections: int,
-            duration: str, latency: bool) -> tuple[str, float]:
+def run_wrk(
+    wrk: str,
+    base: str,
+    script: Path,
+    *,
+    threads: int,
+    connections: int,
+    duration: str,
+    latency: bool,
+) -> tuple[str, float]:
     """Run wrk; returns its output and the CPU seconds it used."""
-    command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}", "--timeout", "10s",
-               "-s", str(script)]
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+    ]
     if latency:
         command.append("--latency")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run([*command, f"{base}{ROUTE}"], capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([*command, f"{base}{ROUTE}"], capture_output=True, text=True, check=False)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
@@ -207,9 +225,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", default="10s")
     parser.add_argument("--bodies", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                        help="before the measured run, wait up to this long for the machine "
-                        "to be idle (it is shared with other jobs)")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before the measured run, wait up to this long for the machine "
+        "to be idle (it is shared with other jobs)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -223,36 +246,56 @@ def main(argv: list[str] | None = None) -> int:
         workdir = Path(tmp)
         metrics_dir = workdir / "metrics"
         metrics_dir.mkdir()
-        env = os.environ | {"QC_DATABASE_URL": f"sqlite:///{workdir / 'score.sqlite3'}",
-                            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-                            "PYTHONUNBUFFERED": "1"}
+        env = os.environ | {
+            "QC_DATABASE_URL": f"sqlite:///{workdir / 'score.sqlite3'}",
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
         key = create_service_key(env)
         script = workdir / "score.lua"
         script.write_text(lua_script(payloads, key), encoding="utf-8")
         server = Server(env, workers=args.workers, log=workdir / "serve.log")
         try:
             server.start()
-            with httpx.Client(base_url=server.base, timeout=30,
-                              headers={"Authorization": f"Bearer {key}",
-                                       "Content-Type": "application/json"}) as http:
+            with httpx.Client(
+                base_url=server.base,
+                timeout=30,
+                headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            ) as http:
                 for body in payloads:
                     answer = http.post(ROUTE, content=body)
                     if answer.status_code != 200:
-                        raise RuntimeError(f"{ROUTE} answered {answer.status_code}: "
-                                           f"{answer.text[:500]}")
-            print(f"qc serve --workers {args.workers} on {server.base}; {len(payloads)} "
-                  f"bodies of {min(map(len, payloads)):,}-{max(map(len, payloads)):,} bytes; "
-                  f"wrk -t{args.threads} -c{args.connections}; warm-up {args.warmup}")
-            run_wrk(wrk, server.base, script, threads=args.threads,
-                    connections=args.connections, duration=args.warmup, latency=False)
+                        raise RuntimeError(
+                            f"{ROUTE} answered {answer.status_code}: {answer.text[:500]}"
+                        )
+            print(
+                f"qc serve --workers {args.workers} on {server.base}; {len(payloads)} "
+                f"bodies of {min(map(len, payloads)):,}-{max(map(len, payloads)):,} bytes; "
+                f"wrk -t{args.threads} -c{args.connections}; warm-up {args.warmup}"
+            )
+            run_wrk(
+                wrk,
+                server.base,
+                script,
+                threads=args.threads,
+                connections=args.connections,
+                duration=args.warmup,
+                latency=False,
+            )
             if args.wait_quiet > 0:
                 print(wait_for_quiet(args.wait_quiet))
             before = histogram(server.base, ROUTE, key)
             server_cpu = server.cpu_seconds()
             watch = MachineWatch(server.pid)
-            output, wrk_cpu = run_wrk(wrk, server.base, script, threads=args.threads,
-                                      connections=args.connections, duration=args.duration,
-                                      latency=True)
+            output, wrk_cpu = run_wrk(
+                wrk,
+                server.base,
+                script,
+                threads=args.threads,
+                connections=args.connections,
+                duration=args.duration,
+                latency=True,
+            )
             machine = watch.stop(extra_own=wrk_cpu)
             server_cpu = server.cpu_seconds() - server_cpu
             after = histogram(server.base, ROUTE, key)
@@ -265,23 +308,37 @@ def main(argv: list[str] | None = None) -> int:
     window = {bound: after.get(bound, 0.0) - before.get(bound, 0.0) for bound in after}
     served = window.get(float("inf"), 0.0)
     server_q = {q: quantile(q / 100, window) for q in (50, 90, 99)}
-    figures.update(server_quantiles=server_q, server_requests=served,
-                   within_5ms=share_within(0.005, window),
-                   within_20ms=share_within(0.02, window), buckets=window,
-                   server_cpu=server_cpu, wrk_cpu=wrk_cpu, machine=machine)
+    figures.update(
+        server_quantiles=server_q,
+        server_requests=served,
+        within_5ms=share_within(0.005, window),
+        within_20ms=share_within(0.02, window),
+        buckets=window,
+        server_cpu=server_cpu,
+        wrk_cpu=wrk_cpu,
+        machine=machine,
+    )
     wall = machine["wall"]
     client = figures["percentiles"]
-    print(f"\nthroughput      {figures.get('rps', 0):,.0f} requests/s "
-          f"({figures.get('requests', 0):,} requests, non-2xx: {figures.get('non_2xx', 0)}"
-          f"{'; ' + figures['socket_errors'] if 'socket_errors' in figures else ''})")
-    print(f"client latency  p50 {ms(client.get(50))}  p90 {ms(client.get(90))}  "
-          f"p99 {ms(client.get(99))}  (wrk, includes queueing for a worker)")
-    print(f"server time     p50 {ms(server_q[50])}  p90 {ms(server_q[90])}  "
-          f"p99 {ms(server_q[99])}  (histogram estimate over {served:,.0f} requests; "
-          f"{(figures['within_5ms'] or 0):.1%} within 5 ms, "
-          f"{(figures['within_20ms'] or 0):.1%} within 20 ms)")
-    print(f"CPU             server {server_cpu / wall:.2f} cores, wrk {wrk_cpu / wall:.2f} "
-          f"cores, {server_cpu / max(served, 1) * 1e6:,.0f} µs of server CPU per request")
+    print(
+        f"\nthroughput      {figures.get('rps', 0):,.0f} requests/s "
+        f"({figures.get('requests', 0):,} requests, non-2xx: {figures.get('non_2xx', 0)}"
+        f"{'; ' + figures['socket_errors'] if 'socket_errors' in figures else ''})"
+    )
+    print(
+        f"client latency  p50 {ms(client.get(50))}  p90 {ms(client.get(90))}  "
+        f"p99 {ms(client.get(99))}  (wrk, includes queueing for a worker)"
+    )
+    print(
+        f"server time     p50 {ms(server_q[50])}  p90 {ms(server_q[90])}  "
+        f"p99 {ms(server_q[99])}  (histogram estimate over {served:,.0f} requests; "
+        f"{(figures['within_5ms'] or 0):.1%} within 5 ms, "
+        f"{(figures['within_20ms'] or 0):.1%} within 20 ms)"
+    )
+    print(
+        f"CPU             server {server_cpu / wall:.2f} cores, wrk {wrk_cpu / wall:.2f} "
+        f"cores, {server_cpu / max(served, 1) * 1e6:,.0f} µs of server CPU per request"
+    )
     print(busy_line(machine))
     errors = [line for line in log.splitlines() if "Traceback" in line or "ERROR" in line]
     if errors:
@@ -289,10 +346,14 @@ def main(argv: list[str] | None = None) -> int:
 
     p50, p99 = server_q[50], server_q[99]
     print("\ntargets (server time, 32 connections, 2 workers)")
-    print(f"  p50 under 5 ms      {ms(p50):>10}  "
-          f"{'MET' if p50 is not None and p50 < 0.005 else 'NOT MET'}")
-    print(f"  p99 under 20 ms     {ms(p99):>10}  "
-          f"{'MET' if p99 is not None and p99 < 0.02 else 'NOT MET'}")
+    print(
+        f"  p50 under 5 ms      {ms(p50):>10}  "
+        f"{'MET' if p50 is not None and p50 < 0.005 else 'NOT MET'}"
+    )
+    print(
+        f"  p99 under 20 ms     {ms(p99):>10}  "
+        f"{'MET' if p99 is not None and p99 < 0.02 else 'NOT MET'}"
+    )
     rps = figures.get("rps", 0.0)
     print(f"  1,000 requests/s    {rps:>10,.0f}  {'MET' if rps >= 1000 else 'NOT MET'}")
     if figures.get("non_2xx"):

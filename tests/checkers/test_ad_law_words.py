@@ -1,4 +1,5 @@
 """Edge cases of phrase.ad_law_words: (agent text, flagged?)."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,6 +51,10 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "flagged"), CASES)
 def test_ad_law_words(text, flagged, normalizer):
-    hits = run_example(REGISTRY["phrase.ad_law_words"], Example(f"a: {text}"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.ad_law_words"],
+        Example(f"a: {text}"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert bool(hits) == flagged, [h.evidence for h in hits]

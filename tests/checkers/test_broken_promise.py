@@ -1,4 +1,5 @@
 """Edge cases of structure.broken_promise: what keeps a promise, and the time window."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,8 +36,9 @@ CASES = [
 
 @pytest.mark.parametrize(("chat", "params", "at"), CASES)
 def test_broken_promise(chat, params, at, normalizer):
-    hits = run_example(BrokenPromise, Example(chat, params=params), lexicon_dir=LEXICONS,
-                       normalizer=normalizer)
+    hits = run_example(
+        BrokenPromise, Example(chat, params=params), lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     assert [h.message_index for h in hits] == ([] if at is None else [at])
 
 

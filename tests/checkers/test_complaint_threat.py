@@ -1,4 +1,5 @@
 """Edge cases of phrase.complaint_threat: (customer text, flagged?)."""
+
 from __future__ import annotations
 
 import pytest
@@ -50,12 +51,20 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "flagged"), CASES)
 def test_complaint_threat(text, flagged, normalizer):
-    hits = run_example(REGISTRY["phrase.complaint_threat"], Example(f"c: {text}"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.complaint_threat"],
+        Example(f"c: {text}"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert bool(hits) == flagged, [h.evidence for h in hits]
 
 
 def test_agent_messages_are_not_inspected(normalizer):
-    hits = run_example(REGISTRY["phrase.complaint_threat"], Example("a: 您要投诉的话我们也配合"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.complaint_threat"],
+        Example("a: 您要投诉的话我们也配合"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert hits == []

@@ -1,4 +1,5 @@
 """Edge cases of phrase.customer_negative: (customer text, flagged?)."""
+
 from __future__ import annotations
 
 import pytest
@@ -64,13 +65,20 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "flagged"), CASES)
 def test_customer_negative(text, flagged, normalizer):
-    hits = run_example(REGISTRY["phrase.customer_negative"], Example(f"c: {text}"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.customer_negative"],
+        Example(f"c: {text}"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert bool(hits) == flagged, [h.evidence for h in hits]
 
 
 def test_one_flag_per_message(normalizer):
-    hits = run_example(REGISTRY["phrase.customer_negative"],
-                       Example("c: 垃圾！骗子！气死了！\na: 亲亲别生气\nc: 无语"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.customer_negative"],
+        Example("c: 垃圾！骗子！气死了！\na: 亲亲别生气\nc: 无语"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert [h.message_index for h in hits] == [0, 2]

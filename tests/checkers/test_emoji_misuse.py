@@ -1,4 +1,5 @@
 """Edge cases of emoji.misuse."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,9 @@ CASES = [
 
 @pytest.mark.parametrize(("chat", "params", "at", "word"), CASES)
 def test_emoji_misuse(chat, params, at, word, normalizer):
-    hits = run_example(EmojiMisuse, Example(chat, params=params), lexicon_dir=LEXICONS,
-                       normalizer=normalizer)
+    hits = run_example(
+        EmojiMisuse, Example(chat, params=params), lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     assert [h.message_index for h in hits] == ([] if at is None else [at])
     if word:
         assert word in hits[0].evidence, hits[0].evidence
@@ -38,7 +40,8 @@ def test_emoji_misuse(chat, params, at, word, normalizer):
 
 def test_span_points_at_the_emoji(normalizer):
     text = "亲亲别急哦[微笑]"
-    hits = run_example(EmojiMisuse, Example(f"c: 东西坏了\na: {text}"), lexicon_dir=LEXICONS,
-                       normalizer=normalizer)
+    hits = run_example(
+        EmojiMisuse, Example(f"c: 东西坏了\na: {text}"), lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     start, end = hits[0].span
     assert text[start:end] == "[微笑]"

@@ -1,4 +1,5 @@
 """Edge cases of phrase.impatient: (chat, expected message index or None)."""
+
 from __future__ import annotations
 
 import pytest
@@ -47,6 +48,7 @@ CASES = [
 
 @pytest.mark.parametrize(("chat", "expected"), CASES)
 def test_impatient(chat, expected, normalizer):
-    hits = run_example(REGISTRY["phrase.impatient"], Example(chat),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.impatient"], Example(chat), lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     assert (hits[0].message_index if hits else None) == expected, [h.evidence for h in hits]

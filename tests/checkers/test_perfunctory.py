@@ -1,4 +1,5 @@
 """Edge cases of phrase.perfunctory: (chat, expected message index or None)."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,21 +49,28 @@ CASES = [
 
 @pytest.mark.parametrize(("chat", "expected"), CASES)
 def test_perfunctory(chat, expected, normalizer):
-    hits = run_example(REGISTRY["phrase.perfunctory"], Example(chat),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.perfunctory"], Example(chat), lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     assert (hits[0].message_index if hits else None) == expected, [h.evidence for h in hits]
 
 
 def test_one_flag_per_turn(normalizer):
-    hits = run_example(REGISTRY["phrase.perfunctory"],
-                       Example("c: 发什么快递\na: 不知道\na: 哦\nc: 几天到\na: 不清楚"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.perfunctory"],
+        Example("c: 发什么快递\na: 不知道\na: 哦\nc: 几天到\na: 不清楚"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert [h.message_index for h in hits] == [1, 4]
     assert "买家问「发什么快递」" in hits[0].evidence
 
 
 def test_greetings_param(normalizer):
-    hits = run_example(REGISTRY["phrase.perfunctory"],
-                       Example("c: 在吗\na: 哦", params={"greetings": ["你好"]}),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.perfunctory"],
+        Example("c: 在吗\na: 哦", params={"greetings": ["你好"]}),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert [h.message_index for h in hits] == [1]

@@ -1,4 +1,5 @@
 """Edge cases of phrase.regulator_mention: (chat, expected message index or None)."""
+
 from __future__ import annotations
 
 import pytest
@@ -41,6 +42,10 @@ CASES = [
 
 @pytest.mark.parametrize(("chat", "expected"), CASES)
 def test_regulator_mention(chat, expected, normalizer):
-    hits = run_example(REGISTRY["phrase.regulator_mention"], Example(chat),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.regulator_mention"],
+        Example(chat),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert (hits[0].message_index if hits else None) == expected, [h.evidence for h in hits]

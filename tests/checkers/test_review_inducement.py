@@ -1,4 +1,5 @@
 """Edge cases of phrase.review_inducement: (agent text, flagged?), and the pairing window."""
+
 from __future__ import annotations
 
 import pytest
@@ -45,22 +46,31 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "flagged"), CASES)
 def test_review_inducement(text, flagged, normalizer):
-    hits = run_example(REGISTRY["phrase.review_inducement"], Example(f"a: {text}"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.review_inducement"],
+        Example(f"a: {text}"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert bool(hits) == flagged, [h.evidence for h in hits]
 
 
 @pytest.mark.parametrize(("window", "flagged"), [(12, True), (2, False), (0, False)])
 def test_pair_window(window, flagged, normalizer):
     example = Example("a: 您看这边给您返5元您给个好评可以吗", params={"pair_window": window})
-    hits = run_example(REGISTRY["phrase.review_inducement"], example,
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.review_inducement"], example, lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     assert bool(hits) == flagged
 
 
 def test_span_covers_review_and_reward(normalizer):
     text = "您看这边给您返5元您给个好评可以吗"
-    hits = run_example(REGISTRY["phrase.review_inducement"], Example(f"a: {text}"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.review_inducement"],
+        Example(f"a: {text}"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     start, end = hits[0].span
     assert text[start:end] == "返5元您给个好评"

@@ -1,4 +1,5 @@
 """Edge cases of phrase.risky_promise: (chat, expected message index or None)."""
+
 from __future__ import annotations
 
 import pytest
@@ -62,6 +63,7 @@ CASES = [
 
 @pytest.mark.parametrize(("chat", "expected"), CASES)
 def test_risky_promise(chat, expected, normalizer):
-    hits = run_example(REGISTRY["phrase.risky_promise"], Example(chat),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        REGISTRY["phrase.risky_promise"], Example(chat), lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     assert (hits[0].message_index if hits else None) == expected, [h.evidence for h in hits]

@@ -1,4 +1,5 @@
 """Edge cases of privacy.sensitive_info: what is a full number or address, what is not."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -38,7 +39,11 @@ CASES = [
     ("身份证991051949123100211", None, None),  # no such region
     ("地址浙江省杭州市西湖区文三路100号", "完整地址", "浙江省杭州市西湖区文三路***号"),
     ("寄到杭州市西湖区文三路100号", "完整地址", "杭州市西湖区文三路***号"),
-    ("地址广西壮族自治区南宁市青秀区民族大道12号", "完整地址", "广西壮族自治区南宁市青秀区民族大道**号"),
+    (
+        "地址广西壮族自治区南宁市青秀区民族大道12号",
+        "完整地址",
+        "广西壮族自治区南宁市青秀区民族大道**号",
+    ),
     ("地址河南省周口市太康县城关镇人民路12号", "完整地址", "河南省周口市太康县城关镇人民路**号"),
     ("地址上海浦东新区张江路8号", "完整地址", "上海浦东新区张江路*号"),
     ("地址浙江省杭州市西湖区", None, None),
@@ -49,8 +54,9 @@ CASES = [
 
 @pytest.mark.parametrize(("text", "kind", "masked"), CASES)
 def test_sensitive_info(text, kind, masked, normalizer):
-    hits = run_example(SensitiveInfo, Example(f"a: {text}"), lexicon_dir=LEXICONS,
-                       normalizer=normalizer)
+    hits = run_example(
+        SensitiveInfo, Example(f"a: {text}"), lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     if kind is None:
         assert not hits, hits[0].evidence
         return
@@ -61,15 +67,22 @@ def test_sensitive_info(text, kind, masked, normalizer):
 
 
 def test_customer_numbers_are_not_inspected(normalizer):
-    hits = run_example(SensitiveInfo, Example("c: 我的电话13812345678\na: 好的已备注"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        SensitiveInfo,
+        Example("c: 我的电话13812345678\na: 好的已备注"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert hits == []
 
 
 def test_echo_of_customer_number_has_lower_confidence(normalizer):
-    hits = run_example(SensitiveInfo,
-                       Example("c: 电话138 1234 5678\na: 好的，13812345678对吧"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        SensitiveInfo,
+        Example("c: 电话138 1234 5678\na: 好的，13812345678对吧"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert [h.message_index for h in hits] == [1]
     assert hits[0].confidence < 1.0 and "买家" in hits[0].evidence
 

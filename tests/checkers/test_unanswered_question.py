@@ -1,4 +1,5 @@
 """Edge cases of structure.unanswered_question: question detection and what answers."""
+
 from __future__ import annotations
 
 import pytest
@@ -64,14 +65,19 @@ CHATS = [
 
 @pytest.mark.parametrize(("chat", "at"), CHATS)
 def test_answers(chat, at, normalizer):
-    hits = run_example(UnansweredQuestion, Example(chat), lexicon_dir=LEXICONS,
-                       normalizer=normalizer)
+    hits = run_example(
+        UnansweredQuestion, Example(chat), lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     assert [h.message_index for h in hits] == ([] if at is None else [at])
 
 
 def test_evidence_quotes_question_and_reply(normalizer):
-    hits = run_example(UnansweredQuestion, Example("c: 你好，运费谁出？\na: 好的亲"),
-                       lexicon_dir=LEXICONS, normalizer=normalizer)
+    hits = run_example(
+        UnansweredQuestion,
+        Example("c: 你好，运费谁出？\na: 好的亲"),
+        lexicon_dir=LEXICONS,
+        normalizer=normalizer,
+    )
     assert len(hits) == 1
     assert "「运费谁出」" in hits[0].evidence and "好的亲" in hits[0].evidence
     assert hits[0].span == (3, 7)

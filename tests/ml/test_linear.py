@@ -1,4 +1,5 @@
 """The model runtime reproduces scikit-learn, loads only plain arrays, and fails clearly."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,18 @@ from qc_engine.errors import QCError
 from qc_engine.ml.linear import LinearTextModel
 from qc_engine.ml.train import fit
 
-DOCS = [["a", "b", "ab"], ["b", "c"], ["c", "d", "cd"], ["a", "a", "d"], ["e", "b"],
-        ["d", "e", "c"], ["a", "c"], ["b", "b", "e"], ["d", "a"], ["e", "c", "ab"]] * 3
+DOCS = [
+    ["a", "b", "ab"],
+    ["b", "c"],
+    ["c", "d", "cd"],
+    ["a", "a", "d"],
+    ["e", "b"],
+    ["d", "e", "c"],
+    ["a", "c"],
+    ["b", "b", "e"],
+    ["d", "a"],
+    ["e", "c", "ab"],
+] * 3
 
 
 def _sklearn(labels, C=1.0):
@@ -51,19 +62,36 @@ def test_missing_model_names_the_file(tmp_path):
 
 @pytest.mark.parametrize("damage", ["garbage", "pickle", "json", "shape", "format"])
 def test_corrupt_model_is_a_clear_error(damage, tmp_path):
-    model = fit(DOCS, [i % 2 for i in range(len(DOCS))], ["no", "yes"], C=1.0,
-                max_features=100, min_df=1, meta={})
+    model = fit(
+        DOCS,
+        [i % 2 for i in range(len(DOCS))],
+        ["no", "yes"],
+        C=1.0,
+        max_features=100,
+        min_df=1,
+        meta={},
+    )
     model.save(tmp_path)
     if damage == "garbage":
         (tmp_path / "model.npz").write_bytes(b"PK\x03\x04 not really a zip")
     elif damage == "pickle":
-        np.savez(tmp_path / "model.npz", vocabulary=np.array([object()], dtype=object),
-                 idf=np.ones(1), coef=np.ones((1, 1)), intercept=np.ones(1))
+        np.savez(
+            tmp_path / "model.npz",
+            vocabulary=np.array([object()], dtype=object),
+            idf=np.ones(1),
+            coef=np.ones((1, 1)),
+            intercept=np.ones(1),
+        )
     elif damage == "json":
         (tmp_path / "model.json").write_text("{not json", encoding="utf-8")
     elif damage == "shape":
-        np.savez(tmp_path / "model.npz", vocabulary=np.array(["a", "b"]), idf=np.ones(3),
-                 coef=np.ones((1, 2)), intercept=np.ones(1))
+        np.savez(
+            tmp_path / "model.npz",
+            vocabulary=np.array(["a", "b"]),
+            idf=np.ones(3),
+            coef=np.ones((1, 2)),
+            intercept=np.ones(1),
+        )
     else:
         meta = json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))
         meta["format"] = "something-else"
@@ -75,6 +103,7 @@ def test_corrupt_model_is_a_clear_error(damage, tmp_path):
 
 # -- the vectorised n-gram path gives what the feature lists give -------------------------
 
+
 def _texts() -> list[str]:
     """Real agent and customer turns, plus edge cases: empty, one character, emoji and
     characters beyond the BMP, NUL, characters no model has seen, long text."""
@@ -84,16 +113,27 @@ def _texts() -> list[str]:
     path = shared_data_dir() / "ecd" / "ecd_sample_dialogues.jsonl"
     for line in path.read_text(encoding="utf-8").splitlines()[:60]:
         texts.extend(m["text"] for m in json.loads(line)["messages"])
-    return texts + ["", "哦", "亲", "?", "好的\U0001F600亲\U00020000", "a\x00b", "䶵䶶䶷",
-                    "发货" * 200, "说了多少遍了，自己看详情页！！", "不会的", "12315投诉"]
+    return [
+        *texts,
+        "",
+        "哦",
+        "亲",
+        "?",
+        "好的😀亲𠀀",
+        "a\x00b",
+        "䶵䶶䶷",
+        "发货" * 200,
+        "说了多少遍了，自己看详情页！！",
+        "不会的",
+        "12315投诉",
+    ]
 
 
 def test_gram_path_matches_feature_lists():
-    from qc_engine.ml.features import (agent_features, agent_proba, customer_features,
-                                       customer_proba)
+    from qc_engine.engine import default_checklist_dir
+    from qc_engine.ml.features import agent_features, agent_proba, customer_features, customer_proba
     from qc_engine.ml.runtime import load_model
     from qc_engine.normalize import load_normalizer
-    from qc_engine.engine import default_checklist_dir
 
     normalizer = load_normalizer(default_checklist_dir() / "lexicons")
     norm = [normalizer.normalize(t) for t in _texts()]
@@ -111,14 +151,17 @@ def test_gram_path_matches_feature_lists():
         prediction = customer_proba(model, norm)
         assert np.allclose(prediction.proba, model.predict_proba(features), rtol=0, atol=1e-12)
         for row in range(len(norm)):
-            assert _same(prediction.explain(row, model.classes[1], 5),
-                         model.explain(features[row], model.classes[1], 5))
+            assert _same(
+                prediction.explain(row, model.classes[1], 5),
+                model.explain(features[row], model.classes[1], 5),
+            )
     assert len(agent_proba(agent, []).proba) == 0
 
 
 def _same(a, b) -> bool:
     return [c.feature for c in a] == [c.feature for c in b] and np.allclose(
-        [c.weight for c in a], [c.weight for c in b], rtol=0, atol=1e-12)
+        [c.weight for c in a], [c.weight for c in b], rtol=0, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("chars", [3, 300, 70_000])
@@ -128,19 +171,23 @@ def test_gram_table_packs_or_falls_back(chars):
     from qc_engine.ml.linear import GramFamily, GramTable
 
     alphabet = [chr(0x4E00 + i) for i in range(chars)]
-    vocabulary = list(dict.fromkeys(
-        [f"t:{alphabet[i % chars]}{alphabet[(i * 7 + 1) % chars]}" for i in range(50)]
-        + [f"t:{a}" for a in alphabet] + ["x:zz"]))
+    vocabulary = list(
+        dict.fromkeys(
+            [f"t:{alphabet[i % chars]}{alphabet[(i * 7 + 1) % chars]}" for i in range(50)]
+            + [f"t:{a}" for a in alphabet]
+            + ["x:zz"]
+        )
+    )
     table = GramTable(vocabulary, GramFamily("t:", 1, 4))
     assert table.packed == (chars < 65535)
     texts = ["".join(alphabet[(j * 7 + k) % chars] for k in range(9)) for j in range(30)]
     rows, cols = table.find(texts)
-    found = sorted(zip(rows.tolist(), cols.tolist()))
+    found = sorted(zip(rows.tolist(), cols.tolist(), strict=False))
     index = {v: i for i, v in enumerate(vocabulary)}
     expected = []
     for row, text in enumerate(texts):
         for size in range(1, 5):
             for start in range(len(text) - size + 1):
-                if "t:" + text[start:start + size] in index:
-                    expected.append((row, index["t:" + text[start:start + size]]))
+                if "t:" + text[start : start + size] in index:
+                    expected.append((row, index["t:" + text[start : start + size]]))
     assert found == sorted(expected)

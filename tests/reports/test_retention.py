@@ -1,6 +1,7 @@
 """Retention: chats older than N days go with their messages, flags and work items; the
 audit log keeps its entries without their notes; stored reports of older weeks keep their
 figures without the texts they quoted; on SQLite and PostgreSQL, and from `qc purge`."""
+
 from __future__ import annotations
 
 import subprocess
@@ -38,8 +39,14 @@ def test_purge_takes_old_chats_and_keeps_what_is_not_theirs(seeded):
         old_ids = set(session.scalars(select(StoredTranscript.id).where(age < WEEK.start)))
         kept = _count(session, StoredTranscript) - len(old_ids)
         old_item = session.scalar(select(WorkItem).where(WorkItem.transcript_id.in_(old_ids)))
-        audit(session, actor="test", entity="work_item", entity_id=old_item.id,
-              action="confirm", note="客服说「加我微信」")
+        audit(
+            session,
+            actor="test",
+            entity="work_item",
+            entity_id=old_item.id,
+            action="confirm",
+            note="客服说「加我微信」",
+        )
         assert old_ids and kept
     with seeded.begin() as session:
         counted = purge(session, days=1, actor="test", now=now, dry_run=True)
@@ -53,9 +60,14 @@ def test_purge_takes_old_chats_and_keeps_what_is_not_theirs(seeded):
         assert _count(session, StoredTranscript) == kept
         for model in (StoredMessage, StoredFlag, WorkItem):
             assert _count(session, model, model.transcript_id.in_(old_ids)) == 0
-        entry = session.scalar(select(AuditEntry).where(
-            AuditEntry.entity == "work_item", AuditEntry.entity_id == str(old_item.id),
-            AuditEntry.action == "confirm", AuditEntry.actor == "test"))
+        entry = session.scalar(
+            select(AuditEntry).where(
+                AuditEntry.entity == "work_item",
+                AuditEntry.entity_id == str(old_item.id),
+                AuditEntry.action == "confirm",
+                AuditEntry.actor == "test",
+            )
+        )
         assert entry is not None and entry.note is None  # kept, without the text
         assert _count(session, AuditEntry, AuditEntry.entity == "retention") == 1
         from qc_engine.db.models import StoredReport
@@ -78,12 +90,20 @@ def test_qc_purge_on_a_file(tmp_path):
     env = {"QC_DATABASE_URL": url}
     import os
 
-    run = subprocess.run([sys.executable, "-m", "qc_engine.cli", "purge", "--older-than-days",
-                          "90", "--dry-run"], capture_output=True, text=True,
-                         env=os.environ | env, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "qc_engine.cli", "purge", "--older-than-days", "90", "--dry-run"],
+        capture_output=True,
+        text=True,
+        env=os.environ | env,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("would purge 0 chats older than ")
-    bad = subprocess.run([sys.executable, "-m", "qc_engine.cli", "purge", "--older-than-days",
-                          "-3"], capture_output=True, text=True, env=os.environ | env,
-                         timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "qc_engine.cli", "purge", "--older-than-days", "-3"],
+        capture_output=True,
+        text=True,
+        env=os.environ | env,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "above 0" in bad.stderr

@@ -1,5 +1,6 @@
 """Stored reports and the schedule: the due week, idempotent runs, catching up after a
 restart, one run among several processes, failures retried, stale claims taken over."""
+
 from __future__ import annotations
 
 import threading
@@ -26,15 +27,18 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-@pytest.mark.parametrize(("now", "week"), [
-    ("2026-11-23T07:59:59+08:00", "2026-W46"),   # before Monday's slot: last Monday's
-    ("2026-11-23T08:00:00+08:00", "2026-W47"),
-    ("2026-11-23T00:00:00+00:00", "2026-W47"),   # 08:00 in Shanghai
-    ("2026-11-22T23:59:00+00:00", "2026-W46"),   # Monday 07:59 in Shanghai: not yet
-    ("2026-11-25T15:00:00+08:00", "2026-W47"),   # Wednesday: still last week's
-    ("2026-11-29T23:59:59+08:00", "2026-W47"),   # Sunday night
-    ("2027-01-04T09:00:00+08:00", "2026-W53"),   # 2026 has 53 ISO weeks
-])
+@pytest.mark.parametrize(
+    ("now", "week"),
+    [
+        ("2026-11-23T07:59:59+08:00", "2026-W46"),  # before Monday's slot: last Monday's
+        ("2026-11-23T08:00:00+08:00", "2026-W47"),
+        ("2026-11-23T00:00:00+00:00", "2026-W47"),  # 08:00 in Shanghai
+        ("2026-11-22T23:59:00+00:00", "2026-W46"),  # Monday 07:59 in Shanghai: not yet
+        ("2026-11-25T15:00:00+08:00", "2026-W47"),  # Wednesday: still last week's
+        ("2026-11-29T23:59:59+08:00", "2026-W47"),  # Sunday night
+        ("2027-01-04T09:00:00+08:00", "2026-W53"),  # 2026 has 53 ISO weeks
+    ],
+)
 def test_due_week(now, week):
     assert str(Schedule().due_week(at(now))) == week
 
@@ -46,8 +50,9 @@ def test_due_week_on_another_day_and_time():
     assert str(friday.due_week(at("2026-11-27T18:30:00+08:00"))) == "2026-W47"
 
 
-@pytest.mark.parametrize(("weekday", "moment"), [(0, "08:00"), (8, "08:00"), (1, "8h"),
-                                                 (1, "25:00"), ("x", "08:00")])
+@pytest.mark.parametrize(
+    ("weekday", "moment"), [(0, "08:00"), (8, "08:00"), (1, "8h"), (1, "25:00"), ("x", "08:00")]
+)
 def test_bad_schedule_settings(weekday, moment):
     with pytest.raises(QCError):
         Schedule.parse(weekday=weekday, at=moment)
@@ -61,7 +66,8 @@ def _count(sessions: Any, model: Any) -> int:
 def test_the_scheduled_run_stores_the_report_once(seeded):
     now = MONDAY_8 + timedelta(seconds=30)
     assert run_due(seeded, schedule=Schedule(), now=now, base_url="http://qc.example") == [
-        "2026-W47"]
+        "2026-W47"
+    ]
     with seeded() as session:
         row = stored_report(session, week="2026-W47", shop=None)
         assert row is not None and row.generated_by == "scheduler" and not row.empty
@@ -69,12 +75,19 @@ def test_the_scheduled_run_stores_the_report_once(seeded):
         event = session.scalar(select(WebhookEvent))
         assert event is not None and event.kind == "weekly_report"
         assert event.payload["links"]["html"] == (
-            "http://qc.example/v1/reports/weekly.html?week=2026-W47")
+            "http://qc.example/v1/reports/weekly.html?week=2026-W47"
+        )
         assert event.payload["summary"]["chats"] == 135
-        assert runs(session)[0] | {"claimed_by": None, "claimed_at": None,
-                                   "finished_at": None} == {
-            "week": "2026-W47", "shop": None, "status": "done", "claimed_by": None,
-            "attempts": 1, "claimed_at": None, "finished_at": None, "error": None}
+        assert runs(session)[0] | {"claimed_by": None, "claimed_at": None, "finished_at": None} == {
+            "week": "2026-W47",
+            "shop": None,
+            "status": "done",
+            "claimed_by": None,
+            "attempts": 1,
+            "claimed_at": None,
+            "finished_at": None,
+            "error": None,
+        }
     # Every later tick of the same week (any process) does nothing.
     for later in (now + timedelta(minutes=1), now + timedelta(days=3)):
         assert run_due(seeded, schedule=Schedule(), now=later, worker="other:2") == []
@@ -83,11 +96,9 @@ def test_the_scheduled_run_stores_the_report_once(seeded):
 
 def test_a_missed_run_is_caught_up_at_the_next_start(seeded):
     # The service was down on Monday morning; it starts on Wednesday afternoon.
-    assert run_due(seeded, schedule=Schedule(), now=at("2026-11-25T15:00:00+08:00")) == [
-        "2026-W47"]
+    assert run_due(seeded, schedule=Schedule(), now=at("2026-11-25T15:00:00+08:00")) == ["2026-W47"]
     # The next Monday it reports the next week.
-    assert run_due(seeded, schedule=Schedule(), now=at("2026-11-30T08:00:05+08:00")) == [
-        "2026-W48"]
+    assert run_due(seeded, schedule=Schedule(), now=at("2026-11-30T08:00:05+08:00")) == ["2026-W48"]
     with seeded() as session:
         assert [r["week"] for r in list_reports(session)] == ["2026-W48", "2026-W47"]
 
@@ -96,24 +107,29 @@ def test_every_week_missed_during_a_downtime_is_caught_up_oldest_first(seeded):
     assert run_due(seeded, schedule=Schedule(), now=MONDAY_8) == ["2026-W47"]
     # Down from Tuesday until three weeks later, a Wednesday: W48, W49 and W50 were missed.
     back = at("2026-12-16T10:00:00+08:00")
-    assert run_due(seeded, schedule=Schedule(), now=back) == [
-        "2026-W48", "2026-W49", "2026-W50"]
+    assert run_due(seeded, schedule=Schedule(), now=back) == ["2026-W48", "2026-W49", "2026-W50"]
     assert run_due(seeded, schedule=Schedule(), now=back + timedelta(seconds=5)) == []
     with seeded() as session:
         assert [r["week"] for r in list_reports(session)] == [
-            "2026-W50", "2026-W49", "2026-W48", "2026-W47"]
+            "2026-W50",
+            "2026-W49",
+            "2026-W48",
+            "2026-W47",
+        ]
         pushed = session.scalars(select(WebhookEvent.payload)).all()
-        assert sorted(p["week"] for p in pushed) == [
-            "2026-W47", "2026-W48", "2026-W49", "2026-W50"]
+        assert sorted(p["week"] for p in pushed) == ["2026-W47", "2026-W48", "2026-W49", "2026-W50"]
 
 
 def test_catching_up_is_bounded(seeded):
     assert run_due(seeded, schedule=Schedule(), now=MONDAY_8) == ["2026-W47"]
     # Down for ten weeks, across the new year (2026 has 53 ISO weeks): the latest two only.
-    assert run_due(seeded, schedule=Schedule(catch_up_weeks=2),
-                   now=at("2027-02-01T09:00:00+08:00")) == ["2027-W03", "2027-W04"]
-    assert str(Schedule().due_weeks(at("2027-01-04T09:00:00+08:00"),
-                                    IsoWeek.parse("2026-W51"))[0]) == "2026-W52"
+    assert run_due(
+        seeded, schedule=Schedule(catch_up_weeks=2), now=at("2027-02-01T09:00:00+08:00")
+    ) == ["2027-W03", "2027-W04"]
+    assert (
+        str(Schedule().due_weeks(at("2027-01-04T09:00:00+08:00"), IsoWeek.parse("2026-W51"))[0])
+        == "2026-W52"
+    )
 
 
 def test_a_week_whose_run_failed_for_good_does_not_block_the_next(seeded, monkeypatch):
@@ -125,8 +141,7 @@ def test_a_week_whose_run_failed_for_good_does_not_block_the_next(seeded, monkey
     assert run_due(seeded, schedule=schedule, now=MONDAY_8) == []
     monkeypatch.undo()
     # The next Monday: W47 failed for good (not retried), W48 is generated.
-    assert run_due(seeded, schedule=schedule, now=at("2026-11-30T08:00:05+08:00")) == [
-        "2026-W48"]
+    assert run_due(seeded, schedule=schedule, now=at("2026-11-30T08:00:05+08:00")) == ["2026-W48"]
 
 
 def test_several_processes_run_it_once(seeded):
@@ -136,8 +151,9 @@ def test_several_processes_run_it_once(seeded):
 
     def process(number: int) -> None:
         barrier.wait()
-        results.append(run_due(seeded, schedule=Schedule(), now=now,
-                               worker=f"host:{1000 + number}"))
+        results.append(
+            run_due(seeded, schedule=Schedule(), now=now, worker=f"host:{1000 + number}")
+        )
 
     threads = [threading.Thread(target=process, args=(n,)) for n in range(4)]
     for thread in threads:
@@ -166,8 +182,7 @@ def test_a_failed_run_is_retried_later(seeded, monkeypatch):
     # Not at once (the next tick) ...
     assert run_due(seeded, schedule=Schedule(), now=MONDAY_8 + timedelta(minutes=1)) == []
     # ... but after the retry delay.
-    assert run_due(seeded, schedule=Schedule(), now=MONDAY_8 + timedelta(minutes=6)) == [
-        "2026-W47"]
+    assert run_due(seeded, schedule=Schedule(), now=MONDAY_8 + timedelta(minutes=6)) == ["2026-W47"]
     with seeded() as session:
         run = runs(session)[0]
     assert run["status"] == "done" and run["attempts"] == 2 and run["error"] is None
@@ -175,11 +190,21 @@ def test_a_failed_run_is_retried_later(seeded, monkeypatch):
 
 def test_a_run_whose_process_died_is_taken_over(seeded):
     with seeded.begin() as session:
-        session.add(ReportRun(kind="weekly", period="2026-W47", shop="", status="running",
-                              claimed_by="dead-host:1", claimed_at=MONDAY_8, attempts=1))
+        session.add(
+            ReportRun(
+                kind="weekly",
+                period="2026-W47",
+                shop="",
+                status="running",
+                claimed_by="dead-host:1",
+                claimed_at=MONDAY_8,
+                attempts=1,
+            )
+        )
     assert run_due(seeded, schedule=Schedule(), now=MONDAY_8 + timedelta(minutes=5)) == []
-    assert run_due(seeded, schedule=Schedule(), now=MONDAY_8 + timedelta(minutes=31),
-                   worker="alive:2") == ["2026-W47"]
+    assert run_due(
+        seeded, schedule=Schedule(), now=MONDAY_8 + timedelta(minutes=31), worker="alive:2"
+    ) == ["2026-W47"]
     with seeded() as session:
         run = runs(session)[0]
     assert run["claimed_by"] == "alive:2" and run["status"] == "done"

@@ -1,6 +1,7 @@
 """Webhooks against a local HTTP receiver: the four message formats and their signatures,
 red-line events written where work items are created, fan-out, retries with backoff,
 failures, one delivery per process, and the service pushing by itself."""
+
 from __future__ import annotations
 
 import base64
@@ -41,21 +42,44 @@ def receiver() -> Iterator[receiver_module.Receiver]:
     running.server.server_close()
 
 
-def targets(receiver: receiver_module.Receiver, *paths: str, **extra: Any
-            ) -> list[webhooks.WebhookTarget]:
-    formats = {"/generic": "generic", "/dingtalk": "dingtalk", "/wecom": "wecom",
-               "/feishu": "feishu", "/dingtalk-refuses": "dingtalk"}
-    return webhooks.parse_targets(json.dumps([
-        {"name": path.strip("/"), "format": formats.get(path, "generic"),
-         "url": receiver.base + path} | extra for path in paths]))
+def targets(
+    receiver: receiver_module.Receiver, *paths: str, **extra: Any
+) -> list[webhooks.WebhookTarget]:
+    formats = {
+        "/generic": "generic",
+        "/dingtalk": "dingtalk",
+        "/wecom": "wecom",
+        "/feishu": "feishu",
+        "/dingtalk-refuses": "dingtalk",
+    }
+    return webhooks.parse_targets(
+        json.dumps(
+            [
+                {
+                    "name": path.strip("/"),
+                    "format": formats.get(path, "generic"),
+                    "url": receiver.base + path,
+                }
+                | extra
+                for path in paths
+            ]
+        )
+    )
 
 
-def chat(ident: str, *agent_lines: str, started: str = "2026-11-20T10:00:00+08:00"
-         ) -> Any:
-    return transcript_from_dict({
-        "id": ident, "channel": "taobao", "shop": "Q女家旗舰店", "agent": "小美",
-        "messages": [{"role": "customer", "text": "在吗？衣服什么时候发货", "ts": started},
-                     *({"role": "agent", "text": line, "ts": started} for line in agent_lines)]})
+def chat(ident: str, *agent_lines: str, started: str = "2026-11-20T10:00:00+08:00") -> Any:
+    return transcript_from_dict(
+        {
+            "id": ident,
+            "channel": "taobao",
+            "shop": "Q女家旗舰店",
+            "agent": "小美",
+            "messages": [
+                {"role": "customer", "text": "在吗？衣服什么时候发货", "ts": started},
+                *({"role": "agent", "text": line, "ts": started} for line in agent_lines),
+            ],
+        }
+    )
 
 
 def wait_for(condition: Callable[[], Any], seconds: float = 15.0) -> Any:
@@ -70,46 +94,82 @@ def wait_for(condition: Callable[[], Any], seconds: float = 15.0) -> Any:
 
 # Configuration and message formats --------------------------------------------------------
 
+
 def test_targets_from_json_or_the_short_form():
-    full = webhooks.parse_targets(json.dumps([
-        {"name": "ops", "format": "dingtalk", "url": "https://oapi.dingtalk.com/robot/send?"
-         "access_token=abc", "secret": "SEC1", "events": ["red_line"]}]))
-    assert full == [webhooks.WebhookTarget("ops", "dingtalk", "https://oapi.dingtalk.com/robot/"
-                                           "send?access_token=abc", "SEC1", ("red_line",))]
+    full = webhooks.parse_targets(
+        json.dumps(
+            [
+                {
+                    "name": "ops",
+                    "format": "dingtalk",
+                    "url": "https://oapi.dingtalk.com/robot/send?access_token=abc",
+                    "secret": "SEC1",
+                    "events": ["red_line"],
+                }
+            ]
+        )
+    )
+    assert full == [
+        webhooks.WebhookTarget(
+            "ops",
+            "dingtalk",
+            "https://oapi.dingtalk.com/robot/send?access_token=abc",
+            "SEC1",
+            ("red_line",),
+        )
+    ]
     assert full[0].redacted_url() == "https://oapi.dingtalk.com/robot/send"
-    short = webhooks.parse_targets("wecom=https://qyapi.weixin.qq.com/x?key=1; "
-                                   "generic=http://127.0.0.1:9/hook")
+    short = webhooks.parse_targets(
+        "wecom=https://qyapi.weixin.qq.com/x?key=1; generic=http://127.0.0.1:9/hook"
+    )
     assert [(t.name, t.format, t.events) for t in short] == [
-        ("wecom-1", "wecom", webhooks.EVENT_KINDS), ("generic-2", "generic",
-                                                     webhooks.EVENT_KINDS)]
+        ("wecom-1", "wecom", webhooks.EVENT_KINDS),
+        ("generic-2", "generic", webhooks.EVENT_KINDS),
+    ]
     assert webhooks.parse_targets("") == [] and webhooks.parse_targets(None) == []
 
 
-@pytest.mark.parametrize("text", [
-    "[{", '{"format": "generic"}', '[{"format": "slack", "url": "http://x"}]',
-    '[{"format": "generic"}]', '[{"format": "generic", "url": "ftp://x"}]',
-    '[{"format": "generic", "url": "http://x", "events": ["everything"]}]',
-    '[{"name": "a", "url": "http://x"}, {"name": "a", "url": "http://y"}]',
-    "dingtalk", "wechat=http://x",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[{",
+        '{"format": "generic"}',
+        '[{"format": "slack", "url": "http://x"}]',
+        '[{"format": "generic"}]',
+        '[{"format": "generic", "url": "ftp://x"}]',
+        '[{"format": "generic", "url": "http://x", "events": ["everything"]}]',
+        '[{"name": "a", "url": "http://x"}, {"name": "a", "url": "http://y"}]',
+        "dingtalk",
+        "wechat=http://x",
+    ],
+)
 def test_bad_webhook_settings_are_refused(text):
     with pytest.raises(QCError) as error:
         webhooks.parse_targets(text)
     assert error.value.code == "E610"
 
 
-RED_PAYLOAD = {"transcript_id": "T-1", "shop": "Q女家旗舰店", "agent": "小美",
-               "channel": "taobao", "started_at": "2026-11-20T10:00:00+08:00",
-               "category": "off_platform", "category_name": "引导站外",
-               "rule": "phrase.off_platform", "message_index": 1,
-               "evidence": "「加我微信」命中词条「加我微信」"}
+RED_PAYLOAD = {
+    "transcript_id": "T-1",
+    "shop": "Q女家旗舰店",
+    "agent": "小美",
+    "channel": "taobao",
+    "started_at": "2026-11-20T10:00:00+08:00",
+    "category": "off_platform",
+    "category_name": "引导站外",
+    "rule": "phrase.off_platform",
+    "message_index": 1,
+    "evidence": "「加我微信」命中词条「加我微信」",
+}
 
 
 def test_dingtalk_markdown_signed_as_dingtalk_checks_it():
-    target = webhooks.WebhookTarget("d", "dingtalk", "https://oapi.dingtalk.com/robot/send?"
-                                    "access_token=T", secret="SECabc")
-    url, body, _ = webhooks.render(target, "red_line", RED_PAYLOAD, base_url="http://qc.example",
-                                   now=T0)
+    target = webhooks.WebhookTarget(
+        "d", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=T", secret="SECabc"
+    )
+    url, body, _ = webhooks.render(
+        target, "red_line", RED_PAYLOAD, base_url="http://qc.example", now=T0
+    )
     message = json.loads(body)
     assert message["msgtype"] == "markdown"
     assert message["markdown"]["title"] == "质检红线预警：引导站外"
@@ -118,14 +178,16 @@ def test_dingtalk_markdown_signed_as_dingtalk_checks_it():
     query = dict(part.split("=", 1) for part in url.split("?", 1)[1].split("&"))
     stamp = query["timestamp"]
     assert stamp == str(int(T0.timestamp() * 1000))
-    expected = base64.b64encode(hmac.new(b"SECabc", f"{stamp}\nSECabc".encode(),
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(b"SECabc", f"{stamp}\nSECabc".encode(), hashlib.sha256).digest()
+    ).decode()
     assert unquote(query["sign"]) == expected and query["access_token"] == "T"
 
 
 def test_wecom_markdown():
-    target = webhooks.WebhookTarget("w", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/"
-                                    "send?key=K")
+    target = webhooks.WebhookTarget(
+        "w", "wecom", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K"
+    )
     url, body, _ = webhooks.render(target, "red_line", RED_PAYLOAD, base_url=None)
     message = json.loads(body)
     assert url == target.url and message["msgtype"] == "markdown"
@@ -133,14 +195,26 @@ def test_wecom_markdown():
 
 
 def test_feishu_post_signed_as_feishu_checks_it():
-    target = webhooks.WebhookTarget("f", "feishu", "https://open.feishu.cn/open-apis/bot/v2/"
-                                    "hook/H", secret="fsec")
-    weekly = {"week": "2026-W47", "shop": None, "label": "2026 年第 47 周（11月16日—11月22日）",
-              "empty": False, "links": {"html": "http://qc.example/r.html"},
-              "summary": {"chats": 135, "previous_chats": 91, "pass_rate": 0.9333,
-                          "previous_pass_rate": 0.9011, "mean_score": 91.2, "red_lines": 10,
-                          "top_categories": [{"name": "响应超时", "flags": 30}],
-                          "coaching": ["糖糖"]}}
+    target = webhooks.WebhookTarget(
+        "f", "feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/H", secret="fsec"
+    )
+    weekly = {
+        "week": "2026-W47",
+        "shop": None,
+        "label": "2026 年第 47 周（11月16日—11月22日）",
+        "empty": False,
+        "links": {"html": "http://qc.example/r.html"},
+        "summary": {
+            "chats": 135,
+            "previous_chats": 91,
+            "pass_rate": 0.9333,
+            "previous_pass_rate": 0.9011,
+            "mean_score": 91.2,
+            "red_lines": 10,
+            "top_categories": [{"name": "响应超时", "flags": 30}],
+            "coaching": ["糖糖"],
+        },
+    }
     _, body, _ = webhooks.render(target, "weekly_report", weekly, base_url=None, now=T0)
     message = json.loads(body)
     assert message["msg_type"] == "post"
@@ -148,11 +222,13 @@ def test_feishu_post_signed_as_feishu_checks_it():
     assert post["title"] == "质检周报 2026 年第 47 周（11月16日—11月22日） · 全部店铺"
     lines = [part[0]["text"] for part in post["content"][:-1]]
     assert "合格率：93.3%（上周 90.1%）" in lines and "建议辅导：糖糖" in lines
-    assert post["content"][-1] == [{"tag": "a", "text": "查看完整周报",
-                                    "href": "http://qc.example/r.html"}]
+    assert post["content"][-1] == [
+        {"tag": "a", "text": "查看完整周报", "href": "http://qc.example/r.html"}
+    ]
     stamp = str(int(T0.timestamp()))
-    expected = base64.b64encode(hmac.new(f"{stamp}\nfsec".encode(), b"",
-                                         hashlib.sha256).digest()).decode()
+    expected = base64.b64encode(
+        hmac.new(f"{stamp}\nfsec".encode(), b"", hashlib.sha256).digest()
+    ).decode()
     assert (message["timestamp"], message["sign"]) == (stamp, expected)
 
 
@@ -162,25 +238,33 @@ def test_generic_json_with_an_hmac_signature():
     message = json.loads(body)
     assert message["event"] == "red_line" and message["data"] == RED_PAYLOAD
     assert message["link"] == "http://qc/v1/transcripts/T-1"
-    assert headers["X-QC-Signature"] == "sha256=" + hmac.new(b"gsec", body,
-                                                             hashlib.sha256).hexdigest()
+    assert (
+        headers["X-QC-Signature"] == "sha256=" + hmac.new(b"gsec", body, hashlib.sha256).hexdigest()
+    )
     assert headers["X-QC-Event"] == "red_line"
 
 
-@pytest.mark.parametrize(("fmt", "status", "text", "failed"), [
-    ("generic", 200, "whatever", False), ("generic", 204, "", False),
-    ("generic", 500, "boom", True), ("dingtalk", 200, '{"errcode":0}', False),
-    ("dingtalk", 200, '{"errcode":310000,"errmsg":"sign not match"}', True),
-    ("wecom", 200, '{"errcode":93000,"errmsg":"invalid webhook url"}', True),
-    ("feishu", 200, '{"code":0,"msg":"success"}', False),
-    ("feishu", 200, '{"code":19021,"msg":"sign match fail"}', True),
-    ("feishu", 200, '{"StatusCode":0}', False), ("dingtalk", 200, "<html>", True),
-])
+@pytest.mark.parametrize(
+    ("fmt", "status", "text", "failed"),
+    [
+        ("generic", 200, "whatever", False),
+        ("generic", 204, "", False),
+        ("generic", 500, "boom", True),
+        ("dingtalk", 200, '{"errcode":0}', False),
+        ("dingtalk", 200, '{"errcode":310000,"errmsg":"sign not match"}', True),
+        ("wecom", 200, '{"errcode":93000,"errmsg":"invalid webhook url"}', True),
+        ("feishu", 200, '{"code":0,"msg":"success"}', False),
+        ("feishu", 200, '{"code":19021,"msg":"sign match fail"}', True),
+        ("feishu", 200, '{"StatusCode":0}', False),
+        ("dingtalk", 200, "<html>", True),
+    ],
+)
 def test_what_counts_as_refused(fmt, status, text, failed):
     assert (webhooks.refusal(fmt, status, text) is not None) == failed
 
 
 # Events where work items are created -----------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def engine():
@@ -191,8 +275,7 @@ def engine():
 
 def _ingest(sessions: Any, engine: Any, *transcripts: Any) -> None:
     with sessions.begin() as session:
-        ingest(session, list(transcripts), engine=engine, sampling=Sampling(rate=0.0),
-               actor="test")
+        ingest(session, list(transcripts), engine=engine, sampling=Sampling(rate=0.0), actor="test")
 
 
 def _events(sessions: Any) -> list[WebhookEvent]:
@@ -205,10 +288,17 @@ def test_every_new_red_line_work_item_queues_an_event(sessions, engine):
     (event,) = _events(sessions)
     assert event.kind == "red_line" and event.dispatched_at is None
     assert event.payload | {"evidence": None} == {
-        "transcript_id": "R-1", "shop": "Q女家旗舰店", "agent": "小美", "channel": "taobao",
-        "started_at": "2026-11-20T10:00:00+08:00", "category": "off_platform",
-        "category_name": "引导站外", "rule": event.payload["rule"], "message_index": 1,
-        "evidence": None}
+        "transcript_id": "R-1",
+        "shop": "Q女家旗舰店",
+        "agent": "小美",
+        "channel": "taobao",
+        "started_at": "2026-11-20T10:00:00+08:00",
+        "category": "off_platform",
+        "category_name": "引导站外",
+        "rule": event.payload["rule"],
+        "message_index": 1,
+        "evidence": None,
+    }
     assert "微信" in event.payload["evidence"]
     # The same chat again: the same flag, no new work item, no new event.
     _ingest(sessions, engine, chat("R-1", RED_LINE))
@@ -219,6 +309,7 @@ def test_every_new_red_line_work_item_queues_an_event(sessions, engine):
 
 
 # The queue ------------------------------------------------------------------------------
+
 
 def _deliveries(sessions: Any) -> list[WebhookDelivery]:
     with sessions() as session:
@@ -265,8 +356,7 @@ def test_retried_with_backoff_then_failed_and_visible(sessions, engine, receiver
     clock = {"now": T0}
 
     def deliver() -> webhooks.DeliveryRun:
-        return webhooks.deliver_due(sessions, chosen, policy=policy,
-                                    now=lambda: clock["now"])
+        return webhooks.deliver_due(sessions, chosen, policy=policy, now=lambda: clock["now"])
 
     assert deliver().retried == 1
     (delivery,) = _deliveries(sessions)
@@ -326,8 +416,9 @@ def test_unreachable_and_unconfigured_targets(sessions, engine, receiver):
     _queue_red_line(sessions, engine)
     with sessions.begin() as session:
         webhooks.dispatch(session, chosen)
-    run = webhooks.deliver_due(sessions, chosen[:1], policy=webhooks.DeliveryPolicy(
-        timeout_seconds=2))
+    run = webhooks.deliver_due(
+        sessions, chosen[:1], policy=webhooks.DeliveryPolicy(timeout_seconds=2)
+    )
     assert run.retried == 1 and "URLError" in run.errors[0]
     assert run.failed == 1 and "no longer configured" in run.errors[1]  # "generic" removed
 
@@ -341,8 +432,9 @@ def test_at_most_so_many_messages_a_minute_per_robot(sessions, engine, receiver)
     clock = {"now": T0}
 
     def deliver() -> int:
-        return webhooks.deliver_due(sessions, chosen, policy=policy,
-                                    now=lambda: clock["now"]).delivered
+        return webhooks.deliver_due(
+            sessions, chosen, policy=policy, now=lambda: clock["now"]
+        ).delivered
 
     assert deliver() == 6  # three to each robot
     clock["now"] = T0 + timedelta(seconds=50)
@@ -377,6 +469,7 @@ def test_several_processes_send_each_delivery_once(sessions, engine, receiver):
 
 # The service pushes by itself -------------------------------------------------------------
 
+
 @pytest.fixture
 def service(database_url, receiver):
     """The app with webhooks to the receiver and a fast background task."""
@@ -386,13 +479,26 @@ def service(database_url, receiver):
     from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
 
-    hooks = [{"name": path.strip("/"), "format": fmt, "url": receiver.base + path}
-             for path, fmt in (("/generic", "generic"), ("/dingtalk", "dingtalk"),
-                               ("/wecom", "wecom"), ("/feishu", "feishu"), ("/down", "generic"))]
-    settings = Settings(database_url=database_url, checklist_dir=CHECKLISTS, sample_rate=0.0,
-                        webhooks=json.dumps(hooks), background_interval=0.1,
-                        webhook_backoff_seconds=0.05, webhook_max_attempts=2,
-                        public_url="http://qc.example")
+    hooks = [
+        {"name": path.strip("/"), "format": fmt, "url": receiver.base + path}
+        for path, fmt in (
+            ("/generic", "generic"),
+            ("/dingtalk", "dingtalk"),
+            ("/wecom", "wecom"),
+            ("/feishu", "feishu"),
+            ("/down", "generic"),
+        )
+    ]
+    settings = Settings(
+        database_url=database_url,
+        checklist_dir=CHECKLISTS,
+        sample_rate=0.0,
+        webhooks=json.dumps(hooks),
+        background_interval=0.1,
+        webhook_backoff_seconds=0.05,
+        webhook_max_attempts=2,
+        public_url="http://qc.example",
+    )
     state = build_state(settings)
     keys = {}
     with state.sessions.begin() as session:
@@ -407,16 +513,26 @@ def service(database_url, receiver):
 def test_the_service_pushes_red_lines_and_the_weekly_report(service, receiver):
     client, keys, _ = service
     lead = {"Authorization": f"Bearer {keys['lead']}"}
-    answer = client.post("/v1/transcripts", json={
-        "id": "LIVE-1", "shop": "Q女家旗舰店", "agent": "小美", "messages": [
-            {"role": "customer", "text": "在吗？衣服什么时候发货"},
-            {"role": "agent", "text": RED_LINE}]},
-        headers={"Authorization": f"Bearer {keys['service']}"})
+    answer = client.post(
+        "/v1/transcripts",
+        json={
+            "id": "LIVE-1",
+            "shop": "Q女家旗舰店",
+            "agent": "小美",
+            "messages": [
+                {"role": "customer", "text": "在吗？衣服什么时候发货"},
+                {"role": "agent", "text": RED_LINE},
+            ],
+        },
+        headers={"Authorization": f"Bearer {keys['service']}"},
+    )
     assert answer.status_code == 200, answer.text
 
     def red_lines_everywhere() -> bool:
-        return all(any(b"LIVE-1" in r.raw for r in receiver.at(path))
-                   for path in ("/generic", "/dingtalk", "/wecom", "/feishu"))
+        return all(
+            any(b"LIVE-1" in r.raw for r in receiver.at(path))
+            for path in ("/generic", "/dingtalk", "/wecom", "/feishu")
+        )
 
     wait_for(red_lines_everywhere)
     dingtalk = next(r.body for r in receiver.at("/dingtalk") if b"LIVE-1" in r.raw)
@@ -424,18 +540,27 @@ def test_the_service_pushes_red_lines_and_the_weekly_report(service, receiver):
     assert "http://qc.example/v1/transcripts/LIVE-1" in dingtalk["markdown"]["text"]
     # The weekly report of the due week was generated at start-up and pushed with its link.
     week = str(Schedule().due_week(datetime.now(UTC)))
-    weekly = wait_for(lambda: [r.body for r in receiver.at("/generic")
-                               if r.body["event"] == "weekly_report"])
+    weekly = wait_for(
+        lambda: [r.body for r in receiver.at("/generic") if r.body["event"] == "weekly_report"]
+    )
     assert weekly[0]["data"]["week"] == week
     assert weekly[0]["link"] == f"http://qc.example/v1/reports/weekly.html?week={week}"
     # The robot that is down: tried twice, then failed, and the API says so.
-    failed = wait_for(lambda: client.get("/v1/webhooks/deliveries", params={
-        "status": "failed"}, headers=lead).json()["deliveries"])
+    failed = wait_for(
+        lambda: client.get(
+            "/v1/webhooks/deliveries", params={"status": "failed"}, headers=lead
+        ).json()["deliveries"]
+    )
     assert {d["target"] for d in failed} == {"down"}
     assert failed[0]["attempts"] == 2 and failed[0]["last_error"].startswith("HTTP 500")
     overview = client.get("/v1/webhooks", headers=lead).json()
-    assert [w["name"] for w in overview["webhooks"]] == ["generic", "dingtalk", "wecom",
-                                                         "feishu", "down"]
+    assert [w["name"] for w in overview["webhooks"]] == [
+        "generic",
+        "dingtalk",
+        "wecom",
+        "feishu",
+        "down",
+    ]
     assert overview["webhooks"][1]["url"] == receiver.base + "/dingtalk"
     assert overview["deliveries"]["delivered"] >= 8
     # A lead sends a failed one again.
@@ -445,5 +570,7 @@ def test_the_service_pushes_red_lines_and_the_weekly_report(service, receiver):
     assert client.post("/v1/webhooks/deliveries/999999/retry", headers=lead).status_code == 404
     specialist = {"Authorization": f"Bearer {keys['specialist']}"}
     assert client.get("/v1/webhooks/deliveries", headers=specialist).status_code == 403
-    assert client.get("/v1/webhooks/deliveries", params={"status": "lost"},
-                      headers=lead).status_code == 422
+    assert (
+        client.get("/v1/webhooks/deliveries", params={"status": "lost"}, headers=lead).status_code
+        == 422
+    )

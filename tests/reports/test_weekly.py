@@ -1,5 +1,6 @@
 """The weekly report's figures against the seeded data set, on SQLite and PostgreSQL. Every
 expected value is computed here from the seed in plain Python, never from a report."""
+
 from __future__ import annotations
 
 import math
@@ -31,10 +32,13 @@ def in_week(chats: list[SeedChat], week: IsoWeek, shop: str | None = None) -> li
     return [c for c in chats if c.week == week and (shop is None or c.shop == shop)]
 
 
-def standing(chats: list[SeedChat], *, agent_only: bool = True) -> list[tuple[SeedChat,
-                                                                            SeedFlag]]:
-    return [(c, f) for c in chats for f in c.flags
-            if f.counts and (not agent_only or f.category in AGENT_CODES)]
+def standing(chats: list[SeedChat], *, agent_only: bool = True) -> list[tuple[SeedChat, SeedFlag]]:
+    return [
+        (c, f)
+        for c in chats
+        for f in c.flags
+        if f.counts and (not agent_only or f.category in AGENT_CODES)
+    ]
 
 
 def r4(value: float) -> float:
@@ -52,9 +56,12 @@ def test_week_edges_in_shanghai_time(seed, report):
     assert {"edge-w47-first", "edge-w47-last", "no-times"} <= ids
     assert not {"edge-w48-first", "edge-w46-last"} & ids
     assert report["period"] == {
-        "start": "2026-11-16T00:00:00+08:00", "end": "2026-11-23T00:00:00+08:00",
-        "timezone": "Asia/Shanghai", "label": "2026 年第 47 周（11月16日—11月22日）",
-        "previous_week": "2026-W46"}
+        "start": "2026-11-16T00:00:00+08:00",
+        "end": "2026-11-23T00:00:00+08:00",
+        "timezone": "Asia/Shanghai",
+        "label": "2026 年第 47 周（11月16日—11月22日）",
+        "previous_week": "2026-W46",
+    }
     assert report["coverage"]["chats"] == len(ids)
     assert not report["empty"] and report["notice"] is None
 
@@ -80,8 +87,9 @@ def test_coverage(seed, report):
     assert c["red_lines"] == sum(1 for _, f in standing(chats) if f.severity == "red_line")
     assert c["work_items"] == len(items)
     assert c["open"] == statuses["open"] + statuses["in_review"]
-    assert c["confirmed"] == sum(statuses[s] for s in ("confirmed", "appealed", "upheld",
-                                                       "overturned"))
+    assert c["confirmed"] == sum(
+        statuses[s] for s in ("confirmed", "appealed", "upheld", "overturned")
+    )
     assert c["dismissed"] == statuses["dismissed"]
     assert c["appealed"] == statuses["appealed"] + statuses["upheld"] + statuses["overturned"]
     assert c["overturned"] == statuses["overturned"]
@@ -91,26 +99,36 @@ def test_coverage(seed, report):
     before = in_week(seed, PREVIOUS)
     assert c["previous"]["chats"] == len(before) == 91
     assert c["previous"]["pass_rate"] == r4(sum(x.passed for x in before) / len(before))
-    assert c["previous"]["red_lines"] == sum(1 for _, f in standing(before)
-                                             if f.severity == "red_line")
+    assert c["previous"]["red_lines"] == sum(
+        1 for _, f in standing(before) if f.severity == "red_line"
+    )
     # Every kind of state is in the week, or the checks above prove little.
-    assert all(statuses[s] for s in ("open", "confirmed", "dismissed", "appealed", "upheld",
-                                     "overturned", "withdrawn", "reviewed"))
+    assert all(
+        statuses[s]
+        for s in (
+            "open",
+            "confirmed",
+            "dismissed",
+            "appealed",
+            "upheld",
+            "overturned",
+            "withdrawn",
+            "reviewed",
+        )
+    )
 
 
 def test_score_distribution(seed, report):
     scores = [c.score for c in in_week(seed, WEEK)]
     expected = Counter(10 if s == 100 else s // 10 for s in scores)
-    assert [b["chats"] for b in report["score_distribution"]] == [expected[i]
-                                                                  for i in range(11)]
+    assert [b["chats"] for b in report["score_distribution"]] == [expected[i] for i in range(11)]
     assert report["score_distribution"][-1]["bucket"] == "100"
     assert sum(b["chats"] for b in report["score_distribution"]) == len(scores)
 
 
 def test_problems_by_category_with_change(seed, report):
     now, before = standing(in_week(seed, WEEK)), standing(in_week(seed, PREVIOUS))
-    counts, previous = Counter(f.category for _, f in now), Counter(f.category
-                                                                    for _, f in before)
+    counts, previous = Counter(f.category for _, f in now), Counter(f.category for _, f in before)
     rows = {c["code"]: c for c in report["categories"]}
     assert set(rows) == set(counts) | set(previous)
     total = sum(counts.values())
@@ -120,18 +138,21 @@ def test_problems_by_category_with_change(seed, report):
         assert row["change"] == counts[code] - previous[code]
         assert row["share"] == r4(counts[code] / total)
         assert row["chats"] == len({c.id for c, f in now if f.category == code})
-        assert row["points_lost"] == sum(f.points for _, f in now
-                                         if f.category == code and f.severity == "deduct")
-        assert row["confirmed"] == sum(1 for _, f in now if f.category == code and f.item
-                                       and f.item.status in CONFIRMED)
+        assert row["points_lost"] == sum(
+            f.points for _, f in now if f.category == code and f.severity == "deduct"
+        )
+        assert row["confirmed"] == sum(
+            1 for _, f in now if f.category == code and f.item and f.item.status in CONFIRMED
+        )
         assert row["name"] == CATEGORIES[code].name_zh
     flags = [row["flags"] for row in report["categories"]]
     assert flags == sorted(flags, reverse=True)
 
 
 def test_red_lines_listed_one_by_one_with_links(seed, report):
-    expected = [(c.id, f.category) for c, f in standing(in_week(seed, WEEK))
-                if f.severity == "red_line"]
+    expected = [
+        (c.id, f.category) for c, f in standing(in_week(seed, WEEK)) if f.severity == "red_line"
+    ]
     red = report["red_lines"]
     assert red["total"] == red["shown"] == len(expected) > 0
     assert sorted((i["transcript_id"], i["category"]) for i in red["items"]) == sorted(expected)
@@ -146,8 +167,9 @@ def test_red_line_list_is_capped_but_counted(seeded, seed):
     with seeded.begin() as session:
         report = build_weekly(session, week=WEEK, options=ReportOptions(red_line_limit=2))
     assert report["red_lines"]["shown"] == 2
-    assert report["red_lines"]["total"] == sum(1 for _, f in standing(in_week(seed, WEEK))
-                                               if f.severity == "red_line")
+    assert report["red_lines"]["total"] == sum(
+        1 for _, f in standing(in_week(seed, WEEK)) if f.severity == "red_line"
+    )
 
 
 def test_agents_ranked_with_the_bottom_marked_for_coaching(seed, report):
@@ -169,20 +191,22 @@ def test_agents_ranked_with_the_bottom_marked_for_coaching(seed, report):
         assert row["problems"] == dict(problems)
         assert row["problems_total"] == sum(problems.values())
         assert row["red_lines"] == sum(1 for _, f in standing(own) if f.severity == "red_line")
-        assert row["confirmed"] == sum(1 for _, f in standing(own)
-                                       if f.item and f.item.status in CONFIRMED)
+        assert row["confirmed"] == sum(
+            1 for _, f in standing(own) if f.item and f.item.status in CONFIRMED
+        )
         if before.get(agent):
             previous = round(mean(c.score for c in before[agent]), 2)
             assert row["previous_mean_score"] == previous
             assert row["score_change"] == round(row["mean_score"] - previous, 2)
-    ranked = sorted((a for a in by_agent if len(by_agent[a]) >= 3),
-                    key=lambda a: (-rows[a]["mean_score"], -rows[a]["pass_rate"],
-                                   -rows[a]["chats"], a))
+    ranked = sorted(
+        (a for a in by_agent if len(by_agent[a]) >= 3),
+        key=lambda a: (-rows[a]["mean_score"], -rows[a]["pass_rate"], -rows[a]["chats"], a),
+    )
     assert [a["agent"] for a in report["agents"] if a["rank"]] == ranked
     assert [rows[a]["rank"] for a in ranked] == list(range(1, len(ranked) + 1))
     assert rows["阿花"]["rank"] is None and not rows["阿花"]["coaching"]  # two chats only
     overall = mean(c.score for a in ranked for c in by_agent[a])
-    bottom = ranked[-math.ceil(len(ranked) * 0.2):]
+    bottom = ranked[-math.ceil(len(ranked) * 0.2) :]
     coached = [a for a in bottom if rows[a]["mean_score"] < overall]
     assert [a["agent"] for a in report["agents"] if a["coaching"]] == coached
     assert coached, "the seed should put someone below the mean"
@@ -194,17 +218,18 @@ def test_customer_side(seed, report):
     chats = in_week(seed, WEEK)
 
     def group(selected: list[SeedChat]) -> dict[str, Any]:
-        return {"chats": len(selected), "share": r4(len(selected) / len(chats)),
-                "mean_score": round(mean(c.score for c in selected), 2) if selected else None,
-                "pass_rate": r4(sum(c.passed for c in selected) / len(selected))
-                if selected else None}
+        return {
+            "chats": len(selected),
+            "share": r4(len(selected) / len(chats)),
+            "mean_score": round(mean(c.score for c in selected), 2) if selected else None,
+            "pass_rate": r4(sum(c.passed for c in selected) / len(selected)) if selected else None,
+        }
 
     def has(chat: SeedChat, *codes: str) -> bool:
         return any(f.category in codes for f in chat.flags)
 
     customers = report["customers"]
-    assert customers["negative_emotion"] == group([c for c in chats
-                                                   if has(c, "customer_negative")])
+    assert customers["negative_emotion"] == group([c for c in chats if has(c, "customer_negative")])
     assert customers["complaint_risk"] == group([c for c in chats if has(c, "complaint_risk")])
     signals = [c for c in chats if has(c, "customer_negative", "complaint_risk")]
     assert customers["any_signal"] == group(signals)
@@ -222,28 +247,36 @@ def _response(chats: list[SeedChat]) -> dict[str, Any]:
         return None if value is None else round(value, 1)
 
     return {
-        "first_response": {"chats": len(first), "mean": r1(mean(first)) if first else None,
-                           "median": r1(nearest_rank(first, 50)),
-                           "p90": r1(nearest_rank(first, 90)),
-                           "over_standard": sum(1 for v in first if v > 30),
-                           "over_standard_share": r4(sum(1 for v in first if v > 30)
-                                                     / len(first)) if first else None},
-        "reply_wait": {"chats": len(waited), "waits": waits,
-                       "mean": r1(sum(sum(c.waits) for c in waited) / waits) if waits else None,
-                       "median": r1(nearest_rank(per_chat, 50)),
-                       "p90": r1(nearest_rank(per_chat, 90)),
-                       "chats_over_standard": sum(1 for c in waited if max(c.waits) > 180),
-                       "chats_over_standard_share": r4(sum(
-                           1 for c in waited if max(c.waits) > 180) / len(waited))
-                       if waited else None},
+        "first_response": {
+            "chats": len(first),
+            "mean": r1(mean(first)) if first else None,
+            "median": r1(nearest_rank(first, 50)),
+            "p90": r1(nearest_rank(first, 90)),
+            "over_standard": sum(1 for v in first if v > 30),
+            "over_standard_share": r4(sum(1 for v in first if v > 30) / len(first))
+            if first
+            else None,
+        },
+        "reply_wait": {
+            "chats": len(waited),
+            "waits": waits,
+            "mean": r1(sum(sum(c.waits) for c in waited) / waits) if waits else None,
+            "median": r1(nearest_rank(per_chat, 50)),
+            "p90": r1(nearest_rank(per_chat, 90)),
+            "chats_over_standard": sum(1 for c in waited if max(c.waits) > 180),
+            "chats_over_standard_share": r4(
+                sum(1 for c in waited if max(c.waits) > 180) / len(waited)
+            )
+            if waited
+            else None,
+        },
     }
 
 
 def test_response_standards_overall_and_per_agent(seed, report):
     chats = in_week(seed, WEEK)
     response = report["response"]
-    assert response["standards"] == {"first_response_seconds": 30.0,
-                                     "reply_wait_seconds": 180.0}
+    assert response["standards"] == {"first_response_seconds": 30.0, "reply_wait_seconds": 180.0}
     assert response["overall"] == _response(chats)
     rows = {a["agent"]: a for a in response["agents"]}
     for agent in {c.agent for c in chats}:
@@ -268,7 +301,10 @@ def test_qc_system_precision_per_rule_and_model(seed, report):
         assert row["standing"] == sum(f.counts for f in flags)
         assert row["work_items"] == sum(1 for f in flags if f.item)
         assert (row["confirmed"], row["dismissed"], row["overturned"]) == (
-            confirmed, states["dismissed"], states["overturned"])
+            confirmed,
+            states["dismissed"],
+            states["overturned"],
+        )
         assert row["pending"] == states["open"] + states["in_review"]
         assert row["decided"] == decided
         assert row["precision"] == (r4(confirmed / decided) if decided else None)
@@ -277,20 +313,27 @@ def test_qc_system_precision_per_rule_and_model(seed, report):
 
 
 def test_reviewer_throughput_counts_decisions_made_in_the_week(seed, report):
-    items = [i for c in seed for i in c.items
-             if i.decided_at is not None and WEEK.start <= i.decided_at < WEEK.end]
+    items = [
+        i
+        for c in seed
+        for i in c.items
+        if i.decided_at is not None and WEEK.start <= i.decided_at < WEEK.end
+    ]
     rows = {r["reviewer"]: r for r in report["qc_system"]["reviewers"]}
     for name in {i.reviewer for i in items}:
         own = [i for i in items if i.reviewer == name]
         row = rows[name]
         assert row["decided"] == len(own)
-        assert row["confirmed"] == sum(1 for i in own if i.status in CONFIRMED + (
-            "overturned",))
+        assert row["confirmed"] == sum(1 for i in own if i.status in (*CONFIRMED, "overturned"))
         assert row["dismissed"] == sum(1 for i in own if i.status == "dismissed")
         assert row["samples_reviewed"] == sum(1 for i in own if i.status == "reviewed")
         assert row["later_overturned"] == sum(1 for i in own if i.status == "overturned")
-    appeals = [i for c in seed for i in c.items if i.appeal_decided_at is not None
-               and WEEK.start <= i.appeal_decided_at < WEEK.end]
+    appeals = [
+        i
+        for c in seed
+        for i in c.items
+        if i.appeal_decided_at is not None and WEEK.start <= i.appeal_decided_at < WEEK.end
+    ]
     lead = rows["主管-陈静"]
     assert lead["appeals_decided"] == len(appeals) > 0
     assert lead["appeals_overturned"] == sum(1 for i in appeals if i.status == "overturned")
@@ -298,15 +341,19 @@ def test_reviewer_throughput_counts_decisions_made_in_the_week(seed, report):
     assert any(c.week == PREVIOUS for c in seed for i in c.items if i in items)
     samples = [i for i in items if i.status == "reviewed"]
     assert report["qc_system"]["samples"] == {
-        "reviewed": len(samples), "with_missed_problem": sum(1 for i in samples if i.missed),
-        "miss_rate": r4(sum(1 for i in samples if i.missed) / len(samples))}
+        "reviewed": len(samples),
+        "with_missed_problem": sum(1 for i in samples if i.missed),
+        "miss_rate": r4(sum(1 for i in samples if i.missed) / len(samples)),
+    }
 
 
 def test_teaching_cases(seed, report):
-    cases = [(c, f) for c in in_week(seed, WEEK) for f in c.flags if f.item
-             and f.item.teaching_case]
-    ordered = sorted(enumerate(cases), key=lambda p: (p[1][1].severity != "red_line",
-                                                      -p[1][1].points, p[0]))
+    cases = [
+        (c, f) for c in in_week(seed, WEEK) for f in c.flags if f.item and f.item.teaching_case
+    ]
+    ordered = sorted(
+        enumerate(cases), key=lambda p: (p[1][1].severity != "red_line", -p[1][1].points, p[0])
+    )
     expected = [c.id for _, (c, _f) in ordered][:5]
     got = report["teaching_cases"]
     assert [t["transcript_id"] for t in got] == expected and expected
@@ -338,8 +385,9 @@ def test_one_shop(seeded, seed):
     assert report["coverage"]["chats"] == len(chats) < len(in_week(seed, WEEK))
     assert report["coverage"]["shops"] == 1
     assert report["coverage"]["previous"]["chats"] == len(in_week(seed, PREVIOUS, shop))
-    assert report["coverage"]["red_lines"] == sum(1 for _, f in standing(chats)
-                                                  if f.severity == "red_line")
+    assert report["coverage"]["red_lines"] == sum(
+        1 for _, f in standing(chats) if f.severity == "red_line"
+    )
     assert {a["agent"] for a in report["agents"]} == {c.agent for c in chats}
     assert report["response"]["overall"] == _response(chats)
     assert "shop=" in report["links"]["html"]
@@ -361,4 +409,3 @@ def test_an_empty_database(sessions):
     with sessions.begin() as session:
         report = build_weekly(session, week=WEEK)
     assert report["empty"] and report["trend"][-1]["chats"] == 0
-

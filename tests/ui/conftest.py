@@ -5,6 +5,7 @@ driven by Playwright's Python API (nothing is downloaded: `playwright install` i
 Screenshots go to a temporary directory; set QC_UI_SCREENSHOTS=docs/screenshots to refresh
 the ones in the documentation.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,9 +24,15 @@ import pytest
 from ..conftest import CHECKLISTS
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 VIEWPORT = {"width": 1440, "height": 900}
 
 
@@ -48,8 +55,9 @@ class Desk:
         return next(name for name in self.keys if name.startswith("demo-agent-"))
 
     def api(self, who: str) -> httpx.Client:
-        return httpx.Client(base_url=self.base, timeout=20.0,
-                            headers={"Authorization": f"Bearer {self.keys[who]}"})
+        return httpx.Client(
+            base_url=self.base, timeout=20.0, headers={"Authorization": f"Bearer {self.keys[who]}"}
+        )
 
     def items(self, who: str = "demo-lead", **params: Any) -> list[dict[str, Any]]:
         with self.api(who) as api:
@@ -73,16 +81,18 @@ def running_desk(folder: Path) -> Iterator[Desk]:
     from qc_engine.api.settings import Settings
     from qc_engine.service.demo import demo_keys, load_demo
 
-    settings = Settings(database_url=f"sqlite:///{folder / 'desk.sqlite3'}",
-                        checklist_dir=CHECKLISTS)
+    settings = Settings(
+        database_url=f"sqlite:///{folder / 'desk.sqlite3'}", checklist_dir=CHECKLISTS
+    )
     state = build_state(settings)
     with state.sessions.begin() as session:
         load_demo(session, engine=state.engines.get(), sampling=state.sampling)
         keys = demo_keys(session)
     app = create_app(settings, state=state)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    )
     thread = threading.Thread(target=server.run, name="desk-uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -108,13 +118,15 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("Debian chromium not installed: apt-get install chromium "
-                    "(the browser tests drive /usr/bin/chromium)")
+        pytest.skip(
+            "Debian chromium not installed: apt-get install chromium "
+            "(the browser tests drive /usr/bin/chromium)"
+        )
     sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
+        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'"
+    )
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield chromium
         finally:
@@ -123,8 +135,9 @@ def browser() -> Iterator[Any]:
 
 def sign_in(browser: Any, desk: Desk, who: str) -> Any:
     """A page signed in as `who`, in a browser context of its own."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai", base_url=desk.base)
+    context = browser.new_context(
+        viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=desk.base
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.goto("/ui/login")

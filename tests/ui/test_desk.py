@@ -1,5 +1,6 @@
 """End-to-end: the review desk in headless Chromium against a real server with the demo
 data. Each test uses its own demo chats, so they do not depend on one another's order."""
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,9 @@ def test_sign_in_filter_the_queue_and_sign_out(desk, open_as, browser, shots):
     expected = int(link.locator(".n").inner_text())
     link.click()
     page.wait_for_url(re.compile(r"category=slow_first_response"))
-    assert rows.count() == expected == int(page.get_by_test_id("queue-total").inner_text()
-                                           .split()[0])
+    assert (
+        rows.count() == expected == int(page.get_by_test_id("queue-total").inner_text().split()[0])
+    )
     assert all("首响超时" in text for text in rows.all_inner_texts())
     # ... and by channel within it; the counts follow the other filters.
     channel = page.locator('[data-facet="channel"] a[data-value="tmall"]')
@@ -144,19 +146,24 @@ def test_review_a_chat_confirm_dismiss_and_the_score_changes(desk, open_as, shot
         page.keyboard.press("s")
     assert "已跳过会话 demo-aftersale-001" in page.get_by_test_id("notice").inner_text()
     assert page.get_by_test_id("transcript-id").inner_text() != "demo-aftersale-001"
-    left = [i for i in desk.items(transcript_id="demo-aftersale-001")
-            if i["status"] in ("open", "in_review")]
+    left = [
+        i
+        for i in desk.items(transcript_id="demo-aftersale-001")
+        if i["status"] in ("open", "in_review")
+    ]
     assert left and all(i["status"] == "open" and i["reviewer"] is None for i in left)
 
 
 def test_appeal_as_the_agent_and_decide_as_a_lead(desk, open_as):
     agent_name = desk.agent.removeprefix("demo-agent-")
-    candidates = [i for i in desk.items(agent=agent_name, status="open", kind="flag")
-                  if i["transcript_id"] != "demo-aftersale-001"]
+    candidates = [
+        i
+        for i in desk.items(agent=agent_name, status="open", kind="flag")
+        if i["transcript_id"] != "demo-aftersale-001"
+    ]
     item = candidates[0]
     with desk.api("demo-lead") as api:
-        answer = api.post(f"/v1/work-items/{item['id']}/confirm",
-                          json={"version": item["version"]})
+        answer = api.post(f"/v1/work-items/{item['id']}/confirm", json={"version": item["version"]})
         assert answer.status_code == 200, answer.text
     score_confirmed = desk.transcript(item["transcript_id"])["score"]
 
@@ -200,8 +207,7 @@ def test_two_specialists_on_the_same_chat(desk, open_as):
     for item in desk.items(status="open", kind="flag"):
         if item["transcript_id"] not in busy:
             chats.setdefault(item["transcript_id"], []).append(item["id"])
-    chat_id, (held_id, sibling_id, *_) = next((c, ids) for c, ids in chats.items()
-                                              if len(ids) >= 2)
+    chat_id, (held_id, sibling_id, *_) = next((c, ids) for c, ids in chats.items() if len(ids) >= 2)
     second = open_as("demo-specialist-2")
     second.goto(f"/ui/items/{held_id}")
     first = open_as("demo-specialist")
@@ -227,8 +233,9 @@ def test_two_specialists_on_the_same_chat(desk, open_as):
 
     # Both open an unclaimed item; the first dismisses it; the second's confirm is a 409.
     busy = {i["transcript_id"] for i in desk.items(status="in_review")}
-    stale_id = [i for i in desk.items(status="open", kind="flag")
-                if i["transcript_id"] not in busy][-1]["id"]
+    stale_id = [
+        i for i in desk.items(status="open", kind="flag") if i["transcript_id"] not in busy
+    ][-1]["id"]
     first.goto(f"/ui/items/{stale_id}")
     second.goto(f"/ui/items/{stale_id}")
     _flag(first, stale_id).get_by_test_id("dismiss").click()
@@ -244,21 +251,32 @@ def test_two_specialists_on_the_same_chat(desk, open_as):
 
 def test_a_chat_with_markup_shows_it_as_text(desk, open_as):
     chat = {
-        "id": "ui-escape-1", "channel": "taobao", "shop": "<i>测试</i>店",
-        "agent": "<b>小坏</b>", "order_status": "paid",
+        "id": "ui-escape-1",
+        "channel": "taobao",
+        "shop": "<i>测试</i>店",
+        "agent": "<b>小坏</b>",
+        "order_status": "paid",
         "messages": [
-            {"role": "customer", "sender": "<img src=x onerror=alert(1)>",
-             "ts": "2026-11-20T10:00:00+08:00",
-             "text": "<script>window.__pwned = 1</script>能便宜点吗"},
-            {"role": "agent", "sender": "<b>小坏</b>", "ts": "2026-11-20T10:00:20+08:00",
-             "text": "亲，加我微信，私下给您便宜 <img src=x onerror=\"window.__pwned=2\">"},
+            {
+                "role": "customer",
+                "sender": "<img src=x onerror=alert(1)>",
+                "ts": "2026-11-20T10:00:00+08:00",
+                "text": "<script>window.__pwned = 1</script>能便宜点吗",
+            },
+            {
+                "role": "agent",
+                "sender": "<b>小坏</b>",
+                "ts": "2026-11-20T10:00:20+08:00",
+                "text": '亲，加我微信，私下给您便宜 <img src=x onerror="window.__pwned=2">',
+            },
         ],
     }
     with desk.api("demo-service") as api:
         answer = api.post("/v1/transcripts", json=chat)
         assert answer.status_code == 200, answer.text
-    (item,) = [i for i in desk.items(transcript_id="ui-escape-1")
-               if i["category"] == "off_platform"]
+    (item,) = [
+        i for i in desk.items(transcript_id="ui-escape-1") if i["category"] == "off_platform"
+    ]
     page = open_as("demo-specialist")
     page.goto(f"/ui/items/{item['id']}")
     bubbles = page.get_by_test_id("chat").locator(".bubble")
@@ -295,8 +313,7 @@ def test_sample_review_with_a_missed_problem(desk, open_as):
 def test_teaching_case_library(desk, open_as):
     # A chat at the end of the queue, which no other test claims.
     busy = {i["transcript_id"] for i in desk.items(status="in_review")}
-    item = [i for i in desk.items(status="open", kind="flag")
-            if i["transcript_id"] not in busy][-1]
+    item = [i for i in desk.items(status="open", kind="flag") if i["transcript_id"] not in busy][-1]
     item_id, category = item["id"], item["category"]
     page = open_as("demo-lead")
     page.goto(f"/ui/items/{item_id}")
@@ -322,7 +339,6 @@ def test_teaching_case_library(desk, open_as):
     page.get_by_test_id("case").first.click()
     page.wait_for_url(re.compile(r"/ui/items/\d+"))
     assert page.get_by_test_id("chat").count() == 1
-
 
 
 def test_a_newcomer_clears_the_whole_demo_queue_with_the_keyboard(browser, tmp_path):

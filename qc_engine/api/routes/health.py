@@ -15,8 +15,12 @@ def healthz(state: State) -> dict[str, object]:
     return {"status": "ok", "checklists": _labels(state)}
 
 
-@router.get("/readyz", responses={503: {"description": "the database does not answer or "
-                                         "does not accept writes (Retry-After)"}})
+@router.get(
+    "/readyz",
+    responses={
+        503: {"description": "the database does not answer or does not accept writes (Retry-After)"}
+    },
+)
 def readyz(state: State) -> dict[str, object]:
     """Readiness: the database answers and accepts a write (an UPDATE opened and rolled
     back); 503 with Retry-After otherwise."""
@@ -30,8 +34,9 @@ def _labels(state: State) -> list[str]:
     return sorted(c.label for c in state.engines.get().checklists.values())
 
 
-@router.get("/metrics", include_in_schema=False,
-            dependencies=[Depends(require("admin", "service"))])
+@router.get(
+    "/metrics", include_in_schema=False, dependencies=[Depends(require("admin", "service"))]
+)
 def metrics() -> Response:
     """Prometheus metrics (all worker processes when PROMETHEUS_MULTIPROC_DIR is set); like
     every endpoint but /healthz it needs a key (admin or service: give Prometheus a service

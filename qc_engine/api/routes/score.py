@@ -12,11 +12,21 @@ from qc_engine.api.metrics import record_result
 router = APIRouter(prefix="/v1", tags=["score"])
 
 
-@router.post("/score", openapi_extra={"requestBody": {
-    "required": True, "content": {"application/json": {"schema": TRANSCRIPT_SCHEMA}}}})
-async def score(request: Request, state: State, _: Scorer,
-                checklist: str | None = Query(None, description="force this checklist")
-                ) -> dict[str, Any]:
+@router.post(
+    "/score",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": TRANSCRIPT_SCHEMA}},
+        }
+    },
+)
+async def score(
+    request: Request,
+    state: State,
+    _: Scorer,
+    checklist: str | None = Query(None, description="force this checklist"),
+) -> dict[str, Any]:
     """Score one transcript without storing it; the answer is the result JSON of the spec."""
     raw = await read_body(request, state.settings.max_body_bytes)
     return await run_in_threadpool(_score, raw, state, checklist)

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from starlette.concurrency import run_in_threadpool
 
 from qc_engine.api.body import TRANSCRIPT_SCHEMA, parse_batch, parse_one, read_body
 from qc_engine.api.deps import CurrentUser, Ingester, SessionDep, State, require
@@ -16,44 +16,73 @@ from qc_engine.db.models import StoredTranscript, WorkItem
 from qc_engine.service.ingest import IngestFailure, ingest_committed
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
-_JSONL = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines",
-          "application/json-lines", "text/plain")
+_JSONL = (
+    "application/x-ndjson",
+    "application/jsonl",
+    "application/x-jsonlines",
+    "application/json-lines",
+    "text/plain",
+)
 
 
 def _outcome_json(outcome: Any) -> dict[str, Any]:
-    return {"id": outcome.id, "status": outcome.status, "score": outcome.result.score,
-            "passed": outcome.result.passed, "checklist": outcome.result.checklist,
-            "flags": len(outcome.result.flags), "work_items_created": outcome.work_items}
+    return {
+        "id": outcome.id,
+        "status": outcome.status,
+        "score": outcome.result.score,
+        "passed": outcome.result.passed,
+        "checklist": outcome.result.checklist,
+        "flags": len(outcome.result.flags),
+        "work_items_created": outcome.work_items,
+    }
 
 
-@router.post("", openapi_extra={"requestBody": {"required": True, "content": {
-    "application/json": {"schema": TRANSCRIPT_SCHEMA},
-    "application/x-ndjson": {"schema": {"type": "string",
-                                        "description": "one transcript per line"}}}}})
-async def store(request: Request, state: State, session: SessionDep, principal: Ingester,
-                checklist: str | None = Query(None, description="force this checklist")
-                ) -> dict[str, Any]:
+@router.post(
+    "",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": TRANSCRIPT_SCHEMA},
+                "application/x-ndjson": {
+                    "schema": {"type": "string", "description": "one transcript per line"}
+                },
+            },
+        }
+    },
+)
+async def store(
+    request: Request,
+    state: State,
+    session: SessionDep,
+    principal: Ingester,
+    checklist: str | None = Query(None, description="force this checklist"),
+) -> dict[str, Any]:
     """Store and inspect one transcript (JSON), or a batch (JSON Lines, Content-Type
     application/x-ndjson): answers per line what was accepted and what was rejected."""
     raw = await read_body(request, state.settings.max_body_bytes)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     # Parsing, scoring and storing block: off the event loop, so that other requests
     # (/healthz, the desk) are answered meanwhile.
-    return await run_in_threadpool(_store, raw, content_type, state, session, principal,
-                                   checklist)
+    return await run_in_threadpool(_store, raw, content_type, state, session, principal, checklist)
 
 
-def _store(raw: bytes, content_type: str, state: Any, session: Any, principal: Any,
-           checklist: str | None) -> dict[str, Any]:
+def _store(
+    raw: bytes, content_type: str, state: Any, session: Any, principal: Any, checklist: str | None
+) -> dict[str, Any]:
     engine = state.engines.get()
     if content_type in _JSONL:
         lines = parse_batch(raw, state.settings)
         good = [line for line in lines if line.transcript is not None]
-        outcomes = ingest_committed(session, [line.transcript for line in good
-                                              if line.transcript],
-                                    engine=engine, sampling=state.sampling,
-                                    actor=principal.name, checklist=checklist,
-                                    redact=state.settings.redact)
+        outcomes = ingest_committed(
+            session,
+            [line.transcript for line in good if line.transcript],
+            engine=engine,
+            sampling=state.sampling,
+            actor=principal.name,
+            checklist=checklist,
+            redact=state.settings.redact,
+        )
         accepted, rejected = [], []
         for line, outcome in zip(good, outcomes, strict=True):
             if isinstance(outcome, IngestFailure):
@@ -61,19 +90,35 @@ def _store(raw: bytes, content_type: str, state: Any, session: Any, principal: A
                 continue
             record_result("ingest", [f.category for f in outcome.result.flags])
             accepted.append({"line": line.line, **_outcome_json(outcome)})
-        rejected += [{"line": line.line, "error": line.error.to_dict()}
-                     for line in lines if line.error is not None]
+        rejected += [
+            {"line": line.line, "error": line.error.to_dict()}
+            for line in lines
+            if line.error is not None
+        ]
         rejected.sort(key=lambda entry: entry["line"])
-        return {"accepted": accepted, "rejected": rejected,
-                "counts": {"accepted": len(accepted), "rejected": len(rejected)}}
+        return {
+            "accepted": accepted,
+            "rejected": rejected,
+            "counts": {"accepted": len(accepted), "rejected": len(rejected)},
+        }
     if content_type not in ("application/json", ""):
-        raise ApiError(415, "E415", f"send application/json (one transcript) or "
-                       f"application/x-ndjson (a batch), not {content_type!r}")
+        raise ApiError(
+            415,
+            "E415",
+            f"send application/json (one transcript) or "
+            f"application/x-ndjson (a batch), not {content_type!r}",
+        )
     transcript = parse_one(raw, state.settings)
     (outcome,) = ingest_committed(
-        session, [transcript], engine=engine, sampling=state.sampling, actor=principal.name,
-        checklist=checklist, redact=state.settings.redact,
-        commit_if=lambda outcomes: not isinstance(outcomes[0], IngestFailure))
+        session,
+        [transcript],
+        engine=engine,
+        sampling=state.sampling,
+        actor=principal.name,
+        checklist=checklist,
+        redact=state.settings.redact,
+        commit_if=lambda outcomes: not isinstance(outcomes[0], IngestFailure),
+    )
     if isinstance(outcome, IngestFailure):
         raise ApiError(500, "E500", outcome.error.message)
     record_result("ingest", [f.category for f in outcome.result.flags])
@@ -81,15 +126,21 @@ def _store(raw: bytes, content_type: str, state: Any, session: Any, principal: A
 
 
 @router.get("/{transcript_id}")
-def get_transcript(transcript_id: str, session: SessionDep,
-                   principal: CurrentUser) -> dict[str, Any]:
+def get_transcript(
+    transcript_id: str, session: SessionDep, principal: CurrentUser
+) -> dict[str, Any]:
     """The chat with its messages, score, flags and work items."""
     require("admin", "lead", "specialist", "agent")(principal)
-    row = session.scalar(select(StoredTranscript).where(StoredTranscript.id == transcript_id)
-                         .options(selectinload(StoredTranscript.messages),
-                                  selectinload(StoredTranscript.flags)))
+    row = session.scalar(
+        select(StoredTranscript)
+        .where(StoredTranscript.id == transcript_id)
+        .options(selectinload(StoredTranscript.messages), selectinload(StoredTranscript.flags))
+    )
     if row is None or (principal.role == "agent" and row.agent != principal.agent_name):
         raise ApiError(404, "E404", f"transcript {transcript_id!r} not found")
-    items = list(session.scalars(select(WorkItem).where(WorkItem.transcript_id == row.id)
-                                 .order_by(WorkItem.id)))
+    items = list(
+        session.scalars(
+            select(WorkItem).where(WorkItem.transcript_id == row.id).order_by(WorkItem.id)
+        )
+    )
     return transcript_json(row, items=items)

@@ -12,6 +12,7 @@ from qc_engine.api.errors import ApiError
 from qc_engine.api.schemas import item_json
 from qc_engine.service import workitems as service
 
+
 def _iso_only(value: Any) -> Any:
     """A time written as ISO 8601: pydantic would also take a number as Unix seconds
     (`created_to=0.5` meant 1970)."""
@@ -35,8 +36,11 @@ def _storable(text: str) -> str:
     return text
 
 
-Note = Annotated[str, Field(max_length=4000, json_schema_extra={"pattern": STORABLE_PATTERN}),
-                 AfterValidator(_storable)]
+Note = Annotated[
+    str,
+    Field(max_length=4000, json_schema_extra={"pattern": STORABLE_PATTERN}),
+    AfterValidator(_storable),
+]
 
 
 class _Body(BaseModel):
@@ -73,70 +77,139 @@ class SampleBody(_Body):
     note: Note | None = None
 
 
-def _filters(status: str | None, category: str | None, severity: str | None,
-             agent: str | None, shop: str | None, channel: str | None, reviewer: str | None,
-             created_from: datetime | None, created_to: datetime | None, kind: str | None,
-             teaching_case: bool | None, transcript_id: str | None) -> dict[str, Any]:
+def _filters(
+    status: str | None,
+    category: str | None,
+    severity: str | None,
+    agent: str | None,
+    shop: str | None,
+    channel: str | None,
+    reviewer: str | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+    kind: str | None,
+    teaching_case: bool | None,
+    transcript_id: str | None,
+) -> dict[str, Any]:
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is None:
             continue
         if value.tzinfo is None:
-            raise ApiError(422, "E422", "give the time with an offset, e.g. "
-                           "2026-11-20T00:00:00+08:00", field=name)
+            raise ApiError(
+                422,
+                "E422",
+                "give the time with an offset, e.g. 2026-11-20T00:00:00+08:00",
+                field=name,
+            )
         try:
             value.astimezone(UTC)
         except OverflowError:
-            raise ApiError(422, "E422", "the time is out of range once converted to UTC",
-                           field=name) from None
-    return {k: v for k, v in dict(status=status, category=category, severity=severity,
-                                  agent=agent, shop=shop, channel=channel, reviewer=reviewer,
-                                  created_from=created_from, created_to=created_to, kind=kind,
-                                  teaching_case=teaching_case,
-                                  transcript_id=transcript_id).items() if v is not None}
+            raise ApiError(
+                422, "E422", "the time is out of range once converted to UTC", field=name
+            ) from None
+    return {
+        k: v
+        for k, v in {
+            "status": status,
+            "category": category,
+            "severity": severity,
+            "agent": agent,
+            "shop": shop,
+            "channel": channel,
+            "reviewer": reviewer,
+            "created_from": created_from,
+            "created_to": created_to,
+            "kind": kind,
+            "teaching_case": teaching_case,
+            "transcript_id": transcript_id,
+        }.items()
+        if v is not None
+    }
 
 
 @router.get("")
 def list_work_items(
-    session: SessionDep, principal: Reader,
+    session: SessionDep,
+    principal: Reader,
     status: str | None = Query(None, description="comma-separated, e.g. open,in_review"),
-    category: str | None = None, severity: Literal["red_line", "deduct"] | None = None,
-    agent: str | None = None, shop: str | None = None, channel: str | None = None,
-    reviewer: str | None = None, created_from: IsoTime | None = None,
-    created_to: IsoTime | None = None, kind: Literal["flag", "sample"] | None = None,
-    teaching_case: bool | None = None, transcript_id: str | None = None,
-    sort: Literal["priority", "age"] = "priority", limit: int = Query(50, ge=1, le=500),
+    category: str | None = None,
+    severity: Literal["red_line", "deduct"] | None = None,
+    agent: str | None = None,
+    shop: str | None = None,
+    channel: str | None = None,
+    reviewer: str | None = None,
+    created_from: IsoTime | None = None,
+    created_to: IsoTime | None = None,
+    kind: Literal["flag", "sample"] | None = None,
+    teaching_case: bool | None = None,
+    transcript_id: str | None = None,
+    sort: Literal["priority", "age"] = "priority",
+    limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
 ) -> dict[str, Any]:
     """Work items, filtered, by priority (red lines, points, customer risk, model
     uncertainty, then age) or by age; cursor pagination."""
-    filters = _filters(status, category, severity, agent, shop, channel, reviewer,
-                       created_from, created_to, kind, teaching_case, transcript_id)
-    items, next_cursor = service.list_items(session, principal=principal, sort=sort,
-                                            limit=limit, cursor=cursor, filters=filters)
+    filters = _filters(
+        status,
+        category,
+        severity,
+        agent,
+        shop,
+        channel,
+        reviewer,
+        created_from,
+        created_to,
+        kind,
+        teaching_case,
+        transcript_id,
+    )
+    items, next_cursor = service.list_items(
+        session, principal=principal, sort=sort, limit=limit, cursor=cursor, filters=filters
+    )
     return {"items": [item_json(i) for i in items], "next_cursor": next_cursor}
 
 
 @router.get("/counts")
-def count_work_items(session: SessionDep, principal: Reader,
-                     by: Literal["category", "severity", "agent", "shop", "channel",
-                                 "status"] = "category",
-                     status: str | None = "open,in_review") -> dict[str, Any]:
+def count_work_items(
+    session: SessionDep,
+    principal: Reader,
+    by: Literal["category", "severity", "agent", "shop", "channel", "status"] = "category",
+    status: str | None = "open,in_review",
+) -> dict[str, Any]:
     """How many work items per category (or severity, agent, shop, channel, status)."""
     filters = {"status": status} if status else {}
-    return {"by": by, "counts": service.counts(session, principal=principal, by=by,
-                                               filters=filters)}
+    return {
+        "by": by,
+        "counts": service.counts(session, principal=principal, by=by, filters=filters),
+    }
 
 
 @router.post("/claim-next")
-def claim_next(session: SessionDep, principal: Reviewer, state: State,
-               category: str | None = None, severity: str | None = None,
-               agent: str | None = None, shop: str | None = None,
-               channel: str | None = None) -> dict[str, Any]:
+def claim_next(
+    session: SessionDep,
+    principal: Reviewer,
+    state: State,
+    category: str | None = None,
+    severity: str | None = None,
+    agent: str | None = None,
+    shop: str | None = None,
+    channel: str | None = None,
+) -> dict[str, Any]:
     """Claim the highest-priority item nobody holds; 404 when the queue is empty."""
-    filters = {k: v for k, v in dict(category=category, severity=severity, agent=agent,
-                                     shop=shop, channel=channel).items() if v}
-    item = service.claim_next(session, principal=principal, filters=filters,
-                              minutes=state.settings.claim_minutes)
+    filters = {
+        k: v
+        for k, v in {
+            "category": category,
+            "severity": severity,
+            "agent": agent,
+            "shop": shop,
+            "channel": channel,
+        }.items()
+        if v
+    }
+    item = service.claim_next(
+        session, principal=principal, filters=filters, minutes=state.settings.claim_minutes
+    )
     if item is None:
         raise ApiError(404, "E404", "no open work item to claim")
     session.commit()
@@ -155,69 +228,122 @@ def _done(session: SessionDep, item: Any) -> dict[str, Any]:
 
 
 @router.post("/{item_id}/claim")
-def claim(item_id: ItemId, body: _Body, session: SessionDep, principal: Reviewer,
-          state: State) -> dict[str, Any]:
+def claim(
+    item_id: ItemId, body: _Body, session: SessionDep, principal: Reviewer, state: State
+) -> dict[str, Any]:
     """Take an item for review (others see who holds it until the claim expires)."""
-    return _done(session, service.claim(session, principal=principal, item_id=item_id,
-                                        version=body.version,
-                                        minutes=state.settings.claim_minutes))
+    return _done(
+        session,
+        service.claim(
+            session,
+            principal=principal,
+            item_id=item_id,
+            version=body.version,
+            minutes=state.settings.claim_minutes,
+        ),
+    )
 
 
 @router.post("/{item_id}/release")
-def release(item_id: ItemId, body: _Body, session: SessionDep,
-            principal: Reviewer) -> dict[str, Any]:
+def release(
+    item_id: ItemId, body: _Body, session: SessionDep, principal: Reviewer
+) -> dict[str, Any]:
     """Give a claimed item back to the queue."""
-    return _done(session, service.release(session, principal=principal, item_id=item_id,
-                                          version=body.version))
+    return _done(
+        session,
+        service.release(session, principal=principal, item_id=item_id, version=body.version),
+    )
 
 
 @router.post("/{item_id}/confirm")
-def confirm(item_id: ItemId, body: NoteBody, session: SessionDep,
-            principal: Reviewer) -> dict[str, Any]:
+def confirm(
+    item_id: ItemId, body: NoteBody, session: SessionDep, principal: Reviewer
+) -> dict[str, Any]:
     """The flag is right: it keeps costing the chat its points."""
-    return _done(session, service.confirm(session, principal=principal, item_id=item_id,
-                                          version=body.version, note=body.note))
+    return _done(
+        session,
+        service.confirm(
+            session, principal=principal, item_id=item_id, version=body.version, note=body.note
+        ),
+    )
 
 
 @router.post("/{item_id}/dismiss")
-def dismiss(item_id: ItemId, body: NoteBody, session: SessionDep,
-            principal: Reviewer) -> dict[str, Any]:
+def dismiss(
+    item_id: ItemId, body: NoteBody, session: SessionDep, principal: Reviewer
+) -> dict[str, Any]:
     """The flag is wrong: the chat's score no longer counts it."""
-    return _done(session, service.dismiss(session, principal=principal, item_id=item_id,
-                                          version=body.version, note=body.note))
+    return _done(
+        session,
+        service.dismiss(
+            session, principal=principal, item_id=item_id, version=body.version, note=body.note
+        ),
+    )
 
 
 @router.post("/{item_id}/review-sample")
-def review_sample(item_id: ItemId, body: SampleBody, session: SessionDep,
-                  principal: Reviewer) -> dict[str, Any]:
+def review_sample(
+    item_id: ItemId, body: SampleBody, session: SessionDep, principal: Reviewer
+) -> dict[str, Any]:
     """Complete a sampled chat, listing any problems the engine missed."""
     findings = [service.Finding(f.category, f.message_index, f.note) for f in body.findings]
-    return _done(session, service.review_sample(session, principal=principal, item_id=item_id,
-                                                version=body.version, findings=findings,
-                                                note=body.note))
+    return _done(
+        session,
+        service.review_sample(
+            session,
+            principal=principal,
+            item_id=item_id,
+            version=body.version,
+            findings=findings,
+            note=body.note,
+        ),
+    )
 
 
 @router.post("/{item_id}/appeal")
-def appeal(item_id: ItemId, body: AppealBody, session: SessionDep,
-           principal: CurrentUser) -> dict[str, Any]:
+def appeal(
+    item_id: ItemId, body: AppealBody, session: SessionDep, principal: CurrentUser
+) -> dict[str, Any]:
     """The agent concerned contests a confirmed item."""
-    return _done(session, service.appeal(session, principal=principal, item_id=item_id,
-                                         version=body.version, reason=body.reason))
+    return _done(
+        session,
+        service.appeal(
+            session, principal=principal, item_id=item_id, version=body.version, reason=body.reason
+        ),
+    )
 
 
 @router.post("/{item_id}/decide-appeal")
-def decide_appeal(item_id: ItemId, body: DecisionBody, session: SessionDep,
-                  principal: CurrentUser) -> dict[str, Any]:
+def decide_appeal(
+    item_id: ItemId, body: DecisionBody, session: SessionDep, principal: CurrentUser
+) -> dict[str, Any]:
     """A QC lead upholds the item or overturns it (which gives the chat its points back)."""
-    return _done(session, service.decide_appeal(session, principal=principal, item_id=item_id,
-                                                version=body.version, decision=body.decision,
-                                                note=body.note))
+    return _done(
+        session,
+        service.decide_appeal(
+            session,
+            principal=principal,
+            item_id=item_id,
+            version=body.version,
+            decision=body.decision,
+            note=body.note,
+        ),
+    )
 
 
 @router.post("/{item_id}/teaching-case")
-def teaching_case(item_id: ItemId, body: TeachingBody, session: SessionDep,
-                  principal: Reviewer) -> dict[str, Any]:
+def teaching_case(
+    item_id: ItemId, body: TeachingBody, session: SessionDep, principal: Reviewer
+) -> dict[str, Any]:
     """Mark (or unmark) a confirmed item as a teaching case (案例库)."""
-    return _done(session, service.mark_teaching_case(session, principal=principal,
-                                                     item_id=item_id, version=body.version,
-                                                     value=body.value, note=body.note))
+    return _done(
+        session,
+        service.mark_teaching_case(
+            session,
+            principal=principal,
+            item_id=item_id,
+            version=body.version,
+            value=body.value,
+            note=body.note,
+        ),
+    )

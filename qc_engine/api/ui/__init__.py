@@ -1,5 +1,6 @@
 """The review desk (质检复核台): server-rendered pages under /ui for QC specialists, leads
 and agents, over the same service functions as the REST API."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI

@@ -1,6 +1,7 @@
 """Read-only shapes the desk's templates need: a chat laid out with its flags, spans and
 waits; who holds what; open appeals; the teaching-case search; today's count. Nothing here
 changes state: every change goes through qc_engine.service.workitems."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -28,11 +29,11 @@ from qc_engine.transcript import SHANGHAI
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return {ident: name for ident, name in session.execute(
-        select(User.id, User.name).where(User.id.in_(ids)))}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))))
 
 
 # Claims ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Claim:
@@ -55,6 +56,7 @@ def claim_of(item: WorkItem, principal: Principal, now: datetime | None = None) 
 
 
 # The chat view ---------------------------------------------------------------------------
+
 
 @dataclass
 class Segment:
@@ -126,21 +128,30 @@ def _waits(messages: list[StoredMessage]) -> dict[int, float]:
     return waits
 
 
-def load_chat(session: Session, *, transcript_id: str, principal: Principal,
-              titles: dict[str, str]) -> ChatView:
-    row = session.scalar(select(StoredTranscript).where(StoredTranscript.id == transcript_id)
-                         .options(selectinload(StoredTranscript.messages),
-                                  selectinload(StoredTranscript.flags)))
+def load_chat(
+    session: Session, *, transcript_id: str, principal: Principal, titles: dict[str, str]
+) -> ChatView:
+    row = session.scalar(
+        select(StoredTranscript)
+        .where(StoredTranscript.id == transcript_id)
+        .options(selectinload(StoredTranscript.messages), selectinload(StoredTranscript.flags))
+    )
     assert row is not None
-    items = list(session.scalars(
-        select(WorkItem).where(WorkItem.transcript_id == row.id)
-        .options(joinedload(WorkItem.reviewer)).order_by(WorkItem.id)))
+    items = list(
+        session.scalars(
+            select(WorkItem)
+            .where(WorkItem.transcript_id == row.id)
+            .options(joinedload(WorkItem.reviewer))
+            .order_by(WorkItem.id)
+        )
+    )
     by_flag = {i.flag_id: i for i in items if i.flag_id is not None}
     appeals: dict[int, Appeal] = {}
     appellants: dict[int, str] = {}
     if items:
-        for row_appeal in session.scalars(select(Appeal).where(
-                Appeal.work_item_id.in_([i.id for i in items])).order_by(Appeal.id)):
+        for row_appeal in session.scalars(
+            select(Appeal).where(Appeal.work_item_id.in_([i.id for i in items])).order_by(Appeal.id)
+        ):
             appeals[row_appeal.work_item_id] = row_appeal  # the latest one wins
         ids = {a.appellant_id for a in appeals.values()}
         appellants = _names(session, ids)
@@ -149,16 +160,29 @@ def load_chat(session: Session, *, transcript_id: str, principal: Principal,
     for number, flag in enumerate(row.flags, start=1):
         item = by_flag.get(flag.id)
         appeal = appeals.get(item.id) if item is not None else None
-        view = FlagView(number, flag, item, claim_of(item, principal, now) if item else None,
-                        appeal, appellants.get(appeal.appellant_id) if appeal else None,
-                        titles.get(flag.rule))
+        view = FlagView(
+            number,
+            flag,
+            item,
+            claim_of(item, principal, now) if item else None,
+            appeal,
+            appellants.get(appeal.appellant_id) if appeal else None,
+            titles.get(flag.rule),
+        )
         if item is not None:
             role = principal.role
             free = view.claim is None or view.claim.holder is None or view.claim.mine
-            view.can_decide = (role in REVIEWERS and item.kind == "flag" and free
-                               and item.status in ("open", "in_review"))
-            view.can_teach = role in REVIEWERS and item.status in ("confirmed", "appealed",
-                                                                   "upheld")
+            view.can_decide = (
+                role in REVIEWERS
+                and item.kind == "flag"
+                and free
+                and item.status in ("open", "in_review")
+            )
+            view.can_teach = role in REVIEWERS and item.status in (
+                "confirmed",
+                "appealed",
+                "upheld",
+            )
             view.can_appeal = role == "agent" and item.status == "confirmed"
             view.can_decide_appeal = role in LEADS and item.status == "appealed"
         flags.append(view)
@@ -167,9 +191,13 @@ def load_chat(session: Session, *, transcript_id: str, principal: Principal,
     last_day = None
     for message in row.messages:
         mine = [f for f in flags if f.flag.message_index == message.idx]
-        spans = [(f.flag.span_start, f.flag.span_end, f.number) for f in mine
-                 if f.flag.span_start is not None and f.flag.span_end is not None
-                 and 0 <= f.flag.span_start < f.flag.span_end <= len(message.text)]
+        spans = [
+            (f.flag.span_start, f.flag.span_end, f.number)
+            for f in mine
+            if f.flag.span_start is not None
+            and f.flag.span_end is not None
+            and 0 <= f.flag.span_start < f.flag.span_end <= len(message.text)
+        ]
         segments = _segments(message.text, spans)
         void = {f.number for f in mine if not f.flag.counts}
         for segment in segments:
@@ -181,19 +209,34 @@ def load_chat(session: Session, *, transcript_id: str, principal: Principal,
                 shown.day_break = day.isoformat()
             last_day = day
         messages.append(shown)
-    findings = list(session.scalars(select(MissedFinding).where(
-        MissedFinding.work_item_id.in_([i.id for i in items]))
-        .order_by(MissedFinding.id))) if items else []
+    findings = (
+        list(
+            session.scalars(
+                select(MissedFinding)
+                .where(MissedFinding.work_item_id.in_([i.id for i in items]))
+                .order_by(MissedFinding.id)
+            )
+        )
+        if items
+        else []
+    )
     return ChatView(row, messages, flags, items, findings)
 
 
 # Lists -----------------------------------------------------------------------------------
 
+
 def done_today(session: Session, principal: Principal) -> int:
     """Items this user decided since midnight (Asia/Shanghai)."""
     start = datetime.combine(today(), datetime.min.time(), SHANGHAI)
-    return session.scalar(select(func.count()).select_from(WorkItem).where(
-        WorkItem.reviewer_id == principal.user_id, WorkItem.decided_at >= start)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(WorkItem)
+            .where(WorkItem.reviewer_id == principal.user_id, WorkItem.decided_at >= start)
+        )
+        or 0
+    )
 
 
 def flags_of(session: Session, items: list[WorkItem]) -> dict[int, StoredFlag]:
@@ -208,8 +251,10 @@ def messages_at(session: Session, pairs: list[tuple[str, int]]) -> dict[tuple[st
     if not pairs:
         return {}
     query = select(StoredMessage.transcript_id, StoredMessage.idx, StoredMessage.text).where(
-        or_(*[and_(StoredMessage.transcript_id == t, StoredMessage.idx == i)
-              for t, i in set(pairs)]))
+        or_(
+            *[and_(StoredMessage.transcript_id == t, StoredMessage.idx == i) for t, i in set(pairs)]
+        )
+    )
     return {(t, i): text for t, i, text in session.execute(query)}
 
 
@@ -222,67 +267,101 @@ class AppealRow:
     decider: str | None
 
 
-def appeal_rows(session: Session, *, principal: Principal, statuses: tuple[str, ...],
-                limit: int = 200) -> list[AppealRow]:
+def appeal_rows(
+    session: Session, *, principal: Principal, statuses: tuple[str, ...], limit: int = 200
+) -> list[AppealRow]:
     """Items in these states with their latest appeal, newest first; an agent sees only
     their own."""
-    query = (select(WorkItem).where(WorkItem.status.in_(statuses))
-             .options(joinedload(WorkItem.flag), joinedload(WorkItem.reviewer))
-             .order_by(WorkItem.updated_at.desc(), WorkItem.id.desc()).limit(limit))
+    query = (
+        select(WorkItem)
+        .where(WorkItem.status.in_(statuses))
+        .options(joinedload(WorkItem.flag), joinedload(WorkItem.reviewer))
+        .order_by(WorkItem.updated_at.desc(), WorkItem.id.desc())
+        .limit(limit)
+    )
     if principal.role == "agent":
         query = query.where(WorkItem.agent == principal.agent_name)
     items = list(session.scalars(query).unique())
     latest: dict[int, Appeal] = {}
     if items:
-        for appeal in session.scalars(select(Appeal).where(
-                Appeal.work_item_id.in_([i.id for i in items])).order_by(Appeal.id)):
+        for appeal in session.scalars(
+            select(Appeal).where(Appeal.work_item_id.in_([i.id for i in items])).order_by(Appeal.id)
+        ):
             latest[appeal.work_item_id] = appeal
     user_ids = {a.appellant_id for a in latest.values()} | {
-        a.decided_by for a in latest.values() if a.decided_by}
+        a.decided_by for a in latest.values() if a.decided_by
+    }
     names = _names(session, user_ids)
-    return [AppealRow(i, i.flag, latest.get(i.id),
-                      names.get(latest[i.id].appellant_id) if i.id in latest else None,
-                      names.get(latest[i.id].decided_by or -1) if i.id in latest else None)
-            for i in items]
+    return [
+        AppealRow(
+            i,
+            i.flag,
+            latest.get(i.id),
+            names.get(latest[i.id].appellant_id) if i.id in latest else None,
+            names.get(latest[i.id].decided_by or -1) if i.id in latest else None,
+        )
+        for i in items
+    ]
 
 
-def search_cases(session: Session, *, principal: Principal, category: str | None,
-                 text: str | None, limit: int = 200) -> list[WorkItem]:
+def search_cases(
+    session: Session,
+    *,
+    principal: Principal,
+    category: str | None,
+    text: str | None,
+    limit: int = 200,
+) -> list[WorkItem]:
     """Teaching cases, newest first, by category and words in the evidence, the note, the
     agent or shop, or any message of the chat."""
-    query = (select(WorkItem).where(WorkItem.teaching_case.is_(True))
-             .options(joinedload(WorkItem.flag), joinedload(WorkItem.reviewer))
-             .order_by(WorkItem.updated_at.desc(), WorkItem.id.desc()).limit(limit))
+    query = (
+        select(WorkItem)
+        .where(WorkItem.teaching_case.is_(True))
+        .options(joinedload(WorkItem.flag), joinedload(WorkItem.reviewer))
+        .order_by(WorkItem.updated_at.desc(), WorkItem.id.desc())
+        .limit(limit)
+    )
     if principal.role == "agent":
         query = query.where(WorkItem.agent == principal.agent_name)
     if category:
         query = query.where(WorkItem.category == category)
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(
-            WorkItem.note.ilike(pattern, escape="\\"),
-            WorkItem.agent.ilike(pattern, escape="\\"),
-            WorkItem.shop.ilike(pattern, escape="\\"),
-            WorkItem.transcript_id.ilike(pattern, escape="\\"),
-            exists().where(StoredFlag.id == WorkItem.flag_id,
-                           StoredFlag.evidence.ilike(pattern, escape="\\")),
-            exists().where(StoredMessage.transcript_id == WorkItem.transcript_id,
-                           StoredMessage.text.ilike(pattern, escape="\\")),
-        ))
+        query = query.where(
+            or_(
+                WorkItem.note.ilike(pattern, escape="\\"),
+                WorkItem.agent.ilike(pattern, escape="\\"),
+                WorkItem.shop.ilike(pattern, escape="\\"),
+                WorkItem.transcript_id.ilike(pattern, escape="\\"),
+                exists().where(
+                    StoredFlag.id == WorkItem.flag_id,
+                    StoredFlag.evidence.ilike(pattern, escape="\\"),
+                ),
+                exists().where(
+                    StoredMessage.transcript_id == WorkItem.transcript_id,
+                    StoredMessage.text.ilike(pattern, escape="\\"),
+                ),
+            )
+        )
     return list(session.scalars(query).unique())
 
 
-def day_counts(session: Session, *, principal: Principal, base: dict[str, Any],
-               count: Any) -> dict[str, int]:
+def day_counts(
+    session: Session, *, principal: Principal, base: dict[str, Any], count: Any
+) -> dict[str, int]:
     """Items for the quick day filters (today, yesterday, last 7 days), other filters kept."""
     day = today()
-    ranges = {"today": (day, day), "yesterday": (day - timedelta(days=1),) * 2,
-              "week": (day - timedelta(days=6), day)}
+    ranges = {
+        "today": (day, day),
+        "yesterday": (day - timedelta(days=1),) * 2,
+        "week": (day - timedelta(days=6), day),
+    }
     out = {}
     for name, (start, end) in ranges.items():
         filters = dict(base)
         filters["created_from"] = datetime.combine(start, datetime.min.time(), SHANGHAI)
-        filters["created_to"] = datetime.combine(end + timedelta(days=1), datetime.min.time(),
-                                                 SHANGHAI)
+        filters["created_to"] = datetime.combine(
+            end + timedelta(days=1), datetime.min.time(), SHANGHAI
+        )
         out[name] = sum(count(filters).values())
     return out

@@ -1,6 +1,8 @@
 """What every desk page shares: templates, Chinese labels, the signed-in user (from the
-http-only session cookie `qc_session`), the same-origin check on every POST, one-shot notices, and the
+http-only session cookie `qc_session`), the same-origin check on every POST, one-shot
+notices, and the
 Chinese wording of the service's refusals (403, 404, 409, 422)."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
@@ -29,18 +31,36 @@ FLASH_COOKIE = "qc_flash"
 SESSION_SECONDS = 12 * 3600  # a working day; signing out ends it sooner
 
 STATUS_ZH = {
-    "open": "待复核", "in_review": "复核中", "confirmed": "已确认", "dismissed": "已驳回",
-    "appealed": "申诉中", "upheld": "维持原判", "overturned": "已改判", "withdrawn": "已撤回",
+    "open": "待复核",
+    "in_review": "复核中",
+    "confirmed": "已确认",
+    "dismissed": "已驳回",
+    "appealed": "申诉中",
+    "upheld": "维持原判",
+    "overturned": "已改判",
+    "withdrawn": "已撤回",
     "reviewed": "已抽检",
 }
 SEVERITY_ZH = {"red_line": "红线", "deduct": "扣分"}
 CHANNEL_ZH = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "douyin": "抖音", "pdd": "拼多多"}
 SPEAKER_ZH = {"customer": "买家", "agent": "客服", "bot": "机器人", "system": "系统"}
-ROLE_ZH = {"admin": "管理员", "lead": "质检组长", "specialist": "质检专员", "agent": "客服",
-           "service": "服务账号"}
-ORDER_ZH = {"none": "无订单", "unpaid": "未付款", "paid": "已付款", "shipped": "已发货",
-            "delivered": "已签收", "refunding": "退款中", "refunded": "已退款",
-            "closed": "已关闭"}
+ROLE_ZH = {
+    "admin": "管理员",
+    "lead": "质检组长",
+    "specialist": "质检专员",
+    "agent": "客服",
+    "service": "服务账号",
+}
+ORDER_ZH = {
+    "none": "无订单",
+    "unpaid": "未付款",
+    "paid": "已付款",
+    "shipped": "已发货",
+    "delivered": "已签收",
+    "refunding": "退款中",
+    "refunded": "已退款",
+    "closed": "已关闭",
+}
 SOURCE_ZH = {"rule": "规则", "model": "模型"}
 REVIEWERS = ("admin", "lead", "specialist")
 LEADS = ("admin", "lead")
@@ -70,19 +90,27 @@ def duration_zh(value: float) -> str:
 
 
 def _env() -> Environment:
-    env = Environment(loader=FileSystemLoader(HERE / "templates"),
-                      autoescape=select_autoescape(default=True, default_for_string=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(category_zh=category_zh, local=local, duration_zh=duration_zh,
-                       status_zh=lambda s: STATUS_ZH.get(s, s),
-                       severity_zh=lambda s: SEVERITY_ZH.get(s, s or ""),
-                       channel_zh=lambda s: CHANNEL_ZH.get(s, s or "—"),
-                       speaker_zh=lambda s: SPEAKER_ZH.get(s, s),
-                       role_zh=lambda s: ROLE_ZH.get(s, s),
-                       order_zh=lambda s: ORDER_ZH.get(s, s or "—"),
-                       source_zh=lambda s: SOURCE_ZH.get(s, s))
-    env.globals.update(FILTER_KEYS=FILTER_KEYS, REVIEWERS=REVIEWERS, LEADS=LEADS,
-                       CATEGORIES=CATEGORIES)
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        category_zh=category_zh,
+        local=local,
+        duration_zh=duration_zh,
+        status_zh=lambda s: STATUS_ZH.get(s, s),
+        severity_zh=lambda s: SEVERITY_ZH.get(s, s or ""),
+        channel_zh=lambda s: CHANNEL_ZH.get(s, s or "—"),
+        speaker_zh=lambda s: SPEAKER_ZH.get(s, s),
+        role_zh=lambda s: ROLE_ZH.get(s, s),
+        order_zh=lambda s: ORDER_ZH.get(s, s or "—"),
+        source_zh=lambda s: SOURCE_ZH.get(s, s),
+    )
+    env.globals.update(
+        FILTER_KEYS=FILTER_KEYS, REVIEWERS=REVIEWERS, LEADS=LEADS, CATEGORIES=CATEGORIES
+    )
     return env
 
 
@@ -95,6 +123,7 @@ def state_of(request: Request) -> AppState:
 
 # Who is signed in ------------------------------------------------------------------------
 
+
 def principal_of(request: Request) -> Principal | None:
     """The user of the session cookie; None when there is none or it no longer works."""
     token = request.cookies.get(COOKIE, "").strip()
@@ -105,45 +134,64 @@ def principal_of(request: Request) -> Principal | None:
 
 
 def set_session_cookie(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(COOKIE, token, max_age=SESSION_SECONDS, path="/", httponly=True,
-                        samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=SESSION_SECONDS,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
     for name in (COOKIE, OLD_KEY_COOKIE):
-        response.delete_cookie(name, path="/", httponly=True, samesite="strict",
-                               secure=request.url.scheme == "https")
+        response.delete_cookie(
+            name, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https"
+        )
 
 
 # Pages, redirects and one-shot notices ---------------------------------------------------
 
+
 def redirect(url: str, *, notice: str | None = None) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     if notice:
-        response.set_cookie(FLASH_COOKIE, quote(notice), max_age=60, path="/ui",
-                            httponly=True, samesite="strict")
+        response.set_cookie(
+            FLASH_COOKIE, quote(notice), max_age=60, path="/ui", httponly=True, samesite="strict"
+        )
     return response
 
 
-def render(request: Request, template: str, *, principal: Principal | None,
-           status_code: int = 200, error: str | None = None, **context: Any) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    *,
+    principal: Principal | None,
+    status_code: int = 200,
+    error: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
     notice = unquote(request.cookies.get(FLASH_COOKIE, ""))[:500] or None
     html = TEMPLATES.get_template(template).render(
-        request=request, me=principal, error=error, notice=notice, path=request.url.path,
-        **context)
+        request=request, me=principal, error=error, notice=notice, path=request.url.path, **context
+    )
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
     if notice:
         response.delete_cookie(FLASH_COOKIE, path="/ui", httponly=True, samesite="strict")
     return response
 
 
 # Queue filters, carried from the queue into the chat view and back -----------------------
+
 
 def _day(value: str) -> date | None:
     try:
@@ -188,8 +236,7 @@ def service_filters(filters: dict[str, str]) -> dict[str, Any]:
     if start is not None:
         out["created_from"] = datetime.combine(start, datetime.min.time(), SHANGHAI)
     if end is not None:
-        out["created_to"] = datetime.combine(end + timedelta(days=1), datetime.min.time(),
-                                             SHANGHAI)
+        out["created_to"] = datetime.combine(end + timedelta(days=1), datetime.min.time(), SHANGHAI)
     return out
 
 
@@ -199,9 +246,16 @@ def today() -> date:
 
 # The service's refusals, in Chinese -------------------------------------------------------
 
-def explain(error: ServiceError, *, session: Session, principal: Principal,
-            item_id: int | None = None, sent_version: int | None = None,
-            action: str = "") -> str:
+
+def explain(
+    error: ServiceError,
+    *,
+    session: Session,
+    principal: Principal,
+    item_id: int | None = None,
+    sent_version: int | None = None,
+    action: str = "",
+) -> str:
     """What went wrong, for the person at the desk; reads the item again to say who holds
     it or what it became."""
     if isinstance(error, Forbidden):
@@ -227,18 +281,29 @@ def explain(error: ServiceError, *, session: Session, principal: Principal,
         item = session.get(WorkItem, item_id, populate_existing=True)
         if item is not None:
             now = datetime.now(UTC)
-            if (item.status == "in_review" and item.claim_expires_at is not None
-                    and item.claim_expires_at > now and item.reviewer_id != principal.user_id):
+            if (
+                item.status == "in_review"
+                and item.claim_expires_at is not None
+                and item.claim_expires_at > now
+                and item.reviewer_id != principal.user_id
+            ):
                 name = session.scalar(select(User.name).where(User.id == item.reviewer_id))
-                return (f"该条目正由 {name} 复核（领取至 {local(item.claim_expires_at, '%H:%M')}）"
-                        "，您的操作未生效。请处理其他条目。")
+                return (
+                    f"该条目正由 {name} 复核（领取至 {local(item.claim_expires_at, '%H:%M')}）"
+                    "，您的操作未生效。请处理其他条目。"
+                )
             status = STATUS_ZH.get(item.status, item.status)
             if sent_version is not None and item.version != sent_version:
-                who = session.scalar(select(User.name).where(User.id == item.reviewer_id)) \
-                    if item.reviewer_id else None
+                who = (
+                    session.scalar(select(User.name).where(User.id == item.reviewer_id))
+                    if item.reviewer_id
+                    else None
+                )
                 by = f"已被 {who} " if who else "已被他人"
-                return (f"该条目{by}更新（当前状态：{status}），您的操作未生效。"
-                        "页面已显示最新内容，请核对后再操作。")
+                return (
+                    f"该条目{by}更新（当前状态：{status}），您的操作未生效。"
+                    "页面已显示最新内容，请核对后再操作。"
+                )
             return f"该条目当前为「{status}」，不能执行此操作。"
     if isinstance(error, Conflict):
         return "该条目已被他人更改，您的操作未生效。请刷新后重试。"

@@ -1,5 +1,6 @@
 """Alembic environment: runs on the connection `qc_engine.db.session.upgrade` hands in, or on
 the database of QC_DATABASE_URL when run from the alembic command line."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -13,8 +14,9 @@ target_metadata = Base.metadata
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -22,8 +24,7 @@ def run() -> None:
 
     engine = make_engine()
     with engine.begin() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata,
-                          render_as_batch=True)
+        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 
