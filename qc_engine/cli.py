@@ -381,13 +381,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from qc_engine.api.main import build_state
-    from qc_engine.api.settings import Settings
+    from qc_engine.settings import get_settings
 
     try:
-        settings = Settings()
-        if args.checklists is not None:
+        settings = get_settings()  # with --checklists (main)
+        if args.checklists is not None:  # for the worker processes
             os.environ["QC_CHECKLISTS"] = str(args.checklists)
-            settings.checklist_dir = args.checklists
         state = build_state(settings)
     except QCError as exc:
         _report_error(exc, sys.stderr)
@@ -407,7 +406,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"  {name:<28} {key}")
     print(f"serving on http://{args.host}:{args.port}  (API docs: /docs, review desk: /ui)")
     sys.stdout.flush()
-    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if args.workers > 1 and not settings.prometheus_multiproc_dir:
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qc-metrics-")
     uvicorn.run(
         "qc_engine.api.asgi:app",
@@ -518,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--checklists",
         type=Path,
         default=None,
-        help="checklist folder (default: $QC_CHECKLISTS or ./checklists)",
+        help="checklist folder (default: $QC_CHECKLISTS, else the checkout's)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -650,8 +649,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Iterable[str] | None = None) -> int:
+    from qc_engine.settings import reset_settings
+
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
+    reset_settings(checklist_dir=args.checklists)
     try:
         return int(args.func(args))
     except BrokenPipeError:

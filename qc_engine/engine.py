@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -13,6 +12,7 @@ from qc_engine.checklist import Checklist, load_checklist
 from qc_engine.errors import QCError, scoring_failed
 from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.result import Flag, Result, score_flags
+from qc_engine.settings import get_settings
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import Transcript
 
@@ -21,11 +21,8 @@ DEFAULT_CHECKLIST = "default"
 
 
 def default_checklist_dir() -> Path:
-    """QC_CHECKLISTS, or the checklists/ folder of this checkout."""
-    env = os.environ.get("QC_CHECKLISTS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent / "checklists"
+    """The configured checklist folder (QC_CHECKLISTS, else the checkout's)."""
+    return get_settings().checklist_dir
 
 
 class Engine:

@@ -24,7 +24,7 @@ ERROR_CODES: dict[str, str] = {
     "E500": "internal error: a bug stopped the scoring of one transcript (the others go on)",
     "E610": "QC_WEBHOOKS is not valid",
     "E620": "the weekly report schedule (QC_REPORT_TIME, QC_REPORT_WEEKDAY) is not valid",
-    "E630": "a numeric service setting (QC_*) is not a number in its range",
+    "E630": "a setting (QC_*, qc_engine/settings.py) is not valid (a number out of range...)",
     "E640": "the database URL (QC_DATABASE_URL) cannot be used",
     "E641": "the database cannot be opened (not reachable, refused, or not a database)",
 }

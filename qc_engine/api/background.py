@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from qc_engine.api.deps import AppState
+from qc_engine.reports.links import link_signer
 from qc_engine.reports.schedule import Schedule, run_due, worker_name
 from qc_engine.service import webhooks
 from qc_engine.service.retention import purge
@@ -55,7 +56,7 @@ class Background:
                 self.state.sessions,
                 schedule=self.schedule,
                 base_url=settings.public_url,
-                link_signer=settings.link_signer,
+                link_signer=link_signer(settings),
                 worker=self.worker,
             )
         with self.state.sessions.begin() as session:

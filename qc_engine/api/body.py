@@ -13,9 +13,9 @@ from fastapi import Request
 from starlette.requests import ClientDisconnect
 
 from qc_engine.api.errors import ApiError
-from qc_engine.api.settings import Settings
 from qc_engine.db.models import StoredMessage, StoredTranscript
 from qc_engine.errors import QCError
+from qc_engine.settings import Settings
 from qc_engine.transcript import Transcript, decode_line, parse_json, transcript_from_dict
 
 

@@ -13,10 +13,10 @@ from fastapi.security import APIKeyCookie, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.api.errors import ApiError
-from qc_engine.api.settings import Settings
 from qc_engine.service.auth import FailedAuthLimiter, KeyCache, Principal
 from qc_engine.service.checklists import EngineHolder
 from qc_engine.service.ingest import Sampling
+from qc_engine.settings import Settings
 
 
 @dataclass

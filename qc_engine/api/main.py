@@ -23,12 +23,12 @@ from qc_engine.api.routes import (
     webhooks,
     work_items,
 )
-from qc_engine.api.settings import Settings
 from qc_engine.api.ui import install as install_ui
 from qc_engine.db.session import make_engine, session_factory, upgrade
 from qc_engine.service.auth import FailedAuthLimiter, KeyCache
 from qc_engine.service.checklists import EngineHolder, sync_from_files
 from qc_engine.service.ingest import Sampling
+from qc_engine.settings import Settings, get_settings
 
 log = logging.getLogger("qc.api")
 
@@ -77,7 +77,7 @@ def _schema_says_urls_hold_no_nul(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings | None = None, *, state: AppState | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:

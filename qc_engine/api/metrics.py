@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
@@ -13,6 +12,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+
+from qc_engine.settings import get_settings
 
 REQUESTS = Counter("qc_http_requests_total", "HTTP requests", ["method", "route", "status"])
 # Fine buckets around the speed targets (p50 under 5 ms, p99 under 20 ms), so the
@@ -47,7 +48,7 @@ FLAGS = Counter("qc_flags_total", "Flags raised", ["category"])
 
 
 def render() -> tuple[bytes, str]:
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if get_settings().prometheus_multiproc_dir:
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()

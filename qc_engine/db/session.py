@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,15 +11,16 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.errors import QCError
+from qc_engine.settings import get_settings
 
 DEFAULT_URL = "sqlite:///qc.sqlite3"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def database_url(url: str | None = None) -> str:
-    """The URL given, else QC_DATABASE_URL, else a SQLite file in the working directory.
-    A plain postgresql:// URL uses the psycopg 3 driver."""
-    chosen = url or os.environ.get("QC_DATABASE_URL") or DEFAULT_URL
+    """The URL given, else the configured one (QC_DATABASE_URL), else a SQLite file in the
+    working directory. A plain postgresql:// URL uses the psycopg 3 driver."""
+    chosen = url or get_settings().database_url or DEFAULT_URL
     if chosen.startswith(("postgresql://", "postgres://")):
         chosen = "postgresql+psycopg://" + chosen.split("://", 1)[1]
     return chosen
@@ -34,8 +34,8 @@ def shown_url(url: str) -> str:
 
 def _source(url: str | None) -> str | None:
     """The field an error names: the environment variable, when the URL came from it."""
-    from_env = os.environ.get("QC_DATABASE_URL")
-    return "QC_DATABASE_URL" if from_env and url in (None, "", from_env) else None
+    configured = get_settings().database_url
+    return "QC_DATABASE_URL" if configured and url in (None, "", configured) else None
 
 
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:

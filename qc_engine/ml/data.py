@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import random
 import re
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qc_engine.errors import QCError
+from qc_engine.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "models"
@@ -21,9 +21,9 @@ PROBLEM_LABELS = AGENT_LABELS[1:]
 
 
 def shared_data_dir() -> Path:
-    """QC_SHARED_DATA, or ../shared/data beside the checkout."""
-    env = os.environ.get("QC_SHARED_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
+    """The configured shared data folder (QC_SHARED_DATA, else ../shared/data beside the
+    checkout)."""
+    return get_settings().shared_data_dir
 
 
 def split_of(key: str, *, seed: str, test: int = 20, validation: int = 15) -> str:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 from qc_engine.chat import Chat
 from qc_engine.ml.linear import LinearTextModel
+from qc_engine.settings import get_settings
 
 _LOCK = threading.Lock()
 _MODELS: dict[tuple[str, int], LinearTextModel] = {}
 
 
 def models_dir() -> Path:
-    """QC_MODELS, or the models/ folder of this checkout."""
-    env = os.environ.get("QC_MODELS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+    """The configured models folder (QC_MODELS, else the checkout's)."""
+    return get_settings().model_dir
 
 
 def load_model(name: str) -> LinearTextModel:

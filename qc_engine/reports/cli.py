@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from qc_engine.env import env_float
 from qc_engine.errors import QCError
-from qc_engine.reports.links import LinkSigner
+from qc_engine.reports.links import link_signer
+from qc_engine.settings import get_settings
 
 FORMATS = ("json", "html", "xlsx")
 
@@ -82,15 +81,6 @@ def _weeks_with_data(connection: Any) -> tuple[str, str] | None:
     return str(IsoWeek.of(low)), str(IsoWeek.of(high))
 
 
-def link_signer_from_env() -> LinkSigner | None:
-    """The report links' signer of QC_REPORT_LINK_SECRET and QC_REPORT_LINK_DAYS (as the
-    service reads them), or None without a secret."""
-    secret = os.environ.get("QC_REPORT_LINK_SECRET") or None
-    if secret is None:
-        return None
-    return LinkSigner(secret, env_float("QC_REPORT_LINK_DAYS", 30.0, 0.001))
-
-
 def cmd_weekly(args: argparse.Namespace) -> int:
     from qc_engine.db.session import (
         database_url,
@@ -111,14 +101,15 @@ def cmd_weekly(args: argparse.Namespace) -> int:
         sessions = session_factory(engine)
         if args.demo:
             _load_demo(sessions, args)
-        base_url = args.base_url or os.environ.get("QC_PUBLIC_URL", "http://127.0.0.1:8000")
+        settings = get_settings()
+        base_url = args.base_url or settings.public_url
         with sessions.begin() as session:
             report = build_weekly(
                 session,
                 week=week,
                 shop=args.shop,
                 base_url=base_url,
-                link_signer=link_signer_from_env(),
+                link_signer=link_signer(settings),
             )
             if args.store:
                 save_report(session, report, generated_by="cli")

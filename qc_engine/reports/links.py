@@ -12,7 +12,11 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
+
+if TYPE_CHECKING:
+    from qc_engine.settings import Settings
 
 
 def chat_link(base_url: str | None, transcript_id: str) -> str:
@@ -50,6 +54,13 @@ class LinkSigner:
         if not hmac.compare_digest(self.sign(week, shop, int(exp)), sig):
             return False
         return (now or datetime.now(UTC)).timestamp() < int(exp)
+
+
+def link_signer(settings: Settings) -> LinkSigner | None:
+    """The signer of the configured link secret and lifetime, or None without a secret."""
+    if not settings.report_link_secret:
+        return None
+    return LinkSigner(settings.report_link_secret, settings.report_link_days)
 
 
 def report_links(

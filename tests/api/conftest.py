@@ -27,8 +27,8 @@ def api(database_url):
     from fastapi.testclient import TestClient
 
     from qc_engine.api.main import build_state, create_app
-    from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
+    from qc_engine.settings import Settings
 
     from ..conftest import CHECKLISTS
 

@@ -230,8 +230,8 @@ def app_with(database_url: str, **overrides: Any) -> Iterator[QC]:
     from fastapi.testclient import TestClient
 
     from qc_engine.api.main import build_state, create_app
-    from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
+    from qc_engine.settings import Settings
 
     from .conftest import Api
 

@@ -162,7 +162,7 @@ def test_checklist_trial_limits(small):
 
 
 def test_limits_come_from_the_environment(monkeypatch):
-    from qc_engine.api.settings import Settings
+    from qc_engine.settings import Settings
 
     monkeypatch.setenv("QC_MAX_BODY_BYTES", "1234")
     monkeypatch.setenv("QC_MAX_MESSAGES", "7")
@@ -194,8 +194,8 @@ def test_limits_come_from_the_environment(monkeypatch):
     ],
 )
 def test_a_bad_setting_is_an_error_naming_the_variable(monkeypatch, name, value, expected):
-    from qc_engine.api.settings import Settings
     from qc_engine.errors import QCError
+    from qc_engine.settings import Settings
 
     monkeypatch.setenv(name, value)
     with pytest.raises(QCError) as caught:
@@ -204,7 +204,7 @@ def test_a_bad_setting_is_an_error_naming_the_variable(monkeypatch, name, value,
 
 
 def test_an_empty_setting_takes_the_default(monkeypatch):
-    from qc_engine.api.settings import Settings
+    from qc_engine.settings import Settings
 
     monkeypatch.setenv("QC_SAMPLE_RATE", " ")
     assert Settings().sample_rate == 0.02

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from qc_engine.api.settings import Settings
 from qc_engine.db.models import User
 from qc_engine.service import workitems
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict
+from qc_engine.settings import Settings
 
 from .support import (
     CLEAN,

@@ -122,9 +122,9 @@ def service_layer(
     wait_quiet: float = 0.0,
 ) -> dict[str, Any]:
     from qc_engine.api.main import build_state
-    from qc_engine.api.settings import Settings
     from qc_engine.service import ingest as ingest_module
     from qc_engine.service.ingest import ingest
+    from qc_engine.settings import Settings
 
     state = build_state(Settings(database_url=url))
     engine = state.engines.get()

@@ -27,8 +27,8 @@ def _app(database_url: str, **overrides: Any) -> Iterator[tuple[Any, dict[str, d
     from fastapi.testclient import TestClient
 
     from qc_engine.api.main import build_state, create_app
-    from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
+    from qc_engine.settings import Settings
 
     settings = Settings(
         database_url=database_url,

@@ -476,8 +476,8 @@ def service(database_url, receiver):
     from fastapi.testclient import TestClient
 
     from qc_engine.api.main import build_state, create_app
-    from qc_engine.api.settings import Settings
     from qc_engine.service.auth import create_key
+    from qc_engine.settings import Settings
 
     hooks = [
         {"name": path.strip("/"), "format": fmt, "url": receiver.base + path}

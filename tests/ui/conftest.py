@@ -78,8 +78,8 @@ def running_desk(folder: Path) -> Iterator[Desk]:
     import uvicorn
 
     from qc_engine.api.main import build_state, create_app
-    from qc_engine.api.settings import Settings
     from qc_engine.service.demo import demo_keys, load_demo
+    from qc_engine.settings import Settings
 
     settings = Settings(
         database_url=f"sqlite:///{folder / 'desk.sqlite3'}", checklist_dir=CHECKLISTS

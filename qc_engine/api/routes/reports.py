@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from qc_engine.api.deps import Lead, SessionDep, State, get_principal
 from qc_engine.api.errors import ApiError
 from qc_engine.errors import QCError
-from qc_engine.reports.links import report_links
+from qc_engine.reports.links import link_signer, report_links
 from qc_engine.reports.schedule import runs
 from qc_engine.reports.store import (
     generate_weekly,
@@ -77,7 +77,7 @@ def _allowed(
     """A signed link that has not expired opens the stored report without a key (its
     expiry is returned, for the links the answer hands on); otherwise (and to rebuild it,
     `fresh`) a reviewer, lead or admin key (agents do not see other agents' figures)."""
-    signer = state.settings.link_signer
+    signer = link_signer(state.settings)
     if (
         not fresh
         and sig is not None
@@ -111,20 +111,21 @@ def _report(
     """The stored report (else built now); opened by a signed link (`link_expires`), the
     links it hands on keep that link's expiry."""
     settings = state.settings
+    signer = link_signer(settings)
     row = None if fresh else stored_report(session, week=str(week), shop=shop)
     if row is not None:
-        report = stored_json(row, base_url=settings.public_url, link_signer=settings.link_signer)
+        report = stored_json(row, base_url=settings.public_url, link_signer=signer)
     else:
         report = build_weekly(
             session,
             week=week,
             shop=shop,
             base_url=settings.public_url,
-            link_signer=settings.link_signer,
+            link_signer=signer,
         ) | {"stored": None}
-    if link_expires is not None and settings.link_signer is not None:
+    if link_expires is not None and signer is not None:
         report["links"] = report_links(
-            settings.public_url, str(week), shop, settings.link_signer, expires=link_expires
+            settings.public_url, str(week), shop, signer, expires=link_expires
         )
     return report
 
@@ -147,7 +148,7 @@ def get_reports(
             shop=shop,
             limit=limit,
             base_url=settings.public_url,
-            link_signer=settings.link_signer,
+            link_signer=link_signer(settings),
         ),
         "runs": runs(session),
     }
@@ -242,9 +243,9 @@ def regenerate_weekly(
         shop=shop or None,
         generated_by=principal.name,
         base_url=settings.public_url,
-        link_signer=settings.link_signer,
+        link_signer=link_signer(settings),
     )
     with state.sessions() as session:
         row = stored_report(session, week=str(chosen), shop=shop or None)
         assert row is not None
-        return stored_json(row, base_url=settings.public_url, link_signer=settings.link_signer)
+        return stored_json(row, base_url=settings.public_url, link_signer=link_signer(settings))
