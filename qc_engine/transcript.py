@@ -9,10 +9,11 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from qc_engine.clock import SHANGHAI  # the time zone lives with the clock; kept importable here
 from qc_engine.errors import QCError
 
 Role = Literal["customer", "agent", "bot", "system"]
@@ -27,7 +28,6 @@ ORDER_STATUSES: tuple[str, ...] = (
     "refunded",
     "closed",
 )
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 # No time zone is further from UTC than this (UTC-12:00 to UTC+14:00); ISO 8601 allows
 # up to 23:59, which PostgreSQL cannot store.
 MAX_UTC_OFFSET = timedelta(hours=14)

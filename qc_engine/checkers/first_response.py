@@ -5,9 +5,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from qc_engine.checkers._conversation import elapsed_seconds, format_duration
+from qc_engine.checkers._conversation import format_duration
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
+from qc_engine.clock import first_response
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
@@ -109,20 +110,14 @@ class FirstResponse(Checker):
     ]
 
     def check(self, chat: Chat) -> Iterator[Hit]:
-        roles = chat.roles
-        try:
-            first_customer = roles.index("customer")
-            first_agent = roles.index("agent")
-        except ValueError:
+        wait = first_response([(m.role, m.ts) for m in chat.messages])
+        if wait is None or wait.answered is None or wait.seconds is None:
             return
-        if first_agent < first_customer:
-            return
-        seconds = elapsed_seconds(chat.messages[first_customer].ts, chat.messages[first_agent].ts)
         limit = self.params.max_seconds
-        if seconds is None or seconds <= limit:
+        if wait.seconds <= limit:
             return
         yield Hit(
-            first_agent,
+            wait.answered,
             None,
-            f"首次响应 {format_duration(seconds)} (标准 {format_duration(limit)})",
+            f"首次响应 {format_duration(wait.seconds)} (标准 {format_duration(limit)})",
         )

@@ -5,9 +5,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from qc_engine.checkers._conversation import elapsed_seconds, format_duration
+from qc_engine.checkers._conversation import format_duration
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
+from qc_engine.clock import waits
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
@@ -107,33 +108,15 @@ class ReplyWait(Checker):
     ]
 
     def check(self, chat: Chat) -> Iterator[Hit]:
-        messages = chat.messages
         limit = self.params.max_seconds
-        waiting: int | None = None
-        for index, role in enumerate(chat.roles):
-            if role == "customer":
-                if waiting is None:
-                    waiting = index
-            elif role == "agent" and waiting is not None:
-                seconds = elapsed_seconds(messages[waiting].ts, messages[index].ts)
-                if seconds is not None and seconds > limit:
-                    yield Hit(index, None, self._answered(chat, waiting, seconds))
-                waiting = None
-        last = len(messages) - 1
-        if waiting is None or chat.roles[last] == "customer":
-            return
-        seconds = elapsed_seconds(messages[waiting].ts, messages[last].ts)
-        if seconds is not None and seconds > limit:
-            yield Hit(
-                waiting,
-                None,
-                f"客户「{chat.quote(waiting, None, 20)}」等待 "
-                f"{format_duration(seconds)}至会话结束仍无客服回复 (标准 "
-                f"{format_duration(limit)})",
+        for wait in waits([(m.role, m.ts) for m in chat.messages]):
+            if wait.seconds is None or wait.seconds <= limit:
+                continue
+            waited = (
+                f"客户「{chat.quote(wait.asked, None, 20)}」等待 {format_duration(wait.seconds)}"
             )
-
-    def _answered(self, chat: Chat, waiting: int, seconds: float) -> str:
-        return (
-            f"客户「{chat.quote(waiting, None, 20)}」等待 {format_duration(seconds)}才得到"
-            f"客服回复 (标准 {format_duration(self.params.max_seconds)})"
-        )
+            standard = f"(标准 {format_duration(limit)})"
+            if wait.answered is None:
+                yield Hit(wait.asked, None, f"{waited}至会话结束仍无客服回复 {standard}")
+            else:
+                yield Hit(wait.answered, None, f"{waited}才得到客服回复 {standard}")

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from qc_engine.transcript import SHANGHAI
+from qc_engine.clock import SHANGHAI
 
 
 class UTCDateTime(TypeDecorator[datetime]):
