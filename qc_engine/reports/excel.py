@@ -17,7 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from qc_engine.reports.html import SOURCE_ZH, STATUS_ZH
+from qc_engine.reports.html import SOURCE_ZH
+from qc_engine.service.review import status_zh
 from qc_engine.taxonomy import CATEGORIES
 
 HEADER_FILL = PatternFill("solid", start_color="1E3A8A", end_color="1E3A8A")
@@ -265,7 +266,7 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
             Column("证据", lambda r: r["evidence"], width=60),
             Column("规则", lambda r: r["rule"], width=22),
             Column("工单", lambda r: r["work_item_id"], INTEGER, 8),
-            Column("工单状态", lambda r: STATUS_ZH.get(r["status"], r["status"])),
+            Column("工单状态", lambda r: status_zh(r["status"])),
             Column("会话", lambda r: r["transcript_id"], width=24),
         ],
         report["red_lines"]["items"],
@@ -409,7 +410,7 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
             Column("抽检", lambda r: r["samples_reviewed"], INTEGER),
             Column("被改判", lambda r: r["later_overturned"], INTEGER),
             Column("处理申诉", lambda r: r["appeals_decided"], INTEGER),
-            Column("申诉维持", lambda r: r["appeals_upheld"], INTEGER),
+            Column("维持原判", lambda r: r["appeals_upheld"], INTEGER),
             Column("申诉改判", lambda r: r["appeals_overturned"], INTEGER),
         ],
         report["qc_system"]["reviewers"],

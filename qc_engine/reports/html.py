@@ -12,21 +12,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from qc_engine.reports import svg
+from qc_engine.service.review import status_zh
 from qc_engine.taxonomy import CATEGORIES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-STATUS_ZH = {
-    "open": "待复核",
-    "in_review": "复核中",
-    "confirmed": "已确认",
-    "dismissed": "已驳回",
-    "appealed": "申诉中",
-    "upheld": "申诉维持",
-    "overturned": "申诉改判",
-    "withdrawn": "已撤回",
-    "reviewed": "已抽检",
-    None: "—",
-}
 SOURCE_ZH = {"rule": "规则", "model": "模型"}
 
 
@@ -87,7 +76,7 @@ def _environment() -> Environment:
         num=num,
         seconds=seconds,
         change=change,
-        status_zh=lambda s: STATUS_ZH.get(s, s),
+        status_zh=status_zh,
         source_zh=lambda s: SOURCE_ZH.get(s, s),
         category_zh=lambda c: CATEGORIES[c].name_zh if c in CATEGORIES else c,
     )

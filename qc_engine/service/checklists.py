@@ -146,6 +146,15 @@ def put_checklist(
     return stored
 
 
+def active_checklists(session: Session) -> list[StoredChecklist]:
+    """The active version of every checklist, by name."""
+    return list(
+        session.scalars(
+            select(StoredChecklist).where(StoredChecklist.active).order_by(StoredChecklist.name)
+        )
+    )
+
+
 def get_stored(session: Session, name: str, version: int | None = None) -> StoredChecklist:
     query = select(StoredChecklist).where(StoredChecklist.name == name)
     query = (

@@ -1,8 +1,6 @@
-"""The work-item lifecycle: claim, release, confirm, dismiss, appeal, decide, teach.
-
-    open -> in_review -> confirmed -> appealed -> upheld | overturned
-                      -> dismissed
-    sample items: open -> in_review -> reviewed (with any problems the engine missed)
+"""The work-item lifecycle: claim, release, confirm, dismiss, review a sample, appeal,
+decide, teach, skip. The rules (states, transitions, roles, the per-chat claim) are in
+review.py; this module applies them to stored items.
 
 Every change names the version the caller saw; a stale version is a 409 Conflict and
 nothing is overwritten. Every change is written to the audit log.
@@ -10,43 +8,31 @@ nothing is overwritten. Every change is written to the audit log.
 
 from __future__ import annotations
 
-import base64
-import json
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from qc_engine.db.models import Appeal, MissedFinding, StoredTranscript, User, WorkItem
 from qc_engine.service.auth import Principal
 from qc_engine.service.common import audit, utcnow
-from qc_engine.service.errors import Conflict, Forbidden, Invalid, not_found
+from qc_engine.service.errors import Conflict, Invalid, not_found
 from qc_engine.service.ingest import rescore
-from qc_engine.taxonomy import CATEGORIES
-
-CLAIM_MINUTES = 30
-REVIEWERS = ("specialist", "lead", "admin")
-LEADS = ("lead", "admin")
-STATUSES = (
-    "open",
-    "in_review",
-    "confirmed",
-    "dismissed",
-    "appealed",
-    "upheld",
-    "overturned",
-    "withdrawn",
-    "reviewed",
+from qc_engine.service.queue import filtered
+from qc_engine.service.review import (
+    ACTIVE,
+    CLAIM_MINUTES,
+    TRANSITIONS,
+    HeldBySomeoneElse,
+    Status,
+    holder,
+    refusal,
+    role_refusal,
 )
-
-
-def _require(principal: Principal, roles: tuple[str, ...], action: str) -> None:
-    if principal.role not in roles:
-        raise Forbidden("E403", f"role {principal.role!r} may not {action}")
+from qc_engine.taxonomy import CATEGORIES
 
 
 def visible(principal: Principal, item: WorkItem) -> bool:
@@ -64,14 +50,22 @@ def get_item(session: Session, principal: Principal, item_id: int) -> WorkItem:
     return item
 
 
-def _holder(item: WorkItem, now: datetime) -> int | None:
-    """The user holding a claim that has not expired."""
-    if item.status == "in_review" and item.claim_expires_at and item.claim_expires_at > now:
-        return item.reviewer_id
-    return None
+def user_name(session: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    return session.scalar(select(User.name).where(User.id == user_id))
 
 
-def _check_version(item: WorkItem, version: int) -> None:
+def _open(
+    session: Session, principal: Principal, action: str, item_id: int, version: int
+) -> tuple[WorkItem, datetime]:
+    """The item, once the caller's role, sight of it, version and the transition table
+    allow the action (403, 404, 409 or 422 otherwise, in that order)."""
+    forbidden = role_refusal(action, principal.role)
+    if forbidden is not None:
+        raise forbidden
+    now = utcnow()
+    item = get_item(session, principal, item_id)
     if item.version != version:
         raise Conflict(
             "E409",
@@ -79,6 +73,12 @@ def _check_version(item: WorkItem, version: int) -> None:
             f"{item.version}, you sent {version}): reload it",
             field="version",
         )
+    problem = refusal(action, role=principal.role, user_id=principal.user_id, item=item, now=now)
+    if isinstance(problem, HeldBySomeoneElse):
+        raise problem.named(user_name(session, problem.user_id))
+    if problem is not None:
+        raise problem
+    return item, now
 
 
 def _transition(
@@ -136,20 +136,7 @@ def _count_flag(session: Session, item: WorkItem, *, counts: bool) -> None:
     rescore(transcript)
 
 
-def _reviewable(session: Session, item: WorkItem, principal: Principal, now: datetime) -> None:
-    """A reviewer may decide an open item, or one they hold; not one someone else holds."""
-    holder = _holder(item, now)
-    if holder is not None and holder != principal.user_id:
-        name = session.scalar(select(User.name).where(User.id == holder))
-        raise Conflict(
-            "E409",
-            f"work item {item.id} is being reviewed by {name} until {item.claim_expires_at:%H:%M}",
-            field="status",
-        )
-    if item.status not in ("open", "in_review"):
-        raise Conflict(
-            "E409", f"work item {item.id} is {item.status}, not open for review", field="status"
-        )
+# Claims: per chat ------------------------------------------------------------------------
 
 
 def claim(
@@ -160,18 +147,58 @@ def claim(
     version: int,
     minutes: int = CLAIM_MINUTES,
 ) -> WorkItem:
-    _require(principal, REVIEWERS, "claim work items")
-    now = utcnow()
-    item = get_item(session, principal, item_id)
-    _check_version(item, version)
-    _reviewable(session, item, principal, now)
+    """Claim the item, and with it every other open item of its chat (review.py)."""
+    item, now = _open(session, principal, "claim", item_id, version)
     _transition(
-        session, item, principal=principal, action="claim", to="in_review", note=None, now=now
-    )
+        session, item, principal=principal, action="claim", to=Status.IN_REVIEW, note=None,
+        now=now,
+    )  # fmt: skip
     _set_reviewer(session, item, principal.user_id)
     item.claimed_at = now
     item.claim_expires_at = now + timedelta(minutes=minutes)
-    return _flush(session, item)
+    _flush(session, item)
+    _claim_rest_of_chat(session, principal, item, now)
+    return item
+
+
+def _claim_rest_of_chat(
+    session: Session, principal: Principal, item: WorkItem, now: datetime
+) -> None:
+    """The chat's other open items (or ones whose claim ran out) go to the same reviewer
+    until the same time; one somebody else changed meanwhile is left as it is."""
+    rows = session.execute(
+        select(WorkItem.id, WorkItem.version, WorkItem.status).where(
+            WorkItem.transcript_id == item.transcript_id,
+            WorkItem.id != item.id,
+            or_(
+                WorkItem.status == Status.OPEN,
+                and_(WorkItem.status == Status.IN_REVIEW, WorkItem.claim_expires_at <= now),
+            ),
+        )
+    ).all()
+    for sibling_id, version, status in rows:
+        done = session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == sibling_id, WorkItem.version == version)
+            .values(
+                status=Status.IN_REVIEW,
+                reviewer_id=principal.user_id,
+                claimed_at=now,
+                claim_expires_at=item.claim_expires_at,
+                updated_at=now,
+                version=version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            audit(
+                session, actor=principal.name, entity="work_item", entity_id=sibling_id,
+                action="claim", from_state=status, to_state=Status.IN_REVIEW,
+                note=f"with #{item.id} (same chat)", at=now,
+            )  # fmt: skip
+            stale = session.get(WorkItem, sibling_id)
+            if stale is not None:
+                session.expire(stale)
 
 
 def claim_next(
@@ -180,19 +207,26 @@ def claim_next(
     principal: Principal,
     filters: dict[str, Any] | None = None,
     minutes: int = CLAIM_MINUTES,
+    skip_chat: str | None = None,
 ) -> WorkItem | None:
-    """Claim the highest-priority item nobody holds (or the one the caller holds)."""
-    _require(principal, REVIEWERS, "claim work items")
+    """Claim the highest-priority item nobody holds (or the one the caller holds), with its
+    chat; `skip_chat` leaves one chat out (the desk's "skip")."""
+    forbidden = role_refusal("claim", principal.role)
+    if forbidden is not None:
+        raise forbidden
     now = utcnow()
-    query = _filtered(select(WorkItem), **(filters or {}))
+    query = filtered(select(WorkItem), **(filters or {}))
+    if skip_chat is not None:
+        query = query.where(WorkItem.transcript_id != skip_chat)
     query = (
         query.where(
             or_(
-                WorkItem.status == "open",
+                WorkItem.status == Status.OPEN,
                 and_(
-                    WorkItem.status == "in_review",
+                    WorkItem.status == Status.IN_REVIEW,
                     or_(
-                        WorkItem.claim_expires_at <= now, WorkItem.reviewer_id == principal.user_id
+                        WorkItem.claim_expires_at <= now,
+                        WorkItem.reviewer_id == principal.user_id,
                     ),
                 ),
             )
@@ -215,49 +249,141 @@ def claim_next(
 
 
 def release(session: Session, *, principal: Principal, item_id: int, version: int) -> WorkItem:
-    _require(principal, REVIEWERS, "release work items")
-    now = utcnow()
-    item = get_item(session, principal, item_id)
-    _check_version(item, version)
-    if item.status != "in_review":
-        raise Conflict("E409", f"work item {item.id} is {item.status}, not claimed", field="status")
-    holder = _holder(item, now)
-    if holder not in (None, principal.user_id) and principal.role not in LEADS:
-        raise Forbidden("E403", "only the holder or a lead may release a claim")
-    _transition(session, item, principal=principal, action="release", to="open", note=None, now=now)
+    """Give the item back to the queue (the holder or a lead), with the rest of the chat
+    the same reviewer holds."""
+    return release_chat(session, principal=principal, item_id=item_id, version=version)[0]
+
+
+def release_chat(
+    session: Session, *, principal: Principal, item_id: int, version: int
+) -> tuple[WorkItem, int]:
+    """release(), and how many other items of the chat went back with it."""
+    item, now = _open(session, principal, "release", item_id, version)
+    held_by = item.reviewer_id
+    _transition(
+        session, item, principal=principal, action="release", to=Status.OPEN, note=None,
+        now=now,
+    )  # fmt: skip
     _set_reviewer(session, item, None)
     item.claimed_at = item.claim_expires_at = None
-    return _flush(session, item)
+    _flush(session, item)
+    others = 0 if held_by is None else _release_rest_of_chat(session, principal, item, held_by, now)
+    return item, others
+
+
+def _release_rest_of_chat(
+    session: Session, principal: Principal, item: WorkItem, held_by: int, now: datetime
+) -> int:
+    released = 0
+    rows = session.execute(
+        select(WorkItem.id, WorkItem.version).where(
+            WorkItem.transcript_id == item.transcript_id,
+            WorkItem.id != item.id,
+            WorkItem.status == Status.IN_REVIEW,
+            WorkItem.reviewer_id == held_by,
+        )
+    ).all()
+    for sibling_id, version in rows:
+        done = session.execute(
+            update(WorkItem)
+            .where(WorkItem.id == sibling_id, WorkItem.version == version)
+            .values(
+                status=Status.OPEN,
+                reviewer_id=None,
+                claimed_at=None,
+                claim_expires_at=None,
+                updated_at=now,
+                version=version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if done.rowcount == 1:  # type: ignore[attr-defined]
+            audit(
+                session, actor=principal.name, entity="work_item", entity_id=sibling_id,
+                action="release", from_state=Status.IN_REVIEW, to_state=Status.OPEN,
+                note=f"with #{item.id} (same chat)", at=now,
+            )  # fmt: skip
+            released += 1
+            stale = session.get(WorkItem, sibling_id)
+            if stale is not None:
+                session.expire(stale)
+    return released
+
+
+def pending_in_chat(session: Session, principal: Principal, transcript_id: str) -> int:
+    """Items of the chat this user could still decide (open, theirs, or an expired claim)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(WorkItem)
+            .where(
+                WorkItem.transcript_id == transcript_id,
+                or_(
+                    WorkItem.status == Status.OPEN,
+                    and_(
+                        WorkItem.status == Status.IN_REVIEW,
+                        or_(
+                            WorkItem.reviewer_id == principal.user_id,
+                            WorkItem.claim_expires_at <= utcnow(),
+                        ),
+                    ),
+                ),
+            )
+        )
+        or 0
+    )
+
+
+def skip_chat(
+    session: Session,
+    *,
+    principal: Principal,
+    item_id: int,
+    filters: dict[str, Any] | None = None,
+    minutes: int = CLAIM_MINUTES,
+) -> tuple[WorkItem, WorkItem | None]:
+    """Give back what this user holds of the item's chat and claim the next chat in the
+    queue's order: (the skipped item, the next one or None when nothing is left)."""
+    skipped = get_item(session, principal, item_id)
+    held = session.scalar(
+        select(WorkItem).where(
+            WorkItem.transcript_id == skipped.transcript_id,
+            WorkItem.status == Status.IN_REVIEW,
+            WorkItem.reviewer_id == principal.user_id,
+        )
+    )
+    if held is not None:
+        release(session, principal=principal, item_id=held.id, version=held.version)
+    nxt = claim_next(
+        session,
+        principal=principal,
+        filters=(filters or {}) | {"status": ",".join(ACTIVE)},
+        minutes=minutes,
+        skip_chat=skipped.transcript_id,
+    )
+    return skipped, nxt
+
+
+# Decisions -------------------------------------------------------------------------------
 
 
 def _decide(
-    session: Session, *, principal: Principal, item_id: int, version: int, to: str, note: str | None
+    session: Session,
+    *,
+    principal: Principal,
+    item_id: int,
+    version: int,
+    action: str,
+    note: str | None,
 ) -> WorkItem:
-    _require(principal, REVIEWERS, "review work items")
-    now = utcnow()
-    item = get_item(session, principal, item_id)
-    _check_version(item, version)
-    if item.kind == "sample":
-        raise Invalid(
-            "E422",
-            "a sample item is completed with review-sample, not "
-            f"{'confirm' if to == 'confirmed' else 'dismiss'}",
-            field="kind",
-        )
-    _reviewable(session, item, principal, now)
-    _transition(
-        session,
-        item,
-        principal=principal,
-        action=to.removesuffix("ed") or to,
-        to=to,
-        note=note,
-        now=now,
-    )
+    item, now = _open(session, principal, action, item_id, version)
+    to = TRANSITIONS[action].target
+    assert to is not None
+    _transition(session, item, principal=principal, action=action, to=to, note=note, now=now)
     _set_reviewer(session, item, principal.user_id)
     item.decided_at, item.note = now, note
     item.claim_expires_at = None
-    _count_flag(session, item, counts=to == "confirmed")
+    _count_flag(session, item, counts=to == Status.CONFIRMED)
     return _flush(session, item)
 
 
@@ -265,16 +391,18 @@ def confirm(
     session: Session, *, principal: Principal, item_id: int, version: int, note: str | None = None
 ) -> WorkItem:
     return _decide(
-        session, principal=principal, item_id=item_id, version=version, to="confirmed", note=note
-    )
+        session, principal=principal, item_id=item_id, version=version, action="confirm",
+        note=note,
+    )  # fmt: skip
 
 
 def dismiss(
     session: Session, *, principal: Principal, item_id: int, version: int, note: str | None = None
 ) -> WorkItem:
     return _decide(
-        session, principal=principal, item_id=item_id, version=version, to="dismissed", note=note
-    )
+        session, principal=principal, item_id=item_id, version=version, action="dismiss",
+        note=note,
+    )  # fmt: skip
 
 
 @dataclass
@@ -294,15 +422,7 @@ def review_sample(
     note: str | None = None,
 ) -> WorkItem:
     """Complete a sample item, recording what the engine missed (empty: nothing)."""
-    _require(principal, REVIEWERS, "review work items")
-    now = utcnow()
-    item = get_item(session, principal, item_id)
-    _check_version(item, version)
-    if item.kind != "sample":
-        raise Invalid(
-            "E422", "only sample items take findings; confirm or dismiss flags", field="kind"
-        )
-    _reviewable(session, item, principal, now)
+    item, now = _open(session, principal, "review", item_id, version)
     for index, finding in enumerate(findings):
         if finding.category not in CATEGORIES:
             raise Invalid(
@@ -320,15 +440,11 @@ def review_sample(
                 created_at=now,
             )
         )
+    summary = note or (", ".join(f.category for f in findings) or None)
     _transition(
-        session,
-        item,
-        principal=principal,
-        action="review",
-        to="reviewed",
-        note=note or (", ".join(f.category for f in findings) or None),
-        now=now,
-    )
+        session, item, principal=principal, action="review", to=Status.REVIEWED,
+        note=summary, now=now,
+    )  # fmt: skip
     _set_reviewer(session, item, principal.user_id)
     item.decided_at, item.note = now, note
     item.claim_expires_at = None
@@ -338,24 +454,16 @@ def review_sample(
 def appeal(
     session: Session, *, principal: Principal, item_id: int, version: int, reason: str
 ) -> WorkItem:
-    _require(principal, ("agent",), "appeal (only the agent concerned appeals)")
-    now = utcnow()
-    item = get_item(session, principal, item_id)
-    _check_version(item, version)
-    if item.status != "confirmed":
-        raise Conflict(
-            "E409",
-            f"only a confirmed item can be appealed; this one is {item.status}",
-            field="status",
-        )
+    item, now = _open(session, principal, "appeal", item_id, version)
     if not reason.strip():
         raise Invalid("E422", "an appeal needs a reason", field="reason")
     session.add(
         Appeal(work_item_id=item.id, appellant_id=principal.user_id, reason=reason, created_at=now)
     )
     _transition(
-        session, item, principal=principal, action="appeal", to="appealed", note=reason, now=now
-    )
+        session, item, principal=principal, action="appeal", to=Status.APPEALED, note=reason,
+        now=now,
+    )  # fmt: skip
     return _flush(session, item)
 
 
@@ -368,16 +476,12 @@ def decide_appeal(
     decision: str,
     note: str | None = None,
 ) -> WorkItem:
-    _require(principal, LEADS, "decide appeals")
-    if decision not in ("upheld", "overturned"):
+    if principal.role in TRANSITIONS["decide_appeal"].roles and decision not in (
+        Status.UPHELD,
+        Status.OVERTURNED,
+    ):
         raise Invalid("E422", "decision must be upheld or overturned", field="decision")
-    now = utcnow()
-    item = get_item(session, principal, item_id)
-    _check_version(item, version)
-    if item.status != "appealed":
-        raise Conflict(
-            "E409", f"work item {item.id} is {item.status}, not appealed", field="status"
-        )
+    item, now = _open(session, principal, "decide_appeal", item_id, version)
     open_appeal = session.scalar(
         select(Appeal).where(Appeal.work_item_id == item.id, Appeal.decision.is_(None))
     )
@@ -385,9 +489,10 @@ def decide_appeal(
         open_appeal.decision, open_appeal.decided_by = decision, principal.user_id
         open_appeal.decided_at, open_appeal.decision_note = now, note
     _transition(
-        session, item, principal=principal, action="decide_appeal", to=decision, note=note, now=now
-    )
-    _count_flag(session, item, counts=decision == "upheld")
+        session, item, principal=principal, action="decide_appeal", to=decision, note=note,
+        now=now,
+    )  # fmt: skip
+    _count_flag(session, item, counts=decision == Status.UPHELD)
     return _flush(session, item)
 
 
@@ -400,16 +505,7 @@ def mark_teaching_case(
     value: bool = True,
     note: str | None = None,
 ) -> WorkItem:
-    _require(principal, REVIEWERS, "mark teaching cases")
-    now = utcnow()
-    item = get_item(session, principal, item_id)
-    _check_version(item, version)
-    if item.status not in ("confirmed", "appealed", "upheld"):
-        raise Conflict(
-            "E409",
-            f"only a confirmed item can be a teaching case; this one is {item.status}",
-            field="status",
-        )
+    item, now = _open(session, principal, "teaching_case", item_id, version)
     audit(
         session,
         actor=principal.name,
@@ -425,190 +521,86 @@ def mark_teaching_case(
     return _flush(session, item)
 
 
-# Listing ---------------------------------------------------------------------------------
-
-SORTS = ("priority", "age")
+# What the desk may offer -----------------------------------------------------------------
 
 
-def _filtered(
-    query: Select[Any],
-    *,
-    status: str | None = None,
-    category: str | None = None,
-    severity: str | None = None,
-    agent: str | None = None,
-    shop: str | None = None,
-    channel: str | None = None,
-    reviewer: str | None = None,
-    created_from: datetime | None = None,
-    created_to: datetime | None = None,
-    kind: str | None = None,
-    teaching_case: bool | None = None,
-    transcript_id: str | None = None,
-) -> Select[Any]:
-    if status:
-        query = query.where(WorkItem.status.in_(status.split(",")))
-    if category:
-        query = query.where(WorkItem.category.in_(category.split(",")))
-    if severity:
-        query = query.where(WorkItem.severity == severity)
-    if agent:
-        query = query.where(WorkItem.agent == agent)
-    if shop:
-        query = query.where(WorkItem.shop == shop)
-    if channel:
-        query = query.where(WorkItem.channel == channel)
-    if reviewer:
-        query = query.join(User, User.id == WorkItem.reviewer_id).where(User.name == reviewer)
-    if created_from:
-        query = query.where(WorkItem.created_at >= created_from)
-    if created_to:
-        query = query.where(WorkItem.created_at < created_to)
-    if kind:
-        query = query.where(WorkItem.kind == kind)
-    if teaching_case is not None:
-        query = query.where(WorkItem.teaching_case.is_(teaching_case))
-    if transcript_id:
-        query = query.where(WorkItem.transcript_id == transcript_id)
-    return query
-
-
-def _encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str, sort: str) -> list[Any]:
-    def aware(value: Any) -> datetime:
-        moment = datetime.fromisoformat(value)
-        if moment.tzinfo is None:
-            raise ValueError("a cursor time has an offset")
-        return moment
-
-    def row_id(value: Any) -> int:
-        ident = int(value)
-        if not 0 <= ident < 2**63:
-            raise ValueError("a cursor id fits a database integer")
-        return ident
-
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(values, list):
-            raise TypeError("a cursor is a list")
-        if sort == "priority":
-            if not math.isfinite(float(values[0])):
-                raise ValueError("a cursor priority is a number")
-            return [float(values[0]), aware(values[1]), row_id(values[2])]
-        return [aware(values[0]), row_id(values[1])]
-    except (ValueError, TypeError, IndexError):  # JSONDecodeError is a ValueError
-        raise Invalid("E422", "the cursor is not one this API gave out", field="cursor") from None
-
-
-def list_items(
-    session: Session,
-    *,
-    principal: Principal,
-    sort: str = "priority",
-    limit: int = 50,
-    cursor: str | None = None,
-    filters: dict[str, Any] | None = None,
-) -> tuple[list[WorkItem], str | None]:
-    """A page of work items and the cursor of the next page (None at the end)."""
-    if sort not in SORTS:
-        raise Invalid("E422", f"sort must be one of {', '.join(SORTS)}", field="sort")
-    query = _filtered(select(WorkItem), **(filters or {}))
-    if principal.role == "agent":
-        query = query.where(WorkItem.agent == principal.agent_name)
-    if sort == "priority":
-        order = (WorkItem.priority.desc(), WorkItem.created_at, WorkItem.id)
-        if cursor:
-            p, created, ident = _decode_cursor(cursor, sort)
-            query = query.where(
-                or_(
-                    WorkItem.priority < p,
-                    and_(WorkItem.priority == p, WorkItem.created_at > created),
-                    and_(
-                        WorkItem.priority == p, WorkItem.created_at == created, WorkItem.id > ident
-                    ),
-                )
-            )
-    else:
-        order = (WorkItem.created_at, WorkItem.id)
-        if cursor:
-            created, ident = _decode_cursor(cursor, sort)
-            query = query.where(
-                or_(
-                    WorkItem.created_at > created,
-                    and_(WorkItem.created_at == created, WorkItem.id > ident),
-                )
-            )
-    rows = list(
-        session.scalars(
-            query.options(joinedload(WorkItem.reviewer)).order_by(*order).limit(limit + 1)
-        )
+def may(action: str, principal: Principal, item: WorkItem, now: datetime) -> bool:
+    """Whether the service would accept this action from this user on this item now (the
+    version aside): the desk shows a button exactly then."""
+    return (
+        refusal(action, role=principal.role, user_id=principal.user_id, item=item, now=now) is None
     )
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        last = rows[-1]
-        values = (
-            [last.priority, last.created_at, last.id]
-            if sort == "priority"
-            else [last.created_at, last.id]
-        )
-        next_cursor = _encode_cursor(values)
-    return rows, next_cursor
 
 
-def counts(
-    session: Session, *, principal: Principal, by: str, filters: dict[str, Any] | None = None
-) -> dict[str, int]:
-    """How many items per value of a column (for the queue's filter counts)."""
-    column = {
-        "category": WorkItem.category,
-        "severity": WorkItem.severity,
-        "agent": WorkItem.agent,
-        "shop": WorkItem.shop,
-        "channel": WorkItem.channel,
-        "status": WorkItem.status,
-    }[by]
-    query = _filtered(select(column, func.count()), **(filters or {}))
-    if principal.role == "agent":
-        query = query.where(WorkItem.agent == principal.agent_name)
-    empty = "sample" if by in ("category", "severity") else "(none)"
-    return {
-        str(value) if value is not None else empty: n
-        for value, n in session.execute(query.group_by(column))
-    }
+@dataclass
+class ClaimState:
+    """Who holds an item now (an expired claim holds nothing)."""
+
+    holder: str | None
+    until: datetime | None
+    mine: bool
+    expired_from: str | None  # the name on a claim that ran out
 
 
-def miss_rate(session: Session) -> dict[str, Any]:
-    """The engine's measured miss rate: of the sampled chats specialists reviewed, the share
-    in which they found a problem of each category that the engine had not flagged."""
-    reviewed = (
-        session.scalar(
-            select(func.count())
-            .select_from(WorkItem)
-            .where(WorkItem.kind == "sample", WorkItem.status == "reviewed")
-        )
-        or 0
+def claim_state(item: WorkItem, principal: Principal, now: datetime) -> ClaimState:
+    name = item.reviewer.name if item.reviewer is not None else None
+    if item.status != Status.IN_REVIEW:
+        return ClaimState(None, None, False, None)
+    if holder(item, now) is None:
+        return ClaimState(None, None, False, name)
+    return ClaimState(name, item.claim_expires_at, item.reviewer_id == principal.user_id, None)
+
+
+@dataclass
+class CurrentState:
+    """An item as it is now, read again after a refused change (for the desk's wording)."""
+
+    status: str
+    version: int
+    holder: str | None  # someone else's live claim
+    until: datetime | None
+    reviewer: str | None
+
+
+def current_state(
+    session: Session, principal: Principal, item_id: int, now: datetime
+) -> CurrentState | None:
+    session.rollback()
+    item = session.get(WorkItem, item_id, populate_existing=True)
+    if item is None:
+        return None
+    held = holder(item, now)
+    other = held is not None and held != principal.user_id
+    return CurrentState(
+        status=item.status,
+        version=item.version,
+        holder=user_name(session, held) if other else None,
+        until=item.claim_expires_at if other else None,
+        reviewer=user_name(session, item.reviewer_id),
     )
-    per_category = dict(
-        session.execute(
-            select(MissedFinding.category, func.count(func.distinct(MissedFinding.work_item_id)))
-            .join(WorkItem, WorkItem.id == MissedFinding.work_item_id)
-            .where(WorkItem.status == "reviewed")
-            .group_by(MissedFinding.category)
-        ).all()
-    )
-    return {
-        "sampled_reviewed": reviewed,
-        "categories": {
-            code: {
-                "chats_with_miss": per_category.get(code, 0),
-                "miss_rate": round(per_category.get(code, 0) / reviewed, 4) if reviewed else None,
-            }
-            for code in CATEGORIES
-        },
-    }
+
+
+__all__ = [  # with the record every action returns and the session it runs in
+    "ClaimState",
+    "CurrentState",
+    "Finding",
+    "Session",
+    "WorkItem",
+    "appeal",
+    "claim",
+    "claim_next",
+    "claim_state",
+    "confirm",
+    "current_state",
+    "decide_appeal",
+    "dismiss",
+    "get_item",
+    "mark_teaching_case",
+    "may",
+    "pending_in_chat",
+    "release",
+    "release_chat",
+    "review_sample",
+    "skip_chat",
+    "visible",
+]

@@ -5,7 +5,6 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from qc_engine.api.body import check_limits, read_body
@@ -58,9 +57,7 @@ def _summary(row: StoredChecklist, checklist: Checklist | None) -> dict[str, Any
 def list_checklists(session: SessionDep, state: State, _: Reader) -> dict[str, Any]:
     """The active checklists."""
     engine = state.engines.get()
-    rows = session.scalars(
-        select(StoredChecklist).where(StoredChecklist.active).order_by(StoredChecklist.name)
-    )
+    rows = service.active_checklists(session)
     return {"checklists": [_summary(r, engine.checklists.get(r.name)) for r in rows]}
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from qc_engine.api.deps import Reviewer, SessionDep
-from qc_engine.service.workitems import miss_rate
+from qc_engine.service.queue import miss_rate
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 

@@ -10,6 +10,7 @@ from qc_engine.api.body import STORABLE_PATTERN, UNSTORABLE
 from qc_engine.api.deps import CurrentUser, Reader, Reviewer, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.api.schemas import item_json
+from qc_engine.service import queue
 from qc_engine.service import workitems as service
 
 
@@ -163,7 +164,7 @@ def list_work_items(
         teaching_case,
         transcript_id,
     )
-    items, next_cursor = service.list_items(
+    items, next_cursor = queue.list_items(
         session, principal=principal, sort=sort, limit=limit, cursor=cursor, filters=filters
     )
     return {"items": [item_json(i) for i in items], "next_cursor": next_cursor}
@@ -180,7 +181,7 @@ def count_work_items(
     filters = {"status": status} if status else {}
     return {
         "by": by,
-        "counts": service.counts(session, principal=principal, by=by, filters=filters),
+        "counts": queue.counts(session, principal=principal, by=by, filters=filters),
     }
 
 

@@ -13,13 +13,12 @@ from urllib.parse import quote, unquote, urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from qc_engine.api.deps import SESSION_COOKIE, AppState
-from qc_engine.db.models import User, WorkItem
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from qc_engine.service.review import LEADS, REVIEWERS, ROLE_ZH, status_zh
+from qc_engine.service.workitems import Session, current_state
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import SHANGHAI
 
@@ -30,27 +29,9 @@ OLD_KEY_COOKIE = "qc_key"  # until 2026-12: the cookie held the API key itself
 FLASH_COOKIE = "qc_flash"
 SESSION_SECONDS = 12 * 3600  # a working day; signing out ends it sooner
 
-STATUS_ZH = {
-    "open": "待复核",
-    "in_review": "复核中",
-    "confirmed": "已确认",
-    "dismissed": "已驳回",
-    "appealed": "申诉中",
-    "upheld": "维持原判",
-    "overturned": "已改判",
-    "withdrawn": "已撤回",
-    "reviewed": "已抽检",
-}
 SEVERITY_ZH = {"red_line": "红线", "deduct": "扣分"}
 CHANNEL_ZH = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "douyin": "抖音", "pdd": "拼多多"}
 SPEAKER_ZH = {"customer": "买家", "agent": "客服", "bot": "机器人", "system": "系统"}
-ROLE_ZH = {
-    "admin": "管理员",
-    "lead": "质检组长",
-    "specialist": "质检专员",
-    "agent": "客服",
-    "service": "服务账号",
-}
 ORDER_ZH = {
     "none": "无订单",
     "unpaid": "未付款",
@@ -62,8 +43,6 @@ ORDER_ZH = {
     "closed": "已关闭",
 }
 SOURCE_ZH = {"rule": "规则", "model": "模型"}
-REVIEWERS = ("admin", "lead", "specialist")
-LEADS = ("admin", "lead")
 FILTER_KEYS = ("category", "severity", "agent", "shop", "channel", "date_from", "date_to")
 
 
@@ -100,7 +79,7 @@ def _env() -> Environment:
         category_zh=category_zh,
         local=local,
         duration_zh=duration_zh,
-        status_zh=lambda s: STATUS_ZH.get(s, s),
+        status_zh=status_zh,
         severity_zh=lambda s: SEVERITY_ZH.get(s, s or ""),
         channel_zh=lambda s: CHANNEL_ZH.get(s, s or "—"),
         speaker_zh=lambda s: SPEAKER_ZH.get(s, s),
@@ -240,10 +219,6 @@ def service_filters(filters: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-def today() -> date:
-    return datetime.now(UTC).astimezone(SHANGHAI).date()
-
-
 # The service's refusals, in Chinese -------------------------------------------------------
 
 
@@ -277,29 +252,16 @@ def explain(
             return "漏检问题的类别无效，请重新选择。"
         return "提交的内容无效，请检查后重试。"
     if isinstance(error, Conflict) and item_id is not None:
-        session.rollback()
-        item = session.get(WorkItem, item_id, populate_existing=True)
+        item = current_state(session, principal, item_id, datetime.now(UTC))
         if item is not None:
-            now = datetime.now(UTC)
-            if (
-                item.status == "in_review"
-                and item.claim_expires_at is not None
-                and item.claim_expires_at > now
-                and item.reviewer_id != principal.user_id
-            ):
-                name = session.scalar(select(User.name).where(User.id == item.reviewer_id))
+            if item.holder is not None:
                 return (
-                    f"该条目正由 {name} 复核（领取至 {local(item.claim_expires_at, '%H:%M')}）"
+                    f"该条目正由 {item.holder} 复核（领取至 {local(item.until, '%H:%M')}）"
                     "，您的操作未生效。请处理其他条目。"
                 )
-            status = STATUS_ZH.get(item.status, item.status)
+            status = status_zh(item.status)
             if sent_version is not None and item.version != sent_version:
-                who = (
-                    session.scalar(select(User.name).where(User.id == item.reviewer_id))
-                    if item.reviewer_id
-                    else None
-                )
-                by = f"已被 {who} " if who else "已被他人"
+                by = f"已被 {item.reviewer} " if item.reviewer else "已被他人"
                 return (
                     f"该条目{by}更新（当前状态：{status}），您的操作未生效。"
                     "页面已显示最新内容，请核对后再操作。"

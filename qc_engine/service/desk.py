@@ -1,18 +1,18 @@
-"""Read-only shapes the desk's templates need: a chat laid out with its flags, spans and
-waits; who holds what; open appeals; the teaching-case search; today's count. Nothing here
-changes state: every change goes through qc_engine.service.workitems."""
+"""Read models of the review desk: a chat laid out with its flags, spans and waits, and
+what the user may do with each; open appeals; the teaching-case search; today's count.
+Nothing here changes state: every change goes through workitems.py, and what a user may
+do is what workitems.may says (the same table the service enforces)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from qc_engine.api.ui.web import LEADS, REVIEWERS, today
 from qc_engine.db.models import (
     Appeal,
     MissedFinding,
@@ -23,36 +23,14 @@ from qc_engine.db.models import (
     WorkItem,
 )
 from qc_engine.service.auth import Principal
+from qc_engine.service.workitems import ClaimState, claim_state, may
 from qc_engine.transcript import SHANGHAI
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))))
-
-
-# Claims ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Claim:
-    """Who holds an item now (an expired claim holds nothing)."""
-
-    holder: str | None
-    until: datetime | None
-    mine: bool
-    expired_from: str | None  # the name on a claim that ran out
-
-
-def claim_of(item: WorkItem, principal: Principal, now: datetime | None = None) -> Claim:
-    now = now or datetime.now(UTC)
-    name = item.reviewer.name if item.reviewer is not None else None
-    if item.status != "in_review":
-        return Claim(None, None, False, None)
-    if item.claim_expires_at is None or item.claim_expires_at <= now:
-        return Claim(None, None, False, name)
-    return Claim(name, item.claim_expires_at, item.reviewer_id == principal.user_id, None)
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
 
 
 # The chat view ---------------------------------------------------------------------------
@@ -70,7 +48,7 @@ class FlagView:
     number: int
     flag: StoredFlag
     item: WorkItem | None
-    claim: Claim | None
+    claim: ClaimState | None
     appeal: Appeal | None
     appeal_by: str | None
     checklist_title: str | None
@@ -164,27 +142,16 @@ def load_chat(
             number,
             flag,
             item,
-            claim_of(item, principal, now) if item else None,
+            claim_state(item, principal, now) if item else None,
             appeal,
             appellants.get(appeal.appellant_id) if appeal else None,
             titles.get(flag.rule),
         )
         if item is not None:
-            role = principal.role
-            free = view.claim is None or view.claim.holder is None or view.claim.mine
-            view.can_decide = (
-                role in REVIEWERS
-                and item.kind == "flag"
-                and free
-                and item.status in ("open", "in_review")
-            )
-            view.can_teach = role in REVIEWERS and item.status in (
-                "confirmed",
-                "appealed",
-                "upheld",
-            )
-            view.can_appeal = role == "agent" and item.status == "confirmed"
-            view.can_decide_appeal = role in LEADS and item.status == "appealed"
+            view.can_decide = may("confirm", principal, item, now)
+            view.can_teach = may("teaching_case", principal, item, now)
+            view.can_appeal = may("appeal", principal, item, now)
+            view.can_decide_appeal = may("decide_appeal", principal, item, now)
         flags.append(view)
     waits = _waits(row.messages)
     messages: list[MessageView] = []
@@ -224,6 +191,11 @@ def load_chat(
 
 
 # Lists -----------------------------------------------------------------------------------
+
+
+def today() -> date:
+    """Today in Asia/Shanghai, where the desk's days begin."""
+    return datetime.now(UTC).astimezone(SHANGHAI).date()
 
 
 def done_today(session: Session, principal: Principal) -> int:

@@ -1,0 +1,245 @@
+"""The queue page with its filters and counts, claiming the next chat, skipping one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from qc_engine.api.ui.forms import (
+    DB_INT,
+    carried,
+    form_int,
+    item_url,
+    post_guard,
+    signed_in,
+    to_login,
+)
+from qc_engine.api.ui.web import (
+    CHANNEL_ZH,
+    SEVERITY_ZH,
+    category_zh,
+    clean_filters,
+    explain,
+    query_string,
+    redirect,
+    render,
+    service_filters,
+    state_of,
+)
+from qc_engine.service import desk
+from qc_engine.service import queue as work_queue
+from qc_engine.service import workitems as service
+from qc_engine.service.auth import Principal
+from qc_engine.service.desk import today
+from qc_engine.service.errors import ServiceError
+from qc_engine.service.review import REVIEWERS, STATUSES
+from qc_engine.service.workitems import Session, WorkItem
+
+router = APIRouter(include_in_schema=False)
+QUEUE_PAGE = 100
+ACTIVE = "open,in_review"
+
+
+FACETS = ("category", "severity", "agent", "shop", "channel")
+
+
+def _without(filters: dict[str, Any], facet: str) -> dict[str, Any]:
+    drop = {"category", "kind"} if facet == "category" else {facet}
+    return {k: v for k, v in filters.items() if k not in drop}
+
+
+@router.get("/ui/queue")
+def queue(request: Request) -> Response:
+    principal = signed_in(request)
+    if principal is None:
+        return to_login(request)
+    if principal.role == "agent":
+        return redirect("/ui/appeals")
+    params = request.query_params
+    filters = clean_filters(params)
+    status = params.get("status") or "active"
+    if status not in ("active", "all", *STATUSES):
+        status = "active"
+    status_filter = {"active": {"status": ACTIVE}, "all": {}}.get(status, {"status": status})
+    base = service_filters(filters)
+    error = None
+    state = state_of(request)
+    with state.sessions() as session:
+        cursor = params.get("cursor") or None
+        try:
+            items, next_cursor = work_queue.list_items(
+                session,
+                principal=principal,
+                sort="priority",
+                limit=QUEUE_PAGE,
+                cursor=cursor,
+                filters=base | status_filter,
+            )
+        except ServiceError:
+            error = "分页参数已失效，已回到第一页。"
+            items, next_cursor = work_queue.list_items(
+                session,
+                principal=principal,
+                sort="priority",
+                limit=QUEUE_PAGE,
+                filters=base | status_filter,
+            )
+            cursor = None
+
+        def count(by: str, extra: dict[str, Any]) -> dict[str, int]:
+            return work_queue.counts(session, principal=principal, by=by, filters=extra)
+
+        facets = {by: count(by, _without(base, by) | status_filter) for by in FACETS}
+        facets["severity"].pop("sample", None)
+        statuses = count("status", base)
+        no_dates = {k: v for k, v in base.items() if k not in ("created_from", "created_to")}
+        days = desk.day_counts(
+            session,
+            principal=principal,
+            base=no_dates | status_filter,
+            count=lambda f: count("status", f),
+        )
+        flags = desk.flags_of(session, items)
+        now = datetime.now(UTC)
+        claims = {i.id: service.claim_state(i, principal, now) for i in items}
+        done = desk.done_today(session, principal)
+    total = sum(
+        n
+        for s, n in statuses.items()
+        if status == "all" or s in status_filter.get("status", "").split(",")
+    )
+    current = dict(filters, **({"status": status} if status != "active" else {}))
+
+    def url(**changes: Any) -> str:
+        merged = {k: v for k, v in {**current, **changes}.items() if v is not None}
+        return "/ui/queue" + query_string({k: str(v) for k, v in merged.items()})
+
+    day = today()
+    return render(
+        request,
+        "queue.html",
+        principal=principal,
+        error=error,
+        items=items,
+        flags=flags,
+        claims=claims,
+        facets=facets,
+        statuses=statuses,
+        days=days,
+        filters=filters,
+        status=status,
+        total=total,
+        next_cursor=next_cursor,
+        paged=bool(cursor),
+        done_today=done,
+        carried=query_string(filters)[1:],
+        query_string=query_string,
+        url=url,
+        filter_label=_filter_label,
+        category_label=category_zh,
+        severity_label=lambda v: SEVERITY_ZH.get(v, v),
+        channel_label=lambda v: CHANNEL_ZH.get(v, v),
+        day_today=day.isoformat(),
+        day_yesterday=(day - timedelta(days=1)).isoformat(),
+        day_week=(day - timedelta(days=6)).isoformat(),
+    )
+
+
+def _filter_label(key: str, value: str) -> str:
+    if key == "category":
+        return "类别：" + category_zh(value)
+    if key == "severity":
+        return "程度：" + SEVERITY_ZH.get(value, value)
+    if key == "channel":
+        return "渠道：" + CHANNEL_ZH.get(value, value)
+    return {"agent": "客服：", "shop": "店铺：", "date_from": "自 ", "date_to": "至 "}[key] + value
+
+
+def _visible_item(session: Session, principal: Principal, item_id: int) -> WorkItem | None:
+    if not 1 <= item_id <= DB_INT:
+        return None
+    try:
+        return service.get_item(session, principal, item_id)
+    except ServiceError:
+        return None
+
+
+def _empty_queue(filters: dict[str, str]) -> RedirectResponse:
+    message = (
+        "当前筛选条件下没有可领取的条目了。" if filters else "队列已清空：没有可领取的条目了。"
+    )
+    return redirect("/ui/queue" + query_string(filters), notice=message)
+
+
+@router.post("/ui/claim-next")
+def claim_next(
+    request: Request, q: str | None = Form(None), current: str | None = Form(None)
+) -> Response:
+    """Claim the next item (and the rest of its chat) and open it."""
+    principal, refused = post_guard(request)
+    if refused is not None:
+        return refused
+    assert principal is not None
+    filters = carried(q)
+    state = state_of(request)
+    minutes = state.settings.claim_minutes
+    with state.sessions() as session:
+        was = _visible_item(session, principal, form_int(current))
+        if was is not None and principal.role in REVIEWERS:
+            left = service.pending_in_chat(session, principal, was.transcript_id)
+            if left:
+                return redirect(
+                    item_url(was.id, filters),
+                    notice=f"本会话还有 {left} 个问题待复核：处理完（c 确认 / d 驳回）"
+                    "再按 n，或按 s 跳过这段会话。",
+                )
+        try:
+            item = service.claim_next(
+                session, principal=principal, filters=service_filters(filters), minutes=minutes
+            )
+        except ServiceError as exc:
+            return redirect(
+                "/ui/queue" + query_string(filters),
+                notice=explain(exc, session=session, principal=principal),
+            )
+        if item is None:
+            return _empty_queue(filters)
+        session.commit()
+        return redirect(item_url(item.id, filters))
+
+
+@router.post("/ui/items/{item_id:int}/skip")
+def skip(request: Request, item_id: int, q: str | None = Form(None)) -> Response:
+    """Give this chat back to the queue and claim the next one elsewhere."""
+    principal, refused = post_guard(request)
+    if refused is not None:
+        return refused
+    assert principal is not None
+    filters = carried(q)
+    state = state_of(request)
+    minutes = state.settings.claim_minutes
+    with state.sessions() as session:
+        try:
+            skipped, item = service.skip_chat(
+                session,
+                principal=principal,
+                item_id=item_id,
+                filters=service_filters(filters),
+                minutes=minutes,
+            )
+            session.commit()
+        except ServiceError as exc:
+            session.rollback()
+            return redirect(
+                "/ui/queue" + query_string(filters),
+                notice=explain(exc, session=session, principal=principal),
+            )
+        if item is None:
+            return _empty_queue(filters)
+        return redirect(
+            item_url(item.id, filters),
+            notice=f"已跳过会话 {skipped.transcript_id}，它回到了队列。",
+        )

@@ -1,0 +1,144 @@
+"""Signing in with an API key (a server-side session in an http-only cookie) and out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from qc_engine.api.deps import client_address, same_origin
+from qc_engine.api.ui.forms import (
+    CSRF_REFUSED,
+    home_of,
+    signed_in,
+)
+from qc_engine.api.ui.web import (
+    COOKIE,
+    SESSION_SECONDS,
+    clear_session_cookie,
+    redirect,
+    render,
+    set_session_cookie,
+    state_of,
+)
+from qc_engine.service.auth import end_session, start_session
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def root() -> RedirectResponse:
+    return RedirectResponse("/ui", status_code=303)
+
+
+@router.get("/ui")
+def home(request: Request) -> Response:
+    principal = signed_in(request)
+    if principal is None:
+        return redirect("/ui/login")
+    return redirect(home_of(principal))
+
+
+def _safe_next(value: str | None) -> str | None:
+    if (
+        value
+        and value.startswith("/ui")
+        and not value.startswith("/ui/login")
+        and "//" not in value
+        and "\\" not in value
+        and len(value) < 2000
+    ):
+        return value
+    return None
+
+
+@router.get("/ui/login")
+def login_page(request: Request, next: str | None = None) -> Response:
+    principal = signed_in(request)
+    if principal is not None:
+        return redirect(_safe_next(next) or home_of(principal))
+    return render(request, "login.html", principal=None, next=_safe_next(next) or "")
+
+
+@router.post("/ui/login")
+def login(
+    request: Request, key: str | None = Form(None), next: str | None = Form(None)
+) -> Response:
+    if not same_origin(request):
+        return render(
+            request,
+            "message.html",
+            principal=None,
+            status_code=403,
+            title="请求被拒绝",
+            error=CSRF_REFUSED,
+        )
+    key = (key or "").strip()
+    state = state_of(request)
+    client = client_address(request)
+    wait = state.auth_failures.retry_after(client)
+    if wait is not None:
+        response = render(
+            request,
+            "login.html",
+            principal=None,
+            status_code=429,
+            error=f"登录失败次数过多，请 {wait} 秒后再试。",
+            next=_safe_next(next) or "",
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
+    principal = state.keys.authenticate(state.sessions, key) if 0 < len(key) <= 200 else None
+    if principal is None:
+        state.auth_failures.failed(client)
+        return render(
+            request,
+            "login.html",
+            principal=None,
+            status_code=401,
+            error="密钥无效或已被吊销，请检查后重试。",
+            next=_safe_next(next) or "",
+        )
+    if principal.role == "service":
+        return render(
+            request,
+            "login.html",
+            principal=None,
+            status_code=403,
+            error="这是服务账号（service）的密钥，用于系统对接，不能登录复核台。",
+            next=_safe_next(next) or "",
+        )
+    with state.sessions.begin() as db:
+        token = start_session(db, key=key, seconds=SESSION_SECONDS)
+    if token is None:  # revoked between the two reads
+        return render(
+            request,
+            "login.html",
+            principal=None,
+            status_code=401,
+            error="密钥无效或已被吊销，请检查后重试。",
+            next=_safe_next(next) or "",
+        )
+    response = redirect(_safe_next(next) or home_of(principal))
+    set_session_cookie(response, request, token)
+    return response
+
+
+@router.post("/ui/logout")
+def logout(request: Request) -> Response:
+    if not same_origin(request):
+        return render(
+            request,
+            "message.html",
+            principal=None,
+            status_code=403,
+            title="请求被拒绝",
+            error=CSRF_REFUSED,
+        )
+    token = request.cookies.get(COOKIE, "").strip()
+    if token:
+        state = state_of(request)
+        with state.sessions.begin() as db:
+            end_session(db, token)
+    response = redirect("/ui/login", notice="已退出登录。")
+    clear_session_cookie(response, request)
+    return response

@@ -1,0 +1,204 @@
+"""The queue: work items listed with filters and cursor pagination, counted per column,
+and the engine's measured miss rate. Read-only; every change is in workitems.py."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from qc_engine.db.models import MissedFinding, User, WorkItem
+from qc_engine.service.auth import Principal
+from qc_engine.service.errors import Invalid
+from qc_engine.taxonomy import CATEGORIES
+
+SORTS = ("priority", "age")
+
+
+def filtered(
+    query: Select[Any],
+    *,
+    status: str | None = None,
+    category: str | None = None,
+    severity: str | None = None,
+    agent: str | None = None,
+    shop: str | None = None,
+    channel: str | None = None,
+    reviewer: str | None = None,
+    created_from: datetime | None = None,
+    created_to: datetime | None = None,
+    kind: str | None = None,
+    teaching_case: bool | None = None,
+    transcript_id: str | None = None,
+) -> Select[Any]:
+    if status:
+        query = query.where(WorkItem.status.in_(status.split(",")))
+    if category:
+        query = query.where(WorkItem.category.in_(category.split(",")))
+    if severity:
+        query = query.where(WorkItem.severity == severity)
+    if agent:
+        query = query.where(WorkItem.agent == agent)
+    if shop:
+        query = query.where(WorkItem.shop == shop)
+    if channel:
+        query = query.where(WorkItem.channel == channel)
+    if reviewer:
+        query = query.join(User, User.id == WorkItem.reviewer_id).where(User.name == reviewer)
+    if created_from:
+        query = query.where(WorkItem.created_at >= created_from)
+    if created_to:
+        query = query.where(WorkItem.created_at < created_to)
+    if kind:
+        query = query.where(WorkItem.kind == kind)
+    if teaching_case is not None:
+        query = query.where(WorkItem.teaching_case.is_(teaching_case))
+    if transcript_id:
+        query = query.where(WorkItem.transcript_id == transcript_id)
+    return query
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps([v.isoformat() if isinstance(v, datetime) else v for v in values])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, sort: str) -> list[Any]:
+    def aware(value: Any) -> datetime:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor time has an offset")
+        return moment
+
+    def row_id(value: Any) -> int:
+        ident = int(value)
+        if not 0 <= ident < 2**63:
+            raise ValueError("a cursor id fits a database integer")
+        return ident
+
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(values, list):
+            raise TypeError("a cursor is a list")
+        if sort == "priority":
+            if not math.isfinite(float(values[0])):
+                raise ValueError("a cursor priority is a number")
+            return [float(values[0]), aware(values[1]), row_id(values[2])]
+        return [aware(values[0]), row_id(values[1])]
+    except (ValueError, TypeError, IndexError):  # JSONDecodeError is a ValueError
+        raise Invalid("E422", "the cursor is not one this API gave out", field="cursor") from None
+
+
+def list_items(
+    session: Session,
+    *,
+    principal: Principal,
+    sort: str = "priority",
+    limit: int = 50,
+    cursor: str | None = None,
+    filters: dict[str, Any] | None = None,
+) -> tuple[list[WorkItem], str | None]:
+    """A page of work items and the cursor of the next page (None at the end)."""
+    if sort not in SORTS:
+        raise Invalid("E422", f"sort must be one of {', '.join(SORTS)}", field="sort")
+    query = filtered(select(WorkItem), **(filters or {}))
+    if principal.role == "agent":
+        query = query.where(WorkItem.agent == principal.agent_name)
+    if sort == "priority":
+        order = (WorkItem.priority.desc(), WorkItem.created_at, WorkItem.id)
+        if cursor:
+            p, created, ident = _decode_cursor(cursor, sort)
+            query = query.where(
+                or_(
+                    WorkItem.priority < p,
+                    and_(WorkItem.priority == p, WorkItem.created_at > created),
+                    and_(
+                        WorkItem.priority == p, WorkItem.created_at == created, WorkItem.id > ident
+                    ),
+                )
+            )
+    else:
+        order = (WorkItem.created_at, WorkItem.id)
+        if cursor:
+            created, ident = _decode_cursor(cursor, sort)
+            query = query.where(
+                or_(
+                    WorkItem.created_at > created,
+                    and_(WorkItem.created_at == created, WorkItem.id > ident),
+                )
+            )
+    rows = list(
+        session.scalars(
+            query.options(joinedload(WorkItem.reviewer)).order_by(*order).limit(limit + 1)
+        )
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        values = (
+            [last.priority, last.created_at, last.id]
+            if sort == "priority"
+            else [last.created_at, last.id]
+        )
+        next_cursor = _encode_cursor(values)
+    return rows, next_cursor
+
+
+def counts(
+    session: Session, *, principal: Principal, by: str, filters: dict[str, Any] | None = None
+) -> dict[str, int]:
+    """How many items per value of a column (for the queue's filter counts)."""
+    column = {
+        "category": WorkItem.category,
+        "severity": WorkItem.severity,
+        "agent": WorkItem.agent,
+        "shop": WorkItem.shop,
+        "channel": WorkItem.channel,
+        "status": WorkItem.status,
+    }[by]
+    query = filtered(select(column, func.count()), **(filters or {}))
+    if principal.role == "agent":
+        query = query.where(WorkItem.agent == principal.agent_name)
+    empty = "sample" if by in ("category", "severity") else "(none)"
+    return {
+        str(value) if value is not None else empty: n
+        for value, n in session.execute(query.group_by(column))
+    }
+
+
+def miss_rate(session: Session) -> dict[str, Any]:
+    """The engine's measured miss rate: of the sampled chats specialists reviewed, the share
+    in which they found a problem of each category that the engine had not flagged."""
+    reviewed = (
+        session.scalar(
+            select(func.count())
+            .select_from(WorkItem)
+            .where(WorkItem.kind == "sample", WorkItem.status == "reviewed")
+        )
+        or 0
+    )
+    per_category = dict(
+        session.execute(
+            select(MissedFinding.category, func.count(func.distinct(MissedFinding.work_item_id)))
+            .join(WorkItem, WorkItem.id == MissedFinding.work_item_id)
+            .where(WorkItem.status == "reviewed")
+            .group_by(MissedFinding.category)
+        ).all()
+    )
+    return {
+        "sampled_reviewed": reviewed,
+        "categories": {
+            code: {
+                "chats_with_miss": per_category.get(code, 0),
+                "miss_rate": round(per_category.get(code, 0) / reviewed, 4) if reviewed else None,
+            }
+            for code in CATEGORIES
+        },
+    }
