@@ -1,16 +1,19 @@
-"""The benchmark's generated mix and the `qc bench` command. No speed is asserted here: speed
-targets live in the benchmark's own output."""
+"""The generated mix (qc_engine/chatgen.py) that the benchmark, demo data and tests use, and
+the `qc bench` command. No speed is asserted here: speed targets live in the benchmark's own
+output."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import re
+import sys
 from collections import Counter
 
 import pytest
 
-from qc_engine.bench import MAX_MESSAGES, MIN_MESSAGES, PRE_SALE, generate
+from qc_engine.chatgen import MAX_MESSAGES, MIN_MESSAGES, PRE_SALE, generate
 from qc_engine.cli import main as qc_main
 from qc_engine.transcript import ROLES, Transcript, transcript_from_dict
 
@@ -26,6 +29,15 @@ def test_same_seed_same_transcripts():
     first = [t.to_dict() for t in generate(60, seed=3)]
     again = [t.to_dict() for t in generate(60, seed=3)]
     assert first == again
+
+
+def test_same_seed_same_bytes_across_versions():
+    """The chats of a seed are fixed: demo data and recorded figures (docs/performance.md,
+    docs/quality.md) were made from them. Change this digest only when the generator's words
+    or draws change on purpose."""
+    lines = [json.dumps(t.to_dict(), ensure_ascii=False) for t in generate(50, seed=7)]
+    digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+    assert digest == "af4e8eedada0b88969cca994803e42e3d5af4160a4e9e44e6b0c6b73ce39656f"
 
 
 def test_other_seed_other_transcripts_and_prefix_stable():
@@ -157,6 +169,17 @@ def test_qc_bench_runs_and_prints_the_figures(capsys, tmp_path):
     # the two floors count the same hits: one phrase list, two libraries
     assert figures["floor"]["rust_hits"] == figures["floor"]["hits"] > 0
     assert any(s["stage"] == "normalise" for s in figures["stages"]["by_stage"])
+
+
+def test_qc_bench_without_pyahocorasick_says_how_to_install_it(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ahocorasick", None)  # as if not installed
+    code = qc_main(["--checklists", str(CHECKLISTS), "bench", "-n", "5", "--repeat", "1"])
+    assert code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and "pyahocorasick" in lines[0]
+    assert "pip install 'qc-engine[bench]'" in lines[0]
 
 
 def test_gated_checkers_skip_only_chats_where_they_find_nothing(mix):

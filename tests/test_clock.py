@@ -103,7 +103,7 @@ def test_no_messages_no_waits():
 
 @pytest.fixture(scope="module")
 def mix():
-    from qc_engine.bench import generate
+    from qc_engine.chatgen import generate
 
     return generate(400, seed=19)
 

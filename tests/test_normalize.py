@@ -84,7 +84,7 @@ def test_every_kept_character_maps_back_to_itself(normalizer):
     """Where normalisation only removed characters (emoji, wedged separators), each
     character of the text maps back to the one original character it came from, in
     order; spans over several characters cover from the first to the last."""
-    from qc_engine.bench import generate
+    from qc_engine.chatgen import generate
     from qc_engine.normalize import _NUMERAL_TABLE, _TABLE
 
     texts = [m.text for t in generate(300, seed=3) for m in t.messages] + [

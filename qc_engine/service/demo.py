@@ -26,7 +26,7 @@ DEMO_USERS = (
 
 
 def demo_transcripts(count: int = 300, seed: int = 2026) -> list[Transcript]:
-    from qc_engine.bench import generate
+    from qc_engine.chatgen import generate
 
     bundled = [item.transcript for item in load_path(EXAMPLES) if item.transcript]
     return bundled + generate(count, seed=seed)

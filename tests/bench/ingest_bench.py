@@ -12,7 +12,7 @@
 2. Over HTTP: a real `qc serve --workers 2` on a free loopback port, `POST /v1/transcripts`
    with JSON Lines batches of 500 from 2 client threads, on each database again.
 
-The mix is `qc_engine.bench.generate(n, seed)`; one extra batch of other chats warms up
+The mix is `qc_engine.chatgen.generate(n, seed)`; one extra batch of other chats warms up
 each path first (lazy loads, statement caches) and is not timed. Each run also says how much
 CPU other processes used meanwhile: this machine is shared, so compare only quiet runs.
 """
@@ -46,7 +46,7 @@ from _server import (
     wait_for_quiet,
 )
 
-from qc_engine.bench import generate
+from qc_engine.chatgen import generate
 from qc_engine.transcript import Transcript
 
 PG_ENV = "QC_TEST_POSTGRES_URL"

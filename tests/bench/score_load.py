@@ -6,7 +6,7 @@
 Starts `qc serve --workers 2 --no-access-log` on a free 127.0.0.1 port with a temporary
 SQLite file, creates a service key (`qc keys create --role service --name bench`), and
 drives it with wrk (installed with apt-get if missing): a Lua script POSTs realistic
-~20-message transcripts from `qc_engine.bench.generate`, rotating several bodies. Prints
+~20-message transcripts from `qc_engine.chatgen.generate`, rotating several bodies. Prints
 requests/s, wrk's latency percentiles (client side, loopback included) and the server time:
 the p50/p90/p99 estimated from the Prometheus histogram `qc_http_request_seconds` of route
 /v1/score (the difference of /metrics before and after the run, summed over the workers),
@@ -43,7 +43,7 @@ from _server import (
     wait_for_quiet,
 )
 
-from qc_engine.bench import generate
+from qc_engine.chatgen import generate
 
 ROUTE = "/v1/score"
 _BUCKET = re.compile(r"^qc_http_request_seconds_bucket\{(?P<labels>[^}]*)\} (?P<value>\S+)$")

@@ -81,7 +81,7 @@ def test_model_flags_carry_source_model_and_one_flag_per_category(engine):
 def test_a_batch_scores_as_each_transcript_alone(engine):
     """score_batch runs the classifiers once over the batch: the results are those of
     score on each transcript, models on, across checklists and scopes."""
-    from qc_engine.bench import generate
+    from qc_engine.chatgen import generate
 
     full = engine.with_models(True)
     mix = generate(300, seed=11)

@@ -38,7 +38,7 @@ def _snapshot(engine: Any) -> dict[str, Any]:
 
 
 def test_down_and_up_again_backfills_the_same_times(sessions):
-    from qc_engine.bench import generate
+    from qc_engine.chatgen import generate
     from qc_engine.engine import Engine
 
     chats = generate(60, seed=11)
