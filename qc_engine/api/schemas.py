@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from qc_engine.db.models import StoredFlag, StoredTranscript, WorkItem
+from qc_engine.service.records import StoredFlag, StoredTranscript, WorkItem
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import SHANGHAI
 

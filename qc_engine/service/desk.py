@@ -22,6 +22,7 @@ from qc_engine.db.models import (
     User,
     WorkItem,
 )
+from qc_engine.clock import waits_by_message
 from qc_engine.service.auth import Principal
 from qc_engine.service.workitems import ClaimState, claim_state, may
 from qc_engine.transcript import SHANGHAI
@@ -91,21 +92,6 @@ def _segments(text: str, spans: list[tuple[int, int, int]]) -> list[Segment]:
     return out or [Segment(text, [])]
 
 
-def _waits(messages: list[StoredMessage]) -> dict[int, float]:
-    """How long the customer waited for each first reply (agent or bot) after asking."""
-    waits: dict[int, float] = {}
-    pending: datetime | None = None
-    for message in messages:
-        if message.role == "customer":
-            if pending is None and message.ts is not None:
-                pending = message.ts
-        elif message.role in ("agent", "bot"):
-            if pending is not None and message.ts is not None:
-                waits[message.idx] = max(0.0, (message.ts - pending).total_seconds())
-            pending = None
-    return waits
-
-
 def load_chat(
     session: Session, *, transcript_id: str, principal: Principal, titles: dict[str, str]
 ) -> ChatView:
@@ -153,7 +139,7 @@ def load_chat(
             view.can_appeal = may("appeal", principal, item, now)
             view.can_decide_appeal = may("decide_appeal", principal, item, now)
         flags.append(view)
-    waits = _waits(row.messages)
+    waits = waits_by_message([(m.role, m.ts) for m in row.messages])  # one clock
     messages: list[MessageView] = []
     last_day = None
     for message in row.messages:

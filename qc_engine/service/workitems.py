@@ -580,12 +580,10 @@ def current_state(
     )
 
 
-__all__ = [  # with the record every action returns and the session it runs in
+__all__ = [
     "ClaimState",
     "CurrentState",
     "Finding",
-    "Session",
-    "WorkItem",
     "appeal",
     "claim",
     "claim_next",

@@ -11,10 +11,10 @@ from qc_engine.api.body import check_limits, read_body
 from qc_engine.api.deps import Admin, Lead, Reader, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.checklist import Checklist
-from qc_engine.db.models import StoredChecklist
 from qc_engine.engine import inspect
 from qc_engine.errors import QCError
 from qc_engine.service import checklists as service
+from qc_engine.service.records import StoredChecklist
 from qc_engine.transcript import transcript_from_dict
 
 router = APIRouter(prefix="/v1/checklists", tags=["checklists"])

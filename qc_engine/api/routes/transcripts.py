@@ -3,17 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from starlette.concurrency import run_in_threadpool
 
 from qc_engine.api.body import TRANSCRIPT_SCHEMA, parse_batch, parse_one, read_body
-from qc_engine.api.deps import CurrentUser, Ingester, SessionDep, State, require
+from qc_engine.api.deps import CurrentUser, Ingester, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.api.metrics import record_result
 from qc_engine.api.schemas import transcript_json
-from qc_engine.db.models import StoredTranscript, WorkItem
 from qc_engine.service.ingest import IngestFailure, ingest_committed
+from qc_engine.service.transcripts import stored_chat
 
 router = APIRouter(prefix="/v1/transcripts", tags=["transcripts"])
 _JSONL = (
@@ -130,17 +128,5 @@ def get_transcript(
     transcript_id: str, session: SessionDep, principal: CurrentUser
 ) -> dict[str, Any]:
     """The chat with its messages, score, flags and work items."""
-    require("admin", "lead", "specialist", "agent")(principal)
-    row = session.scalar(
-        select(StoredTranscript)
-        .where(StoredTranscript.id == transcript_id)
-        .options(selectinload(StoredTranscript.messages), selectinload(StoredTranscript.flags))
-    )
-    if row is None or (principal.role == "agent" and row.agent != principal.agent_name):
-        raise ApiError(404, "E404", f"transcript {transcript_id!r} not found")
-    items = list(
-        session.scalars(
-            select(WorkItem).where(WorkItem.transcript_id == row.id).order_by(WorkItem.id)
-        )
-    )
+    row, items = stored_chat(session, principal, transcript_id)
     return transcript_json(row, items=items)

@@ -34,8 +34,8 @@ from qc_engine.service import desk
 from qc_engine.service import workitems as service
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import ServiceError
+from qc_engine.service.records import Session, WorkItem
 from qc_engine.service.review import LEADS, REVIEWERS
-from qc_engine.service.workitems import Session, WorkItem
 from qc_engine.taxonomy import CATEGORIES
 
 router = APIRouter(include_in_schema=False)

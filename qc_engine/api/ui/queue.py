@@ -35,8 +35,8 @@ from qc_engine.service import workitems as service
 from qc_engine.service.auth import Principal
 from qc_engine.service.desk import today
 from qc_engine.service.errors import ServiceError
+from qc_engine.service.records import Session, WorkItem
 from qc_engine.service.review import REVIEWERS, STATUSES
-from qc_engine.service.workitems import Session, WorkItem
 
 router = APIRouter(include_in_schema=False)
 QUEUE_PAGE = 100

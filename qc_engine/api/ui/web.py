@@ -17,8 +17,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from qc_engine.api.deps import SESSION_COOKIE, AppState
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from qc_engine.service.records import Session
 from qc_engine.service.review import LEADS, REVIEWERS, ROLE_ZH, status_zh
-from qc_engine.service.workitems import Session, current_state
+from qc_engine.service.workitems import current_state
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import SHANGHAI
 
