@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from qc_engine.normalize import EMOJI_KINDS, Normalizer
+from qc_engine.transcript import Role
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
 
-Role = Literal["customer", "agent", "bot", "system"]
 _KINDS = ("keyword", "regex", "emoji", "reply_interval", "repetition", "all", "any", "not")
 
 

@@ -9,6 +9,7 @@ from pydantic import Field
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
 from qc_engine.taxonomy import CATEGORIES
+from qc_engine.transcript import Role
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
@@ -16,17 +17,17 @@ if TYPE_CHECKING:
     from qc_engine.resources import Resources
 
 Problem = Literal["shirking", "impatient", "rude", "perfunctory", "risky_promise"]
-Role = Literal["customer", "agent", "bot", "system"]
 
 
 class AgentSpeechParams(Params):
     model: str = "agent_speech"
-    """The model folder under models/ (or a path)."""
+    """The model folder in the models folder (QC_MODELS, else qc_engine/models/), or a
+    path."""
     categories: list[Problem] = ["shirking", "impatient", "rude", "perfunctory", "risky_promise"]
     """Which of the model's classes this item flags."""
     thresholds: dict[Problem, float] = Field(default_factory=dict)
     """Per class, the probability a flag needs; default: the model's (chosen on validation
-    for precision, see models/agent_speech/card.md)."""
+    for precision, see qc_engine/models/agent_speech/card.md)."""
     roles: list[Role] = ["agent", "bot"]
 
 

@@ -3,22 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 from qc_engine.checkers.base import Checker, Hit, Params
+from qc_engine.transcript import Role
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
     from qc_engine.lexicon import Lexicon
     from qc_engine.resources import Resources
 
-Role = Literal["customer", "agent", "bot", "system"]
-
 
 class PhraseParams(Params):
     lexicons: list[str] | None = None
-    """Lexicon names: file names in the checklist's folder or checklists/lexicons/; default:
-    the checker's own."""
+    """Lexicon names: file names in the checklist's folder or the lexicon folder
+    (qc_engine/checklists/lexicons/); default: the checker's own."""
     extra: list[str] = []
     """More phrases, one lexicon line each (conditions allowed), kept in the checklist."""
     roles: list[Role] | None = None

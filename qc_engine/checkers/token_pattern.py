@@ -2,19 +2,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
 from qc_engine.errors import QCError
+from qc_engine.transcript import Role
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
     from qc_engine.resources import Resources
-
-Role = Literal["customer", "agent", "bot", "system"]
 
 
 class TokenPatternParams(Params):
