@@ -1,4 +1,4 @@
-"""Checklists: YAML files under checklists/ that say what to inspect and what it costs.
+"""Checklists: YAML files (qc_engine/checklists/) that say what to inspect and what it costs.
 
 Loading validates everything (structure, checker names, categories, every parameter,
 lexicon files, regular expressions) and reports all problems at once, each naming the file,

@@ -332,6 +332,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from qc_engine.ml.train import main as train_main
+    from qc_engine.settings import package_path
 
     try:
         summary = train_main(
@@ -343,7 +344,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     target = "agent_speech" if args.model == "agent" else "customer"
     print(json.dumps(summary, ensure_ascii=False, default=str, indent=2))
     print(
-        f"model and card written to {(args.models_dir or Path('models')) / target}", file=sys.stderr
+        f"model and card written to {(args.models_dir or package_path('models')) / target}",
+        file=sys.stderr,
     )
     return EXIT_OK
 
@@ -517,7 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--checklists",
         type=Path,
         default=None,
-        help="checklist folder (default: $QC_CHECKLISTS, else the checkout's)",
+        help="checklist folder (default: $QC_CHECKLISTS, else the package's own)",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -607,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--models-dir",
         type=Path,
         default=None,
-        help="where to write (default: the checkout's models/)",
+        help="where to write (default: the package's models, qc_engine/models/)",
     )
     train.set_defaults(func=cmd_train)
 

@@ -21,7 +21,7 @@ DEFAULT_CHECKLIST = "default"
 
 
 def default_checklist_dir() -> Path:
-    """The configured checklist folder (QC_CHECKLISTS, else the checkout's)."""
+    """The configured checklist folder (QC_CHECKLISTS, else the package's own)."""
     return get_settings().checklist_dir
 
 

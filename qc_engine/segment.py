@@ -3,9 +3,9 @@
 Two interchangeable segmenters, both jieba's dictionary and algorithm:
 - `rjieba` (default): jieba-rs, the Rust port, about 15x faster than Python jieba here;
 - `jieba`: spaCy's own Chinese tokenizer with `segmenter = "jieba"`.
-Both load the shop user dictionary (`checklists/lexicons/user_dict.txt`), and the test suite
-runs the same segmentation cases through both. Only messages a token rule needs are segmented
-(each rule names trigger characters), so segmentation is off the hot path.
+Both load the shop user dictionary (`qc_engine/checklists/lexicons/user_dict.txt`), and the
+test suite runs the same segmentation cases through both. Only messages a token rule needs are
+segmented (each rule names trigger characters), so segmentation is off the hot path.
 """
 
 from __future__ import annotations

@@ -90,14 +90,13 @@ class Settings(BaseSettings):
 
     # The engine.
     checklist_dir: Path = Field(
-        default_factory=lambda: package_path().parent / "checklists",
-        validation_alias="QC_CHECKLISTS",
+        default_factory=lambda: package_path("checklists"), validation_alias="QC_CHECKLISTS"
     )
-    """The checklist folder (its lexicons in `lexicons/`); default: the checkout's."""
+    """The checklist folder (its lexicons in `lexicons/`); default: the package's own."""
     model_dir: Path = Field(
-        default_factory=lambda: package_path().parent / "models", validation_alias="QC_MODELS"
+        default_factory=lambda: package_path("models"), validation_alias="QC_MODELS"
     )
-    """The trained models' folder; default: the checkout's."""
+    """The trained models' folder; default: the package's own."""
     shared_data_dir: Path = Field(
         default_factory=lambda: package_path().parent.parent / "shared" / "data",
         validation_alias="QC_SHARED_DATA",

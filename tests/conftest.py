@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECKLISTS = ROOT / "checklists"
+CHECKLISTS = ROOT / "qc_engine" / "checklists"
 LEXICONS = CHECKLISTS / "lexicons"
 SHARED = Path(os.environ.get("QC_SHARED", ROOT.parent / "shared"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

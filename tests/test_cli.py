@@ -9,7 +9,7 @@ import sys
 
 from .conftest import CHECKLISTS, ROOT
 
-EXAMPLES = ROOT / "examples" / "chats.jsonl"
+EXAMPLES = ROOT / "qc_engine" / "examples" / "chats.jsonl"
 
 
 def qc(*args, stdin=None, env=None):

@@ -3,15 +3,15 @@
 Usage: python tools/ecd_check.py SLUG"""
 
 import sys
-from pathlib import Path
 
 from qc_engine.chat import Chat
 from qc_engine.checkers import REGISTRY
 from qc_engine.checkers.examples import build_checker
+from qc_engine.engine import default_checklist_dir
 from qc_engine.transcript import load_path
 
 cls = REGISTRY[sys.argv[1]]
-checker, res = build_checker(cls, {}, lexicon_dir=Path("checklists/lexicons"))
+checker, res = build_checker(cls, {}, lexicon_dir=default_checklist_dir() / "lexicons")
 n = msgs = 0
 for item in load_path("../shared/data/ecd/ecd_sample_dialogues.jsonl"):
     t = item.transcript

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -11,10 +10,10 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.errors import QCError
-from qc_engine.settings import get_settings
+from qc_engine.settings import get_settings, package_path
 
 DEFAULT_URL = "sqlite:///qc.sqlite3"
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = package_path("db", "migrations")
 
 
 def database_url(url: str | None = None) -> str:

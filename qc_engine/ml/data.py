@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qc_engine.errors import QCError
-from qc_engine.settings import get_settings
+from qc_engine.settings import get_settings, package_path
 
-ROOT = Path(__file__).resolve().parents[2]
-MODELS_DIR = ROOT / "models"
+DATA_DIR = package_path().parent / "models" / "data"
+"""The labelled training data and the real labelled set: repository data (a checkout's
+models/data/), not part of the package, read by `qc train` and `qc eval`."""
 AGENT_LABELS = ("none", "shirking", "impatient", "rude", "perfunctory", "risky_promise")
 PROBLEM_LABELS = AGENT_LABELS[1:]
 
@@ -67,7 +68,7 @@ def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:
     """The hand-labelled agent replies plus real ECD agent replies as `none` (the trainer
     leaves out those listed in ecd_not_none.tsv)."""
     examples: list[AgentExample] = []
-    folder = MODELS_DIR / "data" / "agent_speech"
+    folder = DATA_DIR / "agent_speech"
     for path in sorted(folder.glob("*.jsonl")):
         for number, row in read_jsonl(path):
             label = row.get("label")
@@ -152,7 +153,7 @@ def jddc_agent_examples() -> list[AgentExample]:
 
 def ecd_not_none() -> set[str]:
     """Texts of real ECD agent replies reviewed as problems: never `none` examples."""
-    path = MODELS_DIR / "data" / "agent_speech" / "ecd_not_none.tsv"
+    path = DATA_DIR / "agent_speech" / "ecd_not_none.tsv"
     texts = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -233,7 +234,7 @@ def customer_turns(*, seed: str = "customer-v1") -> list[CustomerExample]:
     split by a seeded hash of the text."""
     out = []
     seen: set[str] = set()
-    for path in sorted((MODELS_DIR / "data" / "customer").glob("*.jsonl")):
+    for path in sorted((DATA_DIR / "customer").glob("*.jsonl")):
         for number, row in read_jsonl(path):
             if (
                 not isinstance(row.get("text"), str)

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from qc_engine.errors import QCError
-from qc_engine.ml.data import MODELS_DIR, read_jsonl, shared_data_dir
+from qc_engine.ml.data import DATA_DIR, read_jsonl, shared_data_dir
 
-REAL_DIR = MODELS_DIR / "data" / "real"
+REAL_DIR = DATA_DIR / "real"
 AGENT_REAL_LABELS = (
     "shirking",
     "impatient",

@@ -14,12 +14,12 @@ _MODELS: dict[tuple[str, int], LinearTextModel] = {}
 
 
 def models_dir() -> Path:
-    """The configured models folder (QC_MODELS, else the checkout's)."""
+    """The configured models folder (QC_MODELS, else the package's own)."""
     return get_settings().model_dir
 
 
 def load_model(name: str) -> LinearTextModel:
-    """A model folder (name relative to models/, or a path), loaded once per process and
+    """A model folder (name relative to the models folder, or a path), loaded once per process and
     again when its file changes."""
     path = Path(name)
     directory = path if path.is_absolute() else models_dir() / path

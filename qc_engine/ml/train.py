@@ -1,6 +1,6 @@
 """`qc train agent|customer`: rebuild a model from the data in the repo and ../shared/data,
 reproducibly (fixed seeds and splits: the same data gives the same metrics), and rewrite its
-card (models/<name>/card.md)."""
+card (qc_engine/models/<name>/card.md)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from qc_engine.ml import data
 from qc_engine.ml.linear import LinearTextModel
 from qc_engine.normalize import load_normalizer
+from qc_engine.settings import package_path
 
 TARGET_PRECISION = 0.90
 # The precision a threshold must reach where it is chosen (the emotion model's validation
@@ -182,7 +182,7 @@ def main(which: str, *, models_dir: Path | None = None, log: Callable[[str], Non
     from qc_engine.engine import default_checklist_dir
 
     normalizer = load_normalizer(default_checklist_dir() / "lexicons")
-    base = models_dir or data.MODELS_DIR
+    base = models_dir or package_path("models")
     if which == "agent":
         from qc_engine.ml.train_agent import train_agent
 

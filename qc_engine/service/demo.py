@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -13,9 +12,10 @@ from qc_engine.engine import Engine
 from qc_engine.service.auth import create_key
 from qc_engine.service.common import utcnow
 from qc_engine.service.ingest import Sampling, ingest
+from qc_engine.settings import package_path
 from qc_engine.transcript import Transcript, load_path
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "chats.jsonl"
+EXAMPLES = package_path("examples", "chats.jsonl")
 DEMO_USERS = (
     ("demo-admin", "admin"),
     ("demo-lead", "lead"),

@@ -11,7 +11,11 @@ def test_health_needs_no_key(api):
 
 
 def test_store_then_read_back(api):
-    line = (ROOT / "examples" / "chats.jsonl").read_text(encoding="utf-8").splitlines()[1]
+    line = (
+        (ROOT / "qc_engine" / "examples" / "chats.jsonl")
+        .read_text(encoding="utf-8")
+        .splitlines()[1]
+    )
     stored = api.client.post(
         "/v1/transcripts",
         content=line.encode(),

@@ -16,7 +16,7 @@ from qc_engine.checkers.examples import build_checker, parse_example_chat
 
 from ..conftest import LEXICONS, ROOT, SHARED
 
-MODELS = ROOT / "models"
+MODELS = ROOT / "qc_engine" / "models"
 
 
 def run(cls, chat, params=None, normalizer=None):
