@@ -1,7 +1,7 @@
 """The response-time clock: when a customer starts waiting for a human agent, which message
 ends the wait, and how long it ran. Every reader of response times reads it here: the
 response checkers (checkers/first_response.py, checkers/reply_wait.py), the response times
-stored on each chat at ingest for the reports (reports/response.py, and migration 0002 that
+stored on each chat at ingest for the reports (`response_times` below, and migration 0002 that
 backfills them) and the desk's "等待 N 秒" on a message bubble.
 
 The rule (../shared/spec/taxonomy.md, "Where a flag sits"):
@@ -29,6 +29,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the transcript module takes SHANGHAI from here
+    from qc_engine.transcript import Transcript
 
 # The time zone of the shops, their reports and their days; a message time without an
 # offset is read in it.
@@ -99,3 +103,31 @@ def waits_by_message(messages: Sequence[Moment]) -> dict[int, float]:
         if wait.seconds is not None:
             shown[wait.answered if wait.answered is not None else wait.asked] = wait.seconds
     return shown
+
+
+# The stored summary --------------------------------------------------------------------
+# Computed once at ingest and stored on the transcript, so a weekly report takes medians
+# and percentiles in SQL without reading any message.
+
+
+def response_times(transcript: Transcript) -> dict[str, Any]:
+    """The transcript columns: first_response_seconds (customer's first message to the first
+    human-agent message after it, None when there is none or a time is missing), and the
+    answered waits: reply_waits (how many), reply_wait_total_seconds, reply_wait_max_seconds
+    (None without any)."""
+    return response_times_of([(m.role, m.ts) for m in transcript.messages])
+
+
+def response_times_of(messages: list[tuple[str, datetime | None]]) -> dict[str, Any]:
+    """`response_times` on (role, time) pairs in chat order (the migration's backfill
+    reads stored messages this way)."""
+    first = first_response(messages)
+    answered = [
+        w.seconds for w in waits(messages) if w.answered is not None and w.seconds is not None
+    ]
+    return {
+        "first_response_seconds": first.seconds if first is not None else None,
+        "reply_waits": len(answered),
+        "reply_wait_total_seconds": sum(answered) if answered else None,
+        "reply_wait_max_seconds": max(answered) if answered else None,
+    }

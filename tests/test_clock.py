@@ -11,8 +11,15 @@ import pytest
 from qc_engine.checkers import REGISTRY, Example
 from qc_engine.checkers._conversation import format_duration
 from qc_engine.checkers.examples import parse_example_chat, run_example
-from qc_engine.clock import SHANGHAI, Moment, Wait, first_response, waits, waits_by_message
-from qc_engine.reports.response import response_times
+from qc_engine.clock import (
+    SHANGHAI,
+    Moment,
+    Wait,
+    first_response,
+    response_times,
+    waits,
+    waits_by_message,
+)
 
 from .conftest import LEXICONS
 

@@ -16,9 +16,9 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 from qc_engine.api.deps import AppState
-from qc_engine.reports.links import link_signer
 from qc_engine.reports.schedule import Schedule, run_due, worker_name
 from qc_engine.service import webhooks
+from qc_engine.service.links import link_signer
 from qc_engine.service.retention import purge
 
 log = logging.getLogger("qc.background")

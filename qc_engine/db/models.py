@@ -73,7 +73,7 @@ class StoredTranscript(Base):
     customer_risk: Mapped[int] = mapped_column(Integer, default=0)
     """Customer signals (negative emotion, complaint risk) in the chat: raise review priority."""
     inspected_at: Mapped[datetime]
-    # Response times, computed at ingest (qc_engine/reports/response.py) for the reports.
+    # Response times, computed at ingest (qc_engine/clock.py, response_times) for the reports.
     first_response_seconds: Mapped[float | None] = mapped_column(Float)
     reply_waits: Mapped[int] = mapped_column(Integer, default=0)
     reply_wait_total_seconds: Mapped[float | None] = mapped_column(Float)

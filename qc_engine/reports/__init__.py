@@ -1,5 +1,2 @@
 """Reports: the weekly QC report (weekly.py) in three forms (JSON, HTML, Excel), stored and
-generated on schedule by the service (store.py, schedule.py).
-
-Kept free of imports: ingest imports `qc_engine.reports.response` on every start.
-"""
+generated on schedule by the service (store.py, schedule.py)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qc_engine.errors import QCError
-from qc_engine.reports.links import link_signer
+from qc_engine.service.links import link_signer
 from qc_engine.settings import get_settings
 
 FORMATS = ("json", "html", "xlsx")
@@ -71,7 +71,7 @@ def _weeks_with_data(connection: Any) -> tuple[str, str] | None:
     from sqlalchemy import func, select
 
     from qc_engine.db.models import StoredTranscript
-    from qc_engine.reports.weeks import IsoWeek
+    from qc_engine.weeks import IsoWeek
 
     low, high = connection.execute(
         select(func.min(StoredTranscript.started_at), func.max(StoredTranscript.started_at))
@@ -91,8 +91,8 @@ def cmd_weekly(args: argparse.Namespace) -> int:
     )
     from qc_engine.reports.store import save_report
     from qc_engine.reports.weekly import build_weekly
-    from qc_engine.reports.weeks import IsoWeek, last_week
     from qc_engine.service.common import utcnow
+    from qc_engine.weeks import IsoWeek, last_week
 
     try:
         week = IsoWeek.parse(args.week) if args.week else last_week(utcnow())

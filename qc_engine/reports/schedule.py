@@ -24,13 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.db.models import ReportRun
 from qc_engine.errors import QCError
-from qc_engine.reports.links import LinkSigner
 from qc_engine.reports.store import KIND, save_report
 from qc_engine.reports.weekly import ReportOptions, build_weekly
-from qc_engine.reports.weeks import IsoWeek
 from qc_engine.service.common import utcnow
+from qc_engine.service.links import LinkSigner
 from qc_engine.service.webhooks import weekly_report_event
 from qc_engine.transcript import SHANGHAI
+from qc_engine.weeks import IsoWeek
 
 log = logging.getLogger("qc.reports")
 

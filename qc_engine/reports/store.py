@@ -11,11 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.db.models import StoredReport
-from qc_engine.reports.links import LinkSigner, report_links
 from qc_engine.reports.weekly import ReportOptions, build_weekly
-from qc_engine.reports.weeks import IsoWeek
 from qc_engine.service.common import utcnow
+from qc_engine.service.links import LinkSigner, report_links
 from qc_engine.transcript import SHANGHAI
+from qc_engine.weeks import IsoWeek
 
 KIND = "weekly"
 

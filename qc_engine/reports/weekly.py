@@ -33,11 +33,11 @@ from qc_engine.db.models import (
     User,
     WorkItem,
 )
-from qc_engine.reports.links import LinkSigner, chat_link, report_links
-from qc_engine.reports.weeks import IsoWeek
 from qc_engine.service.common import utcnow
+from qc_engine.service.links import LinkSigner, chat_link, report_links
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import SHANGHAI
+from qc_engine.weeks import IsoWeek
 
 SCHEMA_VERSION = 1
 

@@ -20,6 +20,7 @@ from sqlalchemy import JSON, delete, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from qc_engine.checklist import Checklist, ReviewPolicy
+from qc_engine.clock import response_times
 from qc_engine.db.models import (
     StoredFlag,
     StoredMessage,
@@ -29,7 +30,6 @@ from qc_engine.db.models import (
 )
 from qc_engine.engine import Engine, inspect_isolated
 from qc_engine.errors import QCError
-from qc_engine.reports.response import response_times
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.webhooks import red_line_event

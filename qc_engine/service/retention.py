@@ -116,7 +116,7 @@ def purge(
 
 def _period_end(period: str) -> datetime | None:
     from qc_engine.errors import QCError
-    from qc_engine.reports.weeks import IsoWeek
+    from qc_engine.weeks import IsoWeek
 
     try:
         return IsoWeek.parse(period).end

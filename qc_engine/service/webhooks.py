@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.db.models import WebhookDelivery, WebhookEvent
 from qc_engine.errors import QCError
-from qc_engine.reports.links import chat_link
 from qc_engine.service.common import utcnow
+from qc_engine.service.links import chat_link
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import SHANGHAI
 

@@ -101,7 +101,7 @@ def test_the_week_pattern_covers_the_years_reports_cover():
     import re
 
     from qc_engine.api.routes.reports import WEEK_PATTERN
-    from qc_engine.reports.weeks import FIRST_YEAR, LAST_YEAR
+    from qc_engine.weeks import FIRST_YEAR, LAST_YEAR
 
     pattern = re.compile(WEEK_PATTERN)
     years = [y for y in range(10_000) if pattern.match(f"{y:04d}-W01")]

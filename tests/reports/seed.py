@@ -25,8 +25,8 @@ from qc_engine.db.models import (
     User,
     WorkItem,
 )
-from qc_engine.reports.weeks import IsoWeek
 from qc_engine.transcript import SHANGHAI
+from qc_engine.weeks import IsoWeek
 
 WEEK = IsoWeek(2026, 47)
 PREVIOUS = IsoWeek(2026, 46)

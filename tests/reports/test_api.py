@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from qc_engine.reports.links import LinkSigner
 from qc_engine.reports.schedule import Schedule
-from qc_engine.reports.weeks import last_week
+from qc_engine.service.links import LinkSigner
+from qc_engine.weeks import last_week
 
 from ..conftest import CHECKLISTS
 from .seed import SHOPS

@@ -9,8 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
+from qc_engine.clock import response_times
 from qc_engine.db.session import MIGRATIONS, upgrade
-from qc_engine.reports.response import response_times
 from qc_engine.service.ingest import Sampling, ingest
 from qc_engine.transcript import transcript_from_dict
 

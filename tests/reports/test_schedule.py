@@ -15,8 +15,8 @@ from qc_engine.errors import QCError
 from qc_engine.reports import schedule as schedule_module
 from qc_engine.reports.schedule import Schedule, run_due, runs
 from qc_engine.reports.store import generate_weekly, list_reports, stored_report
-from qc_engine.reports.weeks import IsoWeek
 from qc_engine.transcript import SHANGHAI
+from qc_engine.weeks import IsoWeek
 
 from .seed import SHOPS, WEEK
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from qc_engine.reports.weekly import ReportOptions, build_weekly
-from qc_engine.reports.weeks import IsoWeek
 from qc_engine.taxonomy import CATEGORIES
+from qc_engine.weeks import IsoWeek
 
 from .seed import PREVIOUS, SHOPS, WEEK, SeedChat, SeedFlag
 

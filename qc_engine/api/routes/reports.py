@@ -10,7 +10,6 @@ from fastapi.responses import HTMLResponse, Response
 from qc_engine.api.deps import Lead, SessionDep, State, get_principal
 from qc_engine.api.errors import ApiError
 from qc_engine.errors import QCError
-from qc_engine.reports.links import link_signer, report_links
 from qc_engine.reports.schedule import runs
 from qc_engine.reports.store import (
     generate_weekly,
@@ -19,8 +18,9 @@ from qc_engine.reports.store import (
     stored_report,
 )
 from qc_engine.reports.weekly import build_weekly
-from qc_engine.reports.weeks import IsoWeek, last_week
 from qc_engine.service.common import utcnow
+from qc_engine.service.links import link_signer, report_links
+from qc_engine.weeks import IsoWeek, last_week
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 READERS = ("admin", "lead", "specialist")

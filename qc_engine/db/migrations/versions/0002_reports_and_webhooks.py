@@ -99,7 +99,7 @@ def upgrade() -> None:
 
 def _backfill_response_times() -> None:
     """Response times of the chats stored before this revision, from their messages."""
-    from qc_engine.reports.response import response_times_of
+    from qc_engine.clock import response_times_of
 
     bind = op.get_bind()
     messages = sa.table('messages', sa.column('transcript_id', sa.String),
