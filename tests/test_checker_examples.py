@@ -1,4 +1,6 @@
-"""Every registered checker's own examples are tests, as linters test their rules."""
+"""Every registered checker's own examples are tests, as linters test their rules: ours and
+those of other installed distributions (entry point group `qc_engine.checkers`), which the
+registry holds as well."""
 
 from __future__ import annotations
 
@@ -16,18 +18,15 @@ for slug, cls in sorted(REGISTRY.items()):
     CASES += [pytest.param(cls, ex, False, id=f"{slug}-pass-{i}") for i, ex in enumerate(clean)]
 
 
-@pytest.mark.parametrize("slug", sorted(REGISTRY))
-def test_every_checker_has_examples_and_docs(slug):
-    cls = REGISTRY[slug]
+def check_examples_and_docs(cls):
     flag, clean = cls.examples()
-    assert len(flag) >= 2 and len(clean) >= 2, f"{slug} needs must-flag and must-pass examples"
+    assert len(flag) >= 2 and len(clean) >= 2, f"{cls.slug} needs must-flag and must-pass examples"
     doc = cls.documentation()
     for heading in ("What it does:", "Why is this bad?", "Example:", "Use instead:"):
-        assert heading in doc, f"{slug}: docstring lacks {heading!r}"
+        assert heading in doc, f"{cls.slug}: docstring lacks {heading!r}"
 
 
-@pytest.mark.parametrize(("cls", "example", "should_flag"), CASES)
-def test_checker_example(cls, example, should_flag, normalizer):
+def check_example(cls, example, should_flag, normalizer):
     hits = run_example(cls, example, lexicon_dir=LEXICONS, normalizer=normalizer)
     if should_flag:
         assert hits, f"{cls.slug} should flag:\n{example.chat}"
@@ -43,3 +42,13 @@ def test_checker_example(cls, example, should_flag, normalizer):
         assert not hits, f"{cls.slug} should not flag:\n{example.chat}\n" + "\n".join(
             h.evidence for h in hits
         )
+
+
+@pytest.mark.parametrize("slug", sorted(REGISTRY))
+def test_every_checker_has_examples_and_docs(slug):
+    check_examples_and_docs(REGISTRY[slug])
+
+
+@pytest.mark.parametrize(("cls", "example", "should_flag"), CASES)
+def test_checker_example(cls, example, should_flag, normalizer):
+    check_example(cls, example, should_flag, normalizer)
