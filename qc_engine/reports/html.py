@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -13,9 +12,10 @@ from markupsafe import Markup
 
 from qc_engine.reports import svg
 from qc_engine.service.review import status_zh
+from qc_engine.settings import package_path
 from qc_engine.taxonomy import CATEGORIES
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = package_path("reports", "templates")
 SOURCE_ZH = {"rule": "规则", "model": "模型"}
 
 

@@ -1,5 +1,6 @@
-"""Checklist versions stored in the database: seeded from checklists/*.yaml, replaced by
-validated new versions over the API; results keep naming the version that produced them."""
+"""Checklist versions stored in the database: seeded from the checklist folder's *.yaml
+(QC_CHECKLISTS, else qc_engine/checklists/), replaced by validated new versions over the API;
+results keep naming the version that produced them."""
 
 from __future__ import annotations
 
@@ -227,6 +228,7 @@ class EngineHolder:
         if not checklists:
             raise QCError(
                 "E204",
-                "no checklist is stored: run the service once with the checklists/ folder present",
+                "no checklist is stored: run the service once with a checklist folder "
+                "(QC_CHECKLISTS) that holds checklists",
             )
         return Engine(checklists, normalizer=self.normalizer)
