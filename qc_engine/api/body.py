@@ -6,30 +6,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 from fastapi import Request
 from starlette.requests import ClientDisconnect
 
 from qc_engine.api.errors import ApiError
-from qc_engine.db.models import StoredMessage, StoredTranscript
 from qc_engine.errors import QCError
+from qc_engine.service.limits import SENDER_WIDTH, WIDTHS, check_limits
 from qc_engine.settings import Settings
 from qc_engine.transcript import Transcript, decode_line, parse_json, transcript_from_dict
 
-
-# What the database stores: column widths, and no NUL or lone surrogate (PostgreSQL and
-# UTF-8 refuse them). Checked on every transcript, stored or not, so the rules are one.
-def _width(column: Any) -> int | None:
-    return getattr(column.type, "length", None)
-
-
-_WIDTHS = {
-    name: _width(StoredTranscript.__table__.c[name]) for name in ("id", "channel", "shop", "agent")
-}
-_SENDER_WIDTH = _width(StoredMessage.__table__.c.sender)
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
@@ -70,84 +57,6 @@ async def read_body(request: Request, limit: int) -> bytes:
             400, "E400", "the client disconnected before the whole body arrived"
         ) from None
     return b"".join(chunks)
-
-
-def _check_text(value: str | None, field: str, width: int | None, line: int | None) -> None:
-    if value is None:
-        return
-    if width is not None and len(value) > width:
-        raise QCError(
-            "E101", f"{len(value):,} characters; the limit is {width}", field=field, line=line
-        )
-    if UNSTORABLE.search(value):
-        raise QCError(
-            "E101", "contains a NUL character or half of a surrogate pair", field=field, line=line
-        )
-
-
-def _plainly_within_limits(transcript: Transcript, settings: Settings) -> bool:
-    """The common case in one pass and one regex search over every text at once; False
-    sends the transcript through the field-by-field checks below, which name the fault."""
-    messages = transcript.messages
-    if len(messages) > settings.max_messages:
-        return False
-    texts = []
-    for name, width in _WIDTHS.items():
-        value = getattr(transcript, name)
-        if value is not None:
-            if width is not None and len(value) > width:
-                return False
-            texts.append(value)
-    max_chars, sender_width = settings.max_message_chars, _SENDER_WIDTH
-    for message in messages:
-        text, sender, ts = message.text, message.sender, message.ts
-        if len(text) > max_chars:
-            return False
-        texts.append(text)
-        if sender is not None:
-            if sender_width is not None and len(sender) > sender_width:
-                return False
-            texts.append(sender)
-        # an offset is under a day, so only the first and last years can overflow
-        if ts is not None and not 1 < ts.year < 9999:
-            return False
-    return UNSTORABLE.search("\n".join(texts)) is None
-
-
-def check_limits(transcript: Transcript, settings: Settings, *, line: int | None) -> None:
-    if _plainly_within_limits(transcript, settings):
-        return
-    if len(transcript.messages) > settings.max_messages:
-        raise QCError(
-            "E101",
-            f"{len(transcript.messages)} messages; the limit is "
-            f"{settings.max_messages} per transcript",
-            field="messages",
-            line=line,
-        )
-    for name, width in _WIDTHS.items():
-        _check_text(getattr(transcript, name), name, width, line)
-    for i, message in enumerate(transcript.messages):
-        if len(message.text) > settings.max_message_chars:
-            raise QCError(
-                "E101",
-                f"{len(message.text):,} characters; the limit is "
-                f"{settings.max_message_chars:,} per message",
-                field=f"messages[{i}].text",
-                line=line,
-            )
-        _check_text(message.text, f"messages[{i}].text", None, line)
-        _check_text(message.sender, f"messages[{i}].sender", _SENDER_WIDTH, line)
-        if message.ts is not None:
-            try:
-                message.ts.astimezone(UTC)
-            except OverflowError:
-                raise QCError(
-                    "E101",
-                    "the time is out of range once converted to UTC",
-                    field=f"messages[{i}].ts",
-                    line=line,
-                ) from None
 
 
 def parse_one(raw: bytes, settings: Settings) -> Transcript:
@@ -237,10 +146,10 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["id", "messages"],
     "properties": {
-        "id": _text_field(_WIDTHS["id"], required=True),
-        "channel": _text_field(_WIDTHS["channel"]) | {"example": "taobao"},
-        "shop": _text_field(_WIDTHS["shop"]),
-        "agent": _text_field(_WIDTHS["agent"]),
+        "id": _text_field(WIDTHS["id"], required=True),
+        "channel": _text_field(WIDTHS["channel"]) | {"example": "taobao"},
+        "shop": _text_field(WIDTHS["shop"]),
+        "agent": _text_field(WIDTHS["agent"]),
         "order_status": {
             "type": "string",
             "enum": [
@@ -263,7 +172,7 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "role": {"type": "string", "enum": ["customer", "agent", "bot", "system"]},
                     "text": _text_field(),
-                    "sender": _text_field(_SENDER_WIDTH),
+                    "sender": _text_field(SENDER_WIDTH),
                     "ts": {"type": "string", "format": "date-time", "pattern": _REAL_OFFSET},
                 },
             },

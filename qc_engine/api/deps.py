@@ -10,19 +10,19 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPBearer
-from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.api.errors import ApiError
 from qc_engine.service.auth import FailedAuthLimiter, KeyCache, Principal
 from qc_engine.service.checklists import EngineHolder
 from qc_engine.service.ingest import Sampling
+from qc_engine.service.storage import Session, Sessions
 from qc_engine.settings import Settings
 
 
 @dataclass
 class AppState:
     settings: Settings
-    sessions: sessionmaker[Session]
+    sessions: Sessions
     engines: EngineHolder
     keys: KeyCache
     sampling: Sampling

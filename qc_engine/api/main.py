@@ -24,19 +24,17 @@ from qc_engine.api.routes import (
     work_items,
 )
 from qc_engine.api.ui import install as install_ui
-from qc_engine.db.session import make_engine, session_factory, upgrade
 from qc_engine.service.auth import FailedAuthLimiter, KeyCache
 from qc_engine.service.checklists import EngineHolder, sync_from_files
 from qc_engine.service.ingest import Sampling
+from qc_engine.service.storage import open_storage
 from qc_engine.settings import Settings, get_settings
 
 log = logging.getLogger("qc.api")
 
 
 def build_state(settings: Settings) -> AppState:
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    sessions = session_factory(engine)
+    sessions = open_storage(settings.database_url)
     with sessions.begin() as session:
         added = sync_from_files(session, directory=settings.checklist_dir)
     if added:

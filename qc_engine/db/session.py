@@ -103,3 +103,44 @@ def check_writable(session: Session) -> None:
     session.execute(text("SELECT 1"))
     session.execute(update(ApiKey).where(ApiKey.id == -1).values(prefix=ApiKey.prefix))
     session.rollback()
+
+
+# Which failures are the database's (a 503 with Retry-After), not a bug (a 500).
+_SQLITE_FAULTS = (
+    "locked",
+    "busy",
+    "disk",
+    "readonly",
+    "read-only",
+    "full",
+    "unable to open",
+    "i/o",
+)
+
+
+def storage_fault(exc: BaseException) -> str | None:
+    """A short, escaped description of `exc` if the database failed (not a bug in a
+    statement): its driver error's class and first line. None otherwise."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+
+    inner: BaseException = exc.orig if isinstance(exc, DBAPIError) and exc.orig else exc
+    # SQLite says "no such table" and syntax errors with the same class: bugs, not faults.
+    if isinstance(inner, sqlite3.OperationalError) and not any(
+        word in str(inner).lower() for word in _SQLITE_FAULTS
+    ):
+        return None
+    faults = (
+        OperationalError,
+        DisconnectionError,
+        sqlite3.OperationalError,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        psycopg.errors.ReadOnlySqlTransaction,
+    )
+    if not isinstance(exc, faults) and not isinstance(inner, faults):
+        return None
+    first = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
+    return f"{type(inner).__name__}: {first[:200]!r}"

@@ -32,7 +32,9 @@ from qc_engine.engine import Engine, inspect_isolated
 from qc_engine.errors import QCError
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.service.common import audit, utcnow
+from qc_engine.service.limits import check_limits
 from qc_engine.service.webhooks import red_line_event
+from qc_engine.settings import Settings, get_settings
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import Transcript
 
@@ -65,7 +67,8 @@ class IngestOutcome:
 
 @dataclass
 class IngestFailure:
-    """A transcript the engine failed on (a bug): not stored; the rest of the batch is."""
+    """A transcript not stored (over a limit or unstorable, or the engine failed on it: a
+    bug); the rest of the batch is."""
 
     id: str
     error: QCError
@@ -222,16 +225,35 @@ def ingest(
     actor: str,
     checklist: str | None = None,
     redact: bool = False,
+    limits: Settings | None = None,
 ) -> list[IngestOutcome | IngestFailure]:
     """Store, inspect and queue a batch of transcripts in the session (caller commits); one
-    outcome per transcript, in order. A transcript the engine fails on (a bug) is an
-    IngestFailure, logged, and not stored; the others are. `redact`: personal information
-    is masked in what is stored (texts and evidence; qc_engine.redact), after scoring.
+    outcome per transcript, in order. A transcript over the limits or not storable
+    (service/limits.py, with `limits` or the process's settings) or one the engine fails on
+    (a bug, logged) is an IngestFailure, and not stored; the others are. `redact`: personal
+    information is masked in what is stored (texts and evidence; qc_engine.redact), after
+    scoring.
 
     New transcripts are written with bulk inserts (one statement per table per batch);
     re-ingested ones go through the ORM, which keeps their flags' decisions.
     """
     now = utcnow()
+    refused: dict[int, QCError] = {}
+    for position, transcript in enumerate(transcripts):
+        try:
+            check_limits(transcript, limits or get_settings(), line=None)
+        except QCError as exc:
+            refused[position] = exc
+    if refused:
+        kept = [t for i, t in enumerate(transcripts) if i not in refused]
+        stored = iter(
+            ingest(session, kept, engine=engine, sampling=sampling, actor=actor,
+                   checklist=checklist, redact=redact, limits=limits)
+        )  # fmt: skip
+        return [
+            IngestFailure(t.id, refused[i]) if i in refused else next(stored)
+            for i, t in enumerate(transcripts)
+        ]
     ids = list({t.id for t in transcripts})
     existing: dict[str, StoredTranscript] = {}
     for start in range(0, len(ids), 500):
@@ -314,6 +336,7 @@ def ingest_committed(
     checklist: str | None = None,
     commit_if: Any = None,
     redact: bool = False,
+    limits: Settings | None = None,
 ) -> list[IngestOutcome | IngestFailure]:
     """`ingest`, committed. Re-sending a transcript is idempotent, also when two requests
     send the same new id at once: the one that loses the race to insert it (a unique
@@ -330,6 +353,7 @@ def ingest_committed(
                 actor=actor,
                 checklist=checklist,
                 redact=redact,
+                limits=limits,
             )
             if commit_if is not None and not commit_if(outcomes):
                 session.rollback()

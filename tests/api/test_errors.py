@@ -618,7 +618,7 @@ def test_only_storage_faults_are_503():
     first is a fault of the day (503); the second is a bug (500)."""
     import sqlite3
 
-    from qc_engine.api.errors import storage_fault
+    from qc_engine.service.storage import storage_fault
 
     assert storage_fault(sqlite3.OperationalError("database is locked")) is not None
     assert storage_fault(sqlite3.OperationalError("attempt to write a readonly database"))

@@ -7,13 +7,14 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from qc_engine.api.body import check_limits, read_body
+from qc_engine.api.body import read_body
 from qc_engine.api.deps import Admin, Lead, Reader, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.checklist import Checklist
 from qc_engine.engine import inspect
 from qc_engine.errors import QCError
 from qc_engine.service import checklists as service
+from qc_engine.service.limits import check_limits
 from qc_engine.service.records import StoredChecklist
 from qc_engine.transcript import transcript_from_dict
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 
 from qc_engine.api.deps import State, require
-from qc_engine.db.session import check_writable
+from qc_engine.service.storage import check_writable
 
 router = APIRouter(tags=["health"])
 

@@ -80,6 +80,7 @@ def _store(
             actor=principal.name,
             checklist=checklist,
             redact=state.settings.redact,
+            limits=state.settings,
         )
         accepted, rejected = [], []
         for line, outcome in zip(good, outcomes, strict=True):
@@ -115,6 +116,7 @@ def _store(
         actor=principal.name,
         checklist=checklist,
         redact=state.settings.redact,
+        limits=state.settings,
         commit_if=lambda outcomes: not isinstance(outcomes[0], IngestFailure),
     )
     if isinstance(outcome, IngestFailure):

@@ -6,12 +6,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from qc_engine.api.body import STORABLE_PATTERN, UNSTORABLE
+from qc_engine.api.body import STORABLE_PATTERN
 from qc_engine.api.deps import CurrentUser, Reader, Reviewer, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.api.schemas import item_json
 from qc_engine.service import queue
 from qc_engine.service import workitems as service
+from qc_engine.service.limits import UNSTORABLE
 
 
 def _iso_only(value: Any) -> Any:

@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from qc_engine.api.body import UNSTORABLE
 from qc_engine.api.deps import same_origin
 from qc_engine.api.ui.web import (
     clean_filters,
@@ -21,6 +20,7 @@ from qc_engine.api.ui.web import (
     state_of,
 )
 from qc_engine.service.auth import Principal
+from qc_engine.service.limits import UNSTORABLE
 
 DB_INT = 2**31 - 1
 NOTE_MAX = 4000

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from qc_engine.api.body import UNSTORABLE
 from qc_engine.api.ui.forms import (
     signed_in,
     to_login,
@@ -17,6 +16,7 @@ from qc_engine.api.ui.web import (
 from qc_engine.service import desk
 from qc_engine.service import queue as work_queue
 from qc_engine.service.checklists import active_checklists
+from qc_engine.service.limits import UNSTORABLE
 from qc_engine.taxonomy import CATEGORIES
 
 router = APIRouter(include_in_schema=False)
