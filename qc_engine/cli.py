@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from qc_engine.errors import QCError
+from qc_engine.inputs import load_path
 from qc_engine.result import Result
-from qc_engine.transcript import Loaded, Transcript, load_path
+from qc_engine.transcript import Loaded, Transcript
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -353,7 +354,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from qc_engine.ml.evaluate import evaluate, format_report
+    from qc_engine.evaluate import evaluate, format_report
 
     try:
         report = evaluate(

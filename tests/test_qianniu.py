@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from qc_engine.inputs import iter_text, load_path
 from qc_engine.qianniu import parse_qianniu
-from qc_engine.transcript import SHANGHAI, iter_text, load_path
+from qc_engine.transcript import SHANGHAI
 
 from .conftest import FIXTURES
 

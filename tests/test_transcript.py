@@ -5,7 +5,8 @@ import json
 import pytest
 
 from qc_engine.errors import QCError
-from qc_engine.transcript import iter_text, load_path, transcript_from_dict
+from qc_engine.inputs import iter_text, load_path
+from qc_engine.transcript import transcript_from_dict
 
 GOOD = {
     "id": "T-1",

@@ -8,7 +8,7 @@ from qc_engine.chat import Chat
 from qc_engine.checkers import REGISTRY
 from qc_engine.checkers.examples import build_checker
 from qc_engine.engine import default_checklist_dir
-from qc_engine.transcript import load_path
+from qc_engine.inputs import load_path
 
 cls = REGISTRY[sys.argv[1]]
 checker, res = build_checker(cls, {}, lexicon_dir=default_checklist_dir() / "lexicons")

@@ -25,8 +25,8 @@ from sklearn.feature_extraction import FeatureHasher
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from qc_engine.ml.data import shared_data_dir
 from qc_engine.ml.realset import deanonymise, labelled_items, real_sessions, split_of_session
+from qc_engine.ml.sources import shared_data_dir
 
 rng = random.Random(0)
 

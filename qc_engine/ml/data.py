@@ -7,24 +7,13 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from qc_engine.errors import QCError
-from qc_engine.settings import get_settings, package_path
+from qc_engine.ml.sources import DATA_DIR, read_jsonl, shared_data_dir
 
-DATA_DIR = package_path().parent / "models" / "data"
-"""The labelled training data and the real labelled set: repository data (a checkout's
-models/data/), not part of the package, read by `qc train` and `qc eval`."""
 AGENT_LABELS = ("none", "shirking", "impatient", "rude", "perfunctory", "risky_promise")
 PROBLEM_LABELS = AGENT_LABELS[1:]
-
-
-def shared_data_dir() -> Path:
-    """The configured shared data folder (QC_SHARED_DATA, else ../shared/data beside the
-    checkout)."""
-    return get_settings().shared_data_dir
 
 
 def split_of(key: str, *, seed: str, test: int = 20, validation: int = 15) -> str:
@@ -49,19 +38,6 @@ class AgentExample:
     @property
     def key(self) -> str:
         return f"{self.context}\t{self.text}"
-
-
-def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise QCError(
-                    "E100", f"not valid JSON ({exc.msg})", file=str(path), line=number
-                ) from None
 
 
 def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:

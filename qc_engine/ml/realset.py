@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from qc_engine.errors import QCError
-from qc_engine.ml.data import DATA_DIR, read_jsonl, shared_data_dir
+from qc_engine.ml.sources import DATA_DIR, read_jsonl, shared_data_dir
 
 REAL_DIR = DATA_DIR / "real"
 AGENT_REAL_LABELS = (

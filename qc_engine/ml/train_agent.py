@@ -13,8 +13,7 @@ import numpy as np
 
 from qc_engine.ml import data
 from qc_engine.ml.features import agent_features
-from qc_engine.ml.realset import session_fold
-from qc_engine.ml.train import (
+from qc_engine.ml.fitting import (
     Metrics,
     choose_threshold,
     decide,
@@ -24,6 +23,7 @@ from qc_engine.ml.train import (
     size_on_disk,
     table,
 )
+from qc_engine.ml.realset import session_fold
 from qc_engine.normalize import Normalizer
 
 # Thresholds are chosen on out-of-fold predictions: the train and validation splits are cut
@@ -222,7 +222,7 @@ def raise_for_real(
     """The lowest threshold of the grid from `start` at which the flags on the real
     validation replies reach REAL_PRECISION or their false flags are within
     REAL_FALSE_PER_100. Returns (threshold, precision or None without flags, flags)."""
-    from qc_engine.ml.train import GRID
+    from qc_engine.ml.fitting import GRID
 
     budget = REAL_FALSE_PER_100 * len(scores) / 100
     for threshold in [t for t in GRID if t >= start] + [1.0]:

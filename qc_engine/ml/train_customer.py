@@ -15,9 +15,7 @@ import numpy as np
 
 from qc_engine.ml import data
 from qc_engine.ml.features import customer_features
-from qc_engine.ml.linear import LinearTextModel
-from qc_engine.ml.realset import session_fold
-from qc_engine.ml.train import (
+from qc_engine.ml.fitting import (
     THRESHOLD_PRECISION,
     choose_threshold,
     fit,
@@ -26,6 +24,8 @@ from qc_engine.ml.train import (
     prf,
     table,
 )
+from qc_engine.ml.linear import LinearTextModel
+from qc_engine.ml.realset import session_fold
 from qc_engine.normalize import Normalizer
 
 # The emotion model's settings, chosen on validation folds carved out of the training 80 %

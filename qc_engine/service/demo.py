@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from qc_engine.db.models import ApiKey, StoredTranscript, User
 from qc_engine.engine import Engine
+from qc_engine.inputs import load_path
 from qc_engine.service.auth import create_key
 from qc_engine.service.common import utcnow
 from qc_engine.service.ingest import Sampling, ingest
 from qc_engine.settings import package_path
-from qc_engine.transcript import Transcript, load_path
+from qc_engine.transcript import Transcript
 
 EXAMPLES = package_path("examples", "chats.jsonl")
 DEMO_USERS = (

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from qc_engine.errors import QCError
+from qc_engine.ml.fitting import fit
 from qc_engine.ml.linear import LinearTextModel
-from qc_engine.ml.train import fit
 
 DOCS = [
     ["a", "b", "ab"],
@@ -107,7 +107,7 @@ def test_corrupt_model_is_a_clear_error(damage, tmp_path):
 def _texts() -> list[str]:
     """Real agent and customer turns, plus edge cases: empty, one character, emoji and
     characters beyond the BMP, NUL, characters no model has seen, long text."""
-    from qc_engine.ml.data import shared_data_dir
+    from qc_engine.ml.sources import shared_data_dir
 
     texts = []
     path = shared_data_dir() / "ecd" / "ecd_sample_dialogues.jsonl"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from qc_engine.ml.evaluate import evaluate, format_report
+from qc_engine.evaluate import evaluate, format_report
 from qc_engine.ml.realset import (
     REAL_DIR,
     LabelledItem,

@@ -261,8 +261,8 @@ def _model_alone(
 ) -> dict[str, Any]:
     """The agent-speech model's own decision on every labelled agent message."""
     from qc_engine.ml.features import agent_proba
+    from qc_engine.ml.fitting import decide
     from qc_engine.ml.runtime import load_model
-    from qc_engine.ml.train import decide
 
     if not items:
         return {}
@@ -317,8 +317,8 @@ def written_test_macro_f1(normalizer: Normalizer) -> float:
 
     from qc_engine.ml import data
     from qc_engine.ml.features import agent_features
+    from qc_engine.ml.fitting import decide, prf
     from qc_engine.ml.runtime import load_model
-    from qc_engine.ml.train import decide, prf
 
     model = load_model("agent_speech")
     test = [e for e in data.agent_examples() if e.split == "test"]
