@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from qc_engine.checkers import get_checker
 from qc_engine.checkers.base import Checker
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.normalize import Normalizer
 from qc_engine.resources import Resources
 from qc_engine.taxonomy import CATEGORIES
@@ -169,7 +169,7 @@ def _pydantic_errors(exc: ValidationError, *, file: str, prefix: str) -> list[QC
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"])
         field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
-        errors.append(QCError("E201", err["msg"], file=file, field=field or None))
+        errors.append(QCError(Code.E201, err["msg"], file=file, field=field or None))
     return errors
 
 
@@ -197,11 +197,11 @@ def parse_checklist(
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise QCError(
-            "E200", f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, line=line
+            Code.E200, f"not valid YAML: {getattr(exc, 'problem', exc)}", file=file, line=line
         ) from None
     if not isinstance(data, dict):
         raise QCError(
-            "E200", "a checklist must be a YAML mapping with name, version and items", file=file
+            Code.E200, "a checklist must be a YAML mapping with name, version and items", file=file
         )
     problems: list[QCError] = []
     raw_items = data.get("items")
@@ -213,14 +213,14 @@ def parse_checklist(
         spec_head = None
     if not isinstance(raw_items, list) or not raw_items:
         problems.append(
-            QCError("E201", "needs a list of at least one item", file=file, field="items")
+            QCError(Code.E201, "needs a list of at least one item", file=file, field="items")
         )
         raw_items = []
     for status in spec_head.applies_to.order_status if spec_head else []:
         if status not in ORDER_STATUSES:
             problems.append(
                 QCError(
-                    "E201",
+                    Code.E201,
                     f"unknown order status {status!r}",
                     file=file,
                     field="applies_to.order_status",
@@ -244,7 +244,7 @@ def parse_checklist(
         if isinstance(raw_id, str):
             if raw_id in seen_ids:
                 problems.append(
-                    QCError("E201", f"duplicate item id {raw_id!r}", file=file, field=label)
+                    QCError(Code.E201, f"duplicate item id {raw_id!r}", file=file, field=label)
                 )
             seen_ids.add(raw_id)
         try:
@@ -256,7 +256,7 @@ def parse_checklist(
         if checker_cls is None:
             problems.append(
                 QCError(
-                    "E201",
+                    Code.E201,
                     f"unknown checker {item_spec.checker!r} (see `qc explain --list`)",
                     file=file,
                     field=f"{label}.checker",
@@ -268,7 +268,7 @@ def parse_checklist(
         if category is None:
             problems.append(
                 QCError(
-                    "E201",
+                    Code.E201,
                     f"unknown category {category_code!r}; expected one of the codes in taxonomy.md",
                     file=file,
                     field=f"{label}.category",
@@ -279,14 +279,17 @@ def parse_checklist(
             if code not in CATEGORIES:
                 problems.append(
                     QCError(
-                        "E201", f"unknown category {code!r}", file=file, field=f"{label}.categories"
+                        Code.E201,
+                        f"unknown category {code!r}",
+                        file=file,
+                        field=f"{label}.categories",
                     )
                 )
         for status in item_spec.when.order_status:
             if status not in ORDER_STATUSES:
                 problems.append(
                     QCError(
-                        "E201",
+                        Code.E201,
                         f"unknown order status {status!r}",
                         file=file,
                         field=f"{label}.when.order_status",
@@ -317,7 +320,7 @@ def parse_checklist(
         )
     if problems:
         raise QCError(
-            "E201", f"{len(problems)} problem(s) in the checklist", file=file, details=problems
+            Code.E201, f"{len(problems)} problem(s) in the checklist", file=file, details=problems
         )
     assert spec_head is not None
     spec = ChecklistSpec.model_validate({**head, "items": [i.spec.model_dump() for i in items]})
@@ -333,7 +336,7 @@ def load_checklist(path: Path, *, lexicon_dir: Path, normalizer: Normalizer) -> 
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise QCError("E200", f"cannot read checklist: {reason}", file=str(path)) from None
+        raise QCError(Code.E200, f"cannot read checklist: {reason}", file=str(path)) from None
     return parse_checklist(
         text, file=str(path), base_dir=path.parent, lexicon_dir=lexicon_dir, normalizer=normalizer
     )

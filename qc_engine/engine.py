@@ -9,7 +9,7 @@ from pathlib import Path
 
 from qc_engine.chat import Chat
 from qc_engine.checklist import Checklist, load_checklist
-from qc_engine.errors import QCError, scoring_failed
+from qc_engine.errors import Code, QCError, scoring_failed
 from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.settings import get_settings
@@ -33,7 +33,7 @@ class Engine:
         for checklist in checklists:
             if checklist.name in self.checklists:
                 raise QCError(
-                    "E201",
+                    Code.E201,
                     f"two checklists are named {checklist.name!r}",
                     file=checklist.path,
                     field="name",
@@ -46,7 +46,7 @@ class Engine:
         """Load every *.yaml checklist of a folder (lexicons in its lexicons/ subfolder)."""
         folder = Path(directory) if directory is not None else default_checklist_dir()
         if not folder.is_dir():
-            raise QCError("E200", "checklist folder not found", file=str(folder))
+            raise QCError(Code.E200, "checklist folder not found", file=str(folder))
         lexicon_dir = folder / "lexicons"
         normalizer = load_normalizer(lexicon_dir)
         checklists = [
@@ -79,7 +79,7 @@ class Engine:
             found = self.checklists.get(name)
             if found is None:
                 raise QCError(
-                    "E204",
+                    Code.E204,
                     f"no checklist named {name!r}; available: {', '.join(sorted(self.checklists))}",
                     field="checklist",
                 )
@@ -97,7 +97,7 @@ class Engine:
             return best
         if DEFAULT_CHECKLIST in self.checklists:
             return self.checklists[DEFAULT_CHECKLIST]
-        raise QCError("E204", "no checklist applies and there is no 'default' checklist")
+        raise QCError(Code.E204, "no checklist applies and there is no 'default' checklist")
 
     def score(
         self,

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.qianniu import parse_qianniu
 from qc_engine.transcript import Loaded, decode_line, json_error, parse_json, transcript_from_dict
 
@@ -34,7 +34,7 @@ def iter_json_lines(
         try:
             data = parse_json(line)
         except ValueError as exc:
-            yield Loaded(number, error=QCError("E100", json_error(exc), file=file, line=number))
+            yield Loaded(number, error=QCError(Code.E100, json_error(exc), file=file, line=number))
             continue
         try:
             yield Loaded(number, transcript=transcript_from_dict(data, file=file, line=number))
@@ -68,10 +68,10 @@ def iter_text(text: str, *, file: str | None, agents: Iterable[str] = ()) -> Ite
             # "[图片]…" fails at its first characters: that is chat text, not broken JSON.
             if not (stripped.startswith("[") and exc.lineno == 1 and exc.colno <= 2):
                 line = exc.lineno + skipped_lines
-                yield Loaded(line, error=QCError("E100", json_error(exc), file=file, line=line))
+                yield Loaded(line, error=QCError(Code.E100, json_error(exc), file=file, line=line))
                 return
         except ValueError as exc:
-            yield Loaded(None, error=QCError("E100", json_error(exc), file=file))
+            yield Loaded(None, error=QCError(Code.E100, json_error(exc), file=file))
             return
         else:
             items = data if isinstance(data, list) else [data]
@@ -101,7 +101,7 @@ def load_path(path: str | Path, *, agents: Iterable[str] = ()) -> Iterator[Loade
     try:
         handle = open(path, "rb")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
-        yield Loaded(None, error=QCError("E103", f"cannot open: {exc.strerror}", file=name))
+        yield Loaded(None, error=QCError(Code.E103, f"cannot open: {exc.strerror}", file=name))
         return
     with handle:
         yield from _from_stream(handle, file=name, agents=agents)
@@ -133,7 +133,7 @@ def _from_stream(stream: IO[bytes], *, file: str, agents: Iterable[str]) -> Iter
         yield Loaded(
             line,
             error=QCError(
-                "E103",
+                Code.E103,
                 f"not UTF-8 text: byte 0x{data[exc.start]:02x} (the whole input is read "
                 "as one JSON document or Qianniu export, so nothing of it was read)",
                 file=file,

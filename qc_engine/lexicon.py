@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import ahocorasick_rs
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.normalize import Normalizer, trie_pattern
 from qc_engine.transcript import ORDER_STATUSES, ROLES
 
@@ -163,7 +163,7 @@ def parse_lexicon_lines(
         phrase = normalizer.normalize_phrase(phrase_raw)
         if not phrase:
             raise QCError(
-                "E202",
+                Code.E202,
                 f"the phrase {phrase_raw!r} is empty after normalisation",
                 file=source,
                 line=number,
@@ -174,26 +174,26 @@ def parse_lexicon_lines(
             key = key.strip()
             if key not in _KEYS:
                 raise QCError(
-                    "E202",
+                    Code.E202,
                     f"unknown condition {key!r}; expected one of {', '.join(_KEYS)}",
                     file=source,
                     line=number,
                 )
             if key == "alone":
                 if sep:
-                    raise QCError("E202", "'alone' takes no value", file=source, line=number)
+                    raise QCError(Code.E202, "'alone' takes no value", file=source, line=number)
                 fields["alone"] = True
                 continue
             if not sep or not value.strip():
                 raise QCError(
-                    "E202", f"condition {key!r} needs words after ':'", file=source, line=number
+                    Code.E202, f"condition {key!r} needs words after ':'", file=source, line=number
                 )
             if key in ("status", "not_status"):
                 statuses = frozenset(v.strip() for v in value.split(",") if v.strip())
                 unknown = statuses - set(ORDER_STATUSES)
                 if unknown:
                     raise QCError(
-                        "E202",
+                        Code.E202,
                         f"unknown order status {sorted(unknown)}; expected "
                         f"{', '.join(ORDER_STATUSES)}",
                         file=source,
@@ -247,12 +247,12 @@ def _read_lexicon(
             raw = handle.read(-1 if max_bytes is None else max_bytes + 1)
         if max_bytes is not None and len(raw) > max_bytes:
             raise QCError(
-                "E202", f"lexicon is larger than {max_bytes // (1024 * 1024)} MB", file=path.name
+                Code.E202, f"lexicon is larger than {max_bytes // (1024 * 1024)} MB", file=path.name
             )
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise QCError("E202", f"cannot read lexicon: {reason}", file=path.name) from None
+        raise QCError(Code.E202, f"cannot read lexicon: {reason}", file=path.name) from None
     # An entry's source is its file's name: what evidence shows, never a server path.
     entries = parse_lexicon_lines(text.splitlines(), source=path.name, normalizer=normalizer)
     return Lexicon(name=name or path.stem, path=str(path), entries=tuple(entries))

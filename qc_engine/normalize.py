@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 
 EMOJI_KINDS = ("cheerful", "mocking", "apologetic", "neutral")
 
@@ -387,7 +387,7 @@ def read_table(path: Path, *, columns: int = 2) -> Iterable[tuple[int, list[str]
     try:
         handle = open(path, encoding="utf-8")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
-        raise QCError("E202", f"cannot read lexicon: {exc.strerror}", file=str(path)) from None
+        raise QCError(Code.E202, f"cannot read lexicon: {exc.strerror}", file=str(path)) from None
     with handle:
         for number, line in enumerate(handle, start=1):
             body = line.strip()
@@ -396,7 +396,7 @@ def read_table(path: Path, *, columns: int = 2) -> Iterable[tuple[int, list[str]
             fields = body.split(None, columns - 1)
             if len(fields) != columns:
                 raise QCError(
-                    "E202",
+                    Code.E202,
                     f"expected {columns} fields separated by spaces",
                     file=str(path),
                     line=number,
@@ -410,7 +410,7 @@ def load_normalizer(lexicon_dir: Path) -> Normalizer:
     for number, (code, kind) in read_table(lexicon_dir / "emoticons.txt"):
         if kind not in EMOJI_KINDS:
             raise QCError(
-                "E202",
+                Code.E202,
                 f"unknown emoji kind {kind!r}; expected one of {', '.join(EMOJI_KINDS)}",
                 file=str(lexicon_dir / "emoticons.txt"),
                 line=number,

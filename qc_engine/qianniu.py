@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.transcript import SHANGHAI, Loaded, Message, Transcript, surrogate_problem
 
 HEADER_SHAPE = "`sender  YYYY-MM-DD HH:MM:SS` (two or more spaces or a tab before the time)"
@@ -107,7 +107,7 @@ def parse_qianniu(
     held_rule: list[str] = []  # a rule under a message line, and blank lines after it
 
     def error(line: int, message: str) -> None:
-        conv.errors.append(QCError("E102", message, file=file, line=line))
+        conv.errors.append(QCError(Code.E102, message, file=file, line=line))
 
     def end_message() -> None:
         nonlocal header, body
@@ -138,7 +138,7 @@ def parse_qianniu(
             return Loaded(
                 done.start_line,
                 error=QCError(
-                    "E102",
+                    Code.E102,
                     f"{what} holds no messages: expected a header line {HEADER_SHAPE} "
                     "after the conversation separator",
                     file=file,
@@ -255,7 +255,9 @@ def parse_qianniu(
         yield Loaded(
             None,
             error=QCError(
-                "E102", f"no chat messages found: expected header lines {HEADER_SHAPE}", file=file
+                Code.E102,
+                f"no chat messages found: expected header lines {HEADER_SHAPE}",
+                file=file,
             ),
         )
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.lexicon import Lexicon, PhraseIndex, load_lexicon
 from qc_engine.normalize import Normalizer
 
@@ -27,7 +27,7 @@ def check_lexicon_name(name: object) -> str:
     says what a name must be, without saying anything about the server's files."""
     if not isinstance(name, str) or not LEXICON_NAME.fullmatch(name):
         raise QCError(
-            "E202",
+            Code.E202,
             f"{name!r} is not a lexicon name: a lexicon is named by its file "
             "name in the lexicon folder, such as off_platform.txt (letters, digits, "
             "_, . and -, ending in .txt; no folders)",
@@ -72,7 +72,9 @@ class Resources:
             if candidate.is_file():
                 return candidate
         raise QCError(
-            "E202", f"lexicon not found: {name} (no such lexicon in the lexicon folder)", file=name
+            Code.E202,
+            f"lexicon not found: {name} (no such lexicon in the lexicon folder)",
+            file=name,
         )
 
     def lexicon(
@@ -169,7 +171,7 @@ def compile_user_regex(pattern: str, *, where: str) -> Any:
         if isinstance(reason, bytes):
             reason = reason.decode("utf-8", "replace")
         raise QCError(
-            "E203",
+            Code.E203,
             f"regular expression {pattern!r} is not allowed: {reason} "
             "(checklist patterns run on RE2: no backreferences or lookaround)",
             field=where,

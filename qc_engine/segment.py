@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -32,7 +32,7 @@ def read_user_dict(path: Path | None) -> list[tuple[str, int | None]]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise QCError(
-            "E202", f"cannot read user dictionary: {exc.strerror}", file=str(path)
+            Code.E202, f"cannot read user dictionary: {exc.strerror}", file=str(path)
         ) from None
     for number, line in enumerate(lines, start=1):
         body = line.strip()
@@ -43,7 +43,7 @@ def read_user_dict(path: Path | None) -> list[tuple[str, int | None]]:
         if len(parts) > 1:
             if not parts[1].isdigit():
                 raise QCError(
-                    "E202",
+                    Code.E202,
                     "the second field must be a frequency (a whole number)",
                     file=str(path),
                     line=number,
@@ -71,7 +71,7 @@ class Segmenter:
     def __init__(self, *, user_dict: Path | None, engine: str = "rjieba") -> None:
         if engine not in SEGMENTERS:
             raise QCError(
-                "E201", f"unknown segmenter {engine!r}; expected one of {', '.join(SEGMENTERS)}"
+                Code.E201, f"unknown segmenter {engine!r}; expected one of {', '.join(SEGMENTERS)}"
             )
         self.engine = engine
         self.user_words = read_user_dict(user_dict)

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 
 
 def package_path(*parts: str) -> Path:
@@ -33,7 +33,7 @@ def package_path(*parts: str) -> Path:
     editable install or a wheel's site-packages alike."""
     root = importlib.resources.files("qc_engine")
     if not isinstance(root, Path):  # a zip import: the data cannot be read as files
-        raise QCError("E200", f"qc_engine must be installed as files, not imported from {root}")
+        raise QCError(Code.E200, f"qc_engine must be installed as files, not imported from {root}")
     return root.joinpath(*parts)
 
 
@@ -181,7 +181,9 @@ class Settings(BaseSettings):
         except ValidationError as exc:
             error = exc.errors()[0]
             reason = error.get("ctx", {}).get("error") or error["msg"]
-            raise QCError("E630", str(reason), field=self.variable(str(error["loc"][0]))) from None
+            raise QCError(
+                Code.E630, str(reason), field=self.variable(str(error["loc"][0]))
+            ) from None
 
     @model_validator(mode="before")
     @classmethod

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from qc_engine.clock import SHANGHAI  # the time zone lives with the clock; kept importable here
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 
 Role = Literal["customer", "agent", "bot", "system"]
 ROLES: tuple[str, ...] = ("customer", "agent", "bot", "system")
@@ -116,7 +116,9 @@ def _optional_str(obj: dict[str, Any], key: str, where: dict[str, Any]) -> str |
     if value is None:
         return None
     if not isinstance(value, str):
-        raise QCError("E101", f"expected a string, got {type(value).__name__}", field=key, **where)
+        raise QCError(
+            Code.E101, f"expected a string, got {type(value).__name__}", field=key, **where
+        )
     return _text(value, key, where)
 
 
@@ -135,7 +137,7 @@ def _text(value: str, field: str, where: dict[str, Any]) -> str:
     """A string field, refused if it holds half of a surrogate pair."""
     problem = surrogate_problem(value)
     if problem is not None:
-        raise QCError("E101", problem, field=field, **where)
+        raise QCError(Code.E101, problem, field=field, **where)
     return value
 
 
@@ -146,26 +148,28 @@ def transcript_from_dict(
     where: dict[str, Any] = {"file": file, "line": line}
     if not isinstance(data, dict):
         raise QCError(
-            "E101", f"a transcript must be a JSON object, got {type(data).__name__}", **where
+            Code.E101, f"a transcript must be a JSON object, got {type(data).__name__}", **where
         )
     tid = data.get("id")
     if isinstance(tid, int) and not isinstance(tid, bool):
         tid = str(tid)
     if not isinstance(tid, str) or not tid.strip():
-        raise QCError("E101", "required: a non-empty string id", field="id", **where)
+        raise QCError(Code.E101, "required: a non-empty string id", field="id", **where)
     _text(tid, "id", where)
     raw_messages = data.get("messages")
     if not isinstance(raw_messages, list) or not raw_messages:
-        raise QCError("E101", "required: a list of at least one message", field="messages", **where)
+        raise QCError(
+            Code.E101, "required: a list of at least one message", field="messages", **where
+        )
     messages: list[Message] = []
     for i, raw in enumerate(raw_messages):
         path = f"messages[{i}]"
         if not isinstance(raw, dict):
-            raise QCError("E101", "a message must be a JSON object", field=path, **where)
+            raise QCError(Code.E101, "a message must be a JSON object", field=path, **where)
         role = raw.get("role")
         if role not in ROLES:
             raise QCError(
-                "E101",
+                Code.E101,
                 f"expected one of {', '.join(ROLES)}, got {role!r}",
                 field=f"{path}.role",
                 **where,
@@ -173,7 +177,7 @@ def transcript_from_dict(
         text = raw.get("text")
         if not isinstance(text, str):
             raise QCError(
-                "E101", "required: the message text as a string", field=f"{path}.text", **where
+                Code.E101, "required: the message text as a string", field=f"{path}.text", **where
             )
         _text(text, f"{path}.text", where)
         ts_raw = raw.get("ts")
@@ -181,13 +185,13 @@ def transcript_from_dict(
         if ts_raw is not None:
             if not isinstance(ts_raw, str):
                 raise QCError(
-                    "E101", "expected an ISO 8601 time string", field=f"{path}.ts", **where
+                    Code.E101, "expected an ISO 8601 time string", field=f"{path}.ts", **where
                 )
             try:
                 ts = parse_time(ts_raw)
             except ValueError:
                 raise QCError(
-                    "E101",
+                    Code.E101,
                     f"expected an ISO 8601 time, got {ts_raw!r}",
                     field=f"{path}.ts",
                     **where,
@@ -195,7 +199,7 @@ def transcript_from_dict(
             offset = ts.utcoffset()
             if offset is not None and abs(offset) > MAX_UTC_OFFSET:
                 raise QCError(
-                    "E101",
+                    Code.E101,
                     f"the time {ts_raw!r} has a UTC offset no time zone has "
                     "(expected from -14:00 to +14:00)",
                     field=f"{path}.ts",
@@ -211,7 +215,7 @@ def transcript_from_dict(
     status = _optional_str(data, "order_status", where)
     if status is not None and status not in ORDER_STATUSES:
         raise QCError(
-            "E101",
+            Code.E101,
             f"expected one of {', '.join(ORDER_STATUSES)}, got {status!r}",
             field="order_status",
             **where,
@@ -244,7 +248,7 @@ def decode_line(raw: bytes, *, file: str | None, line: int) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise QCError(
-            "E100",
+            Code.E100,
             f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the line",
             file=file,
             line=line,

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.transcript import SHANGHAI
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
@@ -26,11 +26,11 @@ class IsoWeek:
         """ "2026-W47" (or "2026W47"); an error a person understands otherwise."""
         match = _WEEK.match(text.strip().upper())
         if match is None:
-            raise QCError("E600", f"a week is written like 2026-W47, not {text!r}", field="week")
+            raise QCError(Code.E600, f"a week is written like 2026-W47, not {text!r}", field="week")
         year, week = int(match[1]), int(match[2])
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise QCError(
-                "E600",
+                Code.E600,
                 f"reports cover weeks from {FIRST_YEAR}-W01 to "
                 f"{LAST_YEAR}-W52, not {text.strip()!r}",
                 field="week",
@@ -38,7 +38,7 @@ class IsoWeek:
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:
-            raise QCError("E600", f"{year} has no ISO week {week}", field="week") from None
+            raise QCError(Code.E600, f"{year} has no ISO week {week}", field="week") from None
         return cls(year, week)
 
     @classmethod

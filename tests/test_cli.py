@@ -189,7 +189,7 @@ def test_explain_category_checker_and_unknown():
     run = qc("explain", "QC107")
     assert "What it does:" in run.stdout and "Must flag:" in run.stdout
     run = qc("explain", "nonsense")
-    assert run.returncode == 2 and "E300" in run.stderr
+    assert run.returncode == 2 and "E300" in run.stderr and "'nonsense'" in run.stderr
 
 
 def test_checker_docs_are_current():
@@ -197,6 +197,36 @@ def test_checker_docs_are_current():
     current = (ROOT / "docs" / "checkers.md").read_text(encoding="utf-8")
     assert run.stdout == current, (
         "docs/checkers.md is stale: run `qc explain --markdown > docs/checkers.md`"
+    )
+
+
+def test_explain_an_error_code_and_the_nearest_to_an_unknown_one():
+    run = qc("explain", "E641")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == (
+        "E641  the database cannot be opened (not reachable, refused, or not a database)\n\n"
+        "What to do: check QC_DATABASE_URL, that the server runs and accepts the user and "
+        "password, or that the SQLite file's folder exists\n"
+    )
+    assert qc("explain", "e422").stdout.startswith("E422  a query parameter")
+    run = qc("explain", "E642")
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr == (
+        "error: no error code 'E642'; the nearest: E641, E640, E630 "
+        "(try `qc explain --list`) [E300]\n"
+    )
+    run = qc("explain", "--list")
+    assert run.returncode == 0 and "  E610  QC_WEBHOOKS is not valid\n" in run.stdout
+
+
+def test_error_docs_are_current():
+    """docs/errors.md is the one place the codes are documented: generated from the
+    catalogue, so a code added, removed or reworded there makes this fail until it is
+    regenerated."""
+    run = qc("explain", "--markdown", "errors")
+    current = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert run.stdout == current, (
+        "docs/errors.md is stale: run `qc explain --markdown errors > docs/errors.md`"
     )
 
 

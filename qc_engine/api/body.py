@@ -12,7 +12,7 @@ from fastapi import Request
 from starlette.requests import ClientDisconnect
 
 from qc_engine.api.errors import ApiError
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.service.limits import SENDER_WIDTH, WIDTHS, check_limits
 from qc_engine.settings import Settings
 from qc_engine.transcript import Transcript, decode_line, parse_json, transcript_from_dict
@@ -43,18 +43,20 @@ def loads(raw: bytes | str) -> Any:
 async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, "E413", f"the body is {int(declared):,} bytes; the limit is {limit:,}")
+        raise ApiError(
+            413, Code.E413, f"the body is {int(declared):,} bytes; the limit is {limit:,}"
+        )
     chunks, size = [], 0
     try:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                raise ApiError(413, "E413", f"the body is over the limit of {limit:,} bytes")
+                raise ApiError(413, Code.E413, f"the body is over the limit of {limit:,} bytes")
             chunks.append(chunk)
     except ClientDisconnect:
         # Nobody is left to read an answer; without this uvicorn logs a traceback.
         raise ApiError(
-            400, "E400", "the client disconnected before the whole body arrived"
+            400, Code.E400, "the client disconnected before the whole body arrived"
         ) from None
     return b"".join(chunks)
 
@@ -70,7 +72,7 @@ def parse_one(raw: bytes, settings: Settings) -> Transcript:
             if isinstance(exc, UnicodeDecodeError)
             else f": {exc}"
         )
-        raise ApiError(422, "E100", f"the body is not valid JSON{where}") from None
+        raise ApiError(422, Code.E100, f"the body is not valid JSON{where}") from None
     transcript = transcript_from_dict(data)
     check_limits(transcript, settings, line=None)
     return transcript
@@ -92,7 +94,9 @@ def parse_batch(raw: bytes, settings: Settings) -> list[BatchLine]:
     count = sum(1 for line in lines if line.strip())
     if count > settings.max_batch_lines:
         raise ApiError(
-            413, "E413", f"{count:,} lines in the batch; the limit is {settings.max_batch_lines:,}"
+            413,
+            Code.E413,
+            f"{count:,} lines in the batch; the limit is {settings.max_batch_lines:,}",
         )
     out: list[BatchLine] = []
     for number, raw_line in enumerate(lines, start=1):
@@ -112,7 +116,9 @@ def parse_batch(raw: bytes, settings: Settings) -> list[BatchLine]:
                 else str(exc)
             )
             out.append(
-                BatchLine(number, None, QCError("E100", f"not valid JSON ({reason})", line=number))
+                BatchLine(
+                    number, None, QCError(Code.E100, f"not valid JSON ({reason})", line=number)
+                )
             )
             continue
         try:

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPBearer
 
 from qc_engine.api.errors import ApiError
+from qc_engine.errors import Code
 from qc_engine.service.auth import FailedAuthLimiter, KeyCache, Principal
 from qc_engine.service.checklists import EngineHolder
 from qc_engine.service.ingest import Sampling
@@ -77,14 +78,14 @@ def _credentials(request: Request) -> tuple[str, str]:
     if not token:
         raise ApiError(
             401,
-            "E401",
+            Code.E401,
             "an API key is required: send 'Authorization: Bearer <key>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
     if request.method not in _READS and not same_origin(request):
         raise ApiError(
             403,
-            "E403",
+            Code.E403,
             "a change made with the desk's sign-in must come from a "
             "desk page (its Origin); other tools send the key as "
             "'Authorization: Bearer <key>'",
@@ -102,7 +103,7 @@ def check_not_limited(request: Request, state: AppState) -> None:
     if wait is not None:
         raise ApiError(
             429,
-            "E429",
+            Code.E429,
             f"too many failed authentications from this address; try again in {wait} s",
             headers={"Retry-After": str(wait)},
         )
@@ -113,7 +114,7 @@ def _known(request: Request, state: AppState, principal: Principal | None) -> Pr
         state.auth_failures.failed(client_address(request))
         raise ApiError(
             401,
-            "E401",
+            Code.E401,
             "the API key is not valid or was revoked",
             headers={"WWW-Authenticate": "Bearer"},
         )
@@ -166,7 +167,7 @@ CurrentUser = Annotated[Principal, Depends(current_principal)]
 def _check_role(principal: Principal, roles: tuple[str, ...]) -> Principal:
     if principal.role not in roles:
         raise ApiError(
-            403, "E403", f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}"
+            403, Code.E403, f"role {principal.role!r} may not do this; allowed: {', '.join(roles)}"
         )
     return principal
 

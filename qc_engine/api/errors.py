@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.service.errors import ServiceError
 from qc_engine.service.storage import storage_fault
 
@@ -51,11 +51,22 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# The code of each status Starlette and FastAPI raise an HTTPException with.
+HTTP_CODES: dict[int, Code] = {
+    400: Code.E400,
+    401: Code.E401,
+    403: Code.E403,
+    404: Code.E404,
+    405: Code.E405,
+    413: Code.E413,
+}
+
+
 class ApiError(Exception):
     def __init__(
         self,
         status: int,
-        code: str,
+        code: Code,
         message: str,
         *,
         field: str | None = None,
@@ -67,7 +78,7 @@ class ApiError(Exception):
 
 
 def error_body(
-    code: str,
+    code: Code,
     message: str,
     *,
     field: str | None = None,
@@ -112,14 +123,12 @@ def install(app: FastAPI) -> None:
         first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
         return JSONResponse(
-            error_body("E422", str(first.get("msg")), field=field or None), status_code=422
+            error_body(Code.E422, str(first.get("msg")), field=field or None), status_code=422
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "E404", 405: "E405", 401: "E401", 403: "E403"}.get(
-            exc.status_code, f"E{exc.status_code}"
-        )
+        code = HTTP_CODES.get(exc.status_code, Code.E500 if exc.status_code >= 500 else Code.E400)
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         return JSONResponse(
             error_body(code, message),
@@ -167,13 +176,13 @@ def unexpected(exc: BaseException) -> JSONResponse:
     if fault is not None:
         log.warning("storage fault: %s", fault)
         return JSONResponse(
-            error_body("E503", "the database is unavailable; try again shortly"),
+            error_body(Code.E503, "the database is unavailable; try again shortly"),
             status_code=503,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     log.exception("unexpected error")
     return JSONResponse(
-        error_body("E500", "internal error: the request was not completed; it has been logged"),
+        error_body(Code.E500, "internal error: the request was not completed; it has been logged"),
         status_code=500,
     )
 

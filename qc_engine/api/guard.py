@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 
 from qc_engine.api.errors import error_body
+from qc_engine.errors import Code
 
 
 class BodyTooLarge(HTTPException):
@@ -31,14 +32,14 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
-            await _answer(send, 400, "E400", "the URL contains a NUL character")
+            await _answer(send, 400, Code.E400, "the URL contains a NUL character")
             return
         repeated = _repeated_parameter(scope.get("query_string", b""))
         if repeated is not None:
             await _answer(
                 send,
                 422,
-                "E422",
+                Code.E422,
                 f"the query parameter {repeated[:40]!r} is given more than once; give it once",
                 field=repeated[:40],
             )
@@ -51,7 +52,7 @@ class RequestGuard:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await _answer(
-                send, 413, "E413", f"the body is {int(declared):,} bytes; the limit is {limit:,}"
+                send, 413, Code.E413, f"the body is {int(declared):,} bytes; the limit is {limit:,}"
             )
             return
         received = 0
@@ -76,7 +77,7 @@ def _repeated_parameter(query: bytes) -> str | None:
 
 
 async def _answer(
-    send: Any, status: int, code: str, message: str, *, field: str | None = None
+    send: Any, status: int, code: Code, message: str, *, field: str | None = None
 ) -> None:
     body = json.dumps(error_body(code, message, field=field), separators=(",", ":")).encode()
     await send(

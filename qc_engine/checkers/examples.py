@@ -7,7 +7,7 @@ from pathlib import Path
 
 from qc_engine.chat import Chat
 from qc_engine.checkers.base import Checker, Example, Hit
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.resources import Resources
 from qc_engine.transcript import SHANGHAI, Message, Transcript
@@ -31,11 +31,11 @@ def parse_example_chat(chat: str, *, meta: dict | None = None) -> Transcript:
     for number, line in enumerate(chat.strip().splitlines(), start=1):
         head, sep, text = line.partition(": ")
         if not sep:
-            raise QCError("E101", f"example line needs 'ROLE: text', got {line!r}", line=number)
+            raise QCError(Code.E101, f"example line needs 'ROLE: text', got {line!r}", line=number)
         role_part, _, clock = head.strip().partition("@")
         role = _ROLES.get(role_part.strip())
         if role is None:
-            raise QCError("E101", f"unknown example role {role_part!r}", line=number)
+            raise QCError(Code.E101, f"unknown example role {role_part!r}", line=number)
         ts = None
         if clock:
             h, m, s = (int(x) for x in clock.split(":"))

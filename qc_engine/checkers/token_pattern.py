@@ -8,7 +8,7 @@ from pydantic import Field
 
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.transcript import Role
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class TokenPatternChecker(Checker):
 
         patterns = params.patterns or self.default_patterns
         if not patterns:
-            raise QCError("E201", "needs at least one token pattern", field="patterns")
+            raise QCError(Code.E201, "needs at least one token pattern", field="patterns")
         self.matcher = Matcher(resources.vocab(), validate=True)
         for number, pattern in enumerate(patterns):
             try:
@@ -50,7 +50,7 @@ class TokenPatternChecker(Checker):
                 first = str(exc).strip().splitlines()
                 reason = first[-1] if first else "invalid pattern"
                 raise QCError(
-                    "E201",
+                    Code.E201,
                     f"token pattern {number} is not valid: {reason}",
                     field=f"patterns[{number}]",
                 ) from None

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.settings import get_settings, package_path
 
 DEFAULT_URL = "sqlite:///qc.sqlite3"
@@ -45,7 +45,7 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         usable = False
     if not usable:
         raise QCError(
-            "E640",
+            Code.E640,
             f"cannot use {shown_url(resolved)!r} as a database URL: expected "
             "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE",
             field=_source(url),
@@ -82,7 +82,7 @@ def upgrade(engine: Engine) -> None:
     except OperationalError as exc:
         reason = str(exc.orig or exc).strip().splitlines()[0]
         raise QCError(
-            "E641",
+            Code.E641,
             f"cannot open the database "
             f"{shown_url(engine.url.render_as_string(hide_password=False))}: "
             f"{reason}",

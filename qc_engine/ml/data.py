@@ -9,7 +9,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.ml.sources import DATA_DIR, read_jsonl, shared_data_dir
 
 AGENT_LABELS = ("none", "shirking", "impatient", "rude", "perfunctory", "risky_promise")
@@ -50,7 +50,7 @@ def agent_examples(*, seed: str = "agent-v1") -> list[AgentExample]:
             label = row.get("label")
             if label not in AGENT_LABELS or not isinstance(row.get("text"), str):
                 raise QCError(
-                    "E101",
+                    Code.E101,
                     f"expected a label in {AGENT_LABELS} and a text",
                     file=str(path),
                     line=number,
@@ -81,7 +81,7 @@ def ecd_agent_examples() -> list[AgentExample]:
     path = shared_data_dir() / "ecd" / "ecd_sample_dialogues.jsonl"
     if not path.is_file():
         raise QCError(
-            "E103",
+            Code.E103,
             "the real chats are missing: the agent model's `none` class "
             "comes from them (set QC_SHARED_DATA)",
             file=str(path),
@@ -111,7 +111,7 @@ def jddc_agent_examples() -> list[AgentExample]:
     path = shared_data_dir() / "jddc" / "jddc_agent_replies.txt"
     if not path.is_file():
         raise QCError(
-            "E103",
+            Code.E103,
             "the real JD replies are missing: the agent model's `none` "
             "class comes from them (set QC_SHARED_DATA)",
             file=str(path),
@@ -194,7 +194,7 @@ def reviews(name: str) -> list[tuple[str, int]]:
     path = shared_data_dir() / "sentiment" / name
     if not path.is_file():
         raise QCError(
-            "E103", "the labelled reviews are missing (set QC_SHARED_DATA)", file=str(path)
+            Code.E103, "the labelled reviews are missing (set QC_SHARED_DATA)", file=str(path)
         )
     with open(path, encoding="utf-8-sig", newline="") as handle:
         return [
@@ -218,7 +218,7 @@ def customer_turns(*, seed: str = "customer-v1") -> list[CustomerExample]:
                 or row.get("complaint_risk") not in (0, 1)
             ):
                 raise QCError(
-                    "E101",
+                    Code.E101,
                     "expected text, negative (0/1) and complaint_risk (0/1)",
                     file=str(path),
                     line=number,
@@ -264,7 +264,9 @@ def emotion_turns() -> list[CustomerExample]:
     which reviews (only praise or complaint) cannot. Training only."""
     folder = shared_data_dir() / "emotion"
     if not folder.is_dir():
-        raise QCError("E103", "the emotion sets are missing (set QC_SHARED_DATA)", file=str(folder))
+        raise QCError(
+            Code.E103, "the emotion sets are missing (set QC_SHARED_DATA)", file=str(folder)
+        )
     out: list[CustomerExample] = []
     with open(folder / "chat_sentiment_XS_test.txt", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):

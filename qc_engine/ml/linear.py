@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 
 FORMAT = "qc-linear-text/1"
 
@@ -219,23 +219,23 @@ class LinearTextModel:
         for path in (arrays_path, meta_path):
             if not path.is_file():
                 raise QCError(
-                    "E301", "model file not found (train it with `qc train`)", file=str(path)
+                    Code.E301, "model file not found (train it with `qc train`)", file=str(path)
                 )
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise QCError(
-                "E301", f"model metadata is corrupt: {exc}", file=str(meta_path)
+                Code.E301, f"model metadata is corrupt: {exc}", file=str(meta_path)
             ) from None
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise QCError("E301", f"not a {FORMAT} model", file=str(meta_path))
+            raise QCError(Code.E301, f"not a {FORMAT} model", file=str(meta_path))
         try:
             with np.load(arrays_path, allow_pickle=False) as data:
                 vocabulary = [str(v) for v in data["vocabulary"]]
                 idf, coef, intercept = data["idf"], data["coef"], data["intercept"]
         except Exception as exc:  # zip, npy and key errors all mean the same to the user
             raise QCError(
-                "E301", f"model arrays are corrupt or unreadable: {exc}", file=str(arrays_path)
+                Code.E301, f"model arrays are corrupt or unreadable: {exc}", file=str(arrays_path)
             ) from None
         classes = meta.pop("classes", None)
         meta.pop("format", None)
@@ -247,7 +247,9 @@ class LinearTextModel:
             or idf.shape != (len(vocabulary),)
             or intercept.shape != (rows,)
         ):
-            raise QCError("E301", "model arrays do not match its metadata", file=str(arrays_path))
+            raise QCError(
+                Code.E301, "model arrays do not match its metadata", file=str(arrays_path)
+            )
         return cls(
             classes=classes,
             vocabulary=vocabulary,

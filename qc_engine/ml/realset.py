@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.ml.sources import DATA_DIR, read_jsonl, shared_data_dir
 
 REAL_DIR = DATA_DIR / "real"
@@ -104,7 +104,7 @@ def real_sessions() -> list[dict[str, Any]]:
         path = shared_data_dir() / folder / name
         if not path.is_file():
             raise QCError(
-                "E103", "the real sessions are missing (set QC_SHARED_DATA)", file=str(path)
+                Code.E103, "the real sessions are missing (set QC_SHARED_DATA)", file=str(path)
             )
         rows = [row for _, row in read_jsonl(path)]
         out += sorted(rows, key=lambda row: row["id"])
@@ -130,7 +130,7 @@ class LabelledItem:
 def labelled_items(path: Path | None = None) -> list[LabelledItem]:
     path = path or REAL_DIR / "labels.jsonl"
     if not path.is_file():
-        raise QCError("E103", "the real labelled set is missing", file=str(path))
+        raise QCError(Code.E103, "the real labelled set is missing", file=str(path))
     items = []
     for _, row in read_jsonl(path):
         answer = row["answer"]

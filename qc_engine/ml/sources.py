@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.settings import get_settings, package_path
 
 DATA_DIR = package_path().parent / "models" / "data"
@@ -30,5 +30,5 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise QCError(
-                    "E100", f"not valid JSON ({exc.msg})", file=str(path), line=number
+                    Code.E100, f"not valid JSON ({exc.msg})", file=str(path), line=number
                 ) from None

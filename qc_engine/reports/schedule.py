@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.db.models import ReportRun
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.reports.store import KIND, save_report
 from qc_engine.reports.weekly import ReportOptions, build_weekly
 from qc_engine.service.common import utcnow
@@ -59,11 +59,11 @@ class Schedule:
             moment = time(hour, minute)
         except ValueError:
             raise QCError(
-                "E620",
+                Code.E620,
                 f"a report time is written HH:MM and a weekday 1-7, not {at!r} and {weekday!r}",
             ) from None
         if not 1 <= day <= 7:
-            raise QCError("E620", f"the report weekday is 1 (Monday) to 7 (Sunday), not {day}")
+            raise QCError(Code.E620, f"the report weekday is 1 (Monday) to 7 (Sunday), not {day}")
         return cls(
             weekday=day, at=moment, shops=tuple(s.strip() for s in shops.split(",") if s.strip())
         )

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qc_engine.db.models import ApiKey, BrowserSession, User
+from qc_engine.errors import Code
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.errors import Invalid, NotFound
 
@@ -48,7 +49,7 @@ def create_key(
     """Create the user if needed and a new key for it; return the key (shown once)."""
     if role not in ROLES:
         raise Invalid(
-            "E422", f"unknown role {role!r}; expected one of {', '.join(ROLES)}", field="role"
+            Code.E422, f"unknown role {role!r}; expected one of {', '.join(ROLES)}", field="role"
         )
     if role == "agent" and not agent_name:
         agent_name = name
@@ -59,7 +60,7 @@ def create_key(
         session.add(user)
         session.flush()
     elif user.role != role:
-        raise Invalid("E422", f"user {name!r} exists with role {user.role!r}", field="role")
+        raise Invalid(Code.E422, f"user {name!r} exists with role {user.role!r}", field="role")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     session.add(ApiKey(user_id=user.id, key_hash=hash_key(key), prefix=key[:10], created_at=now))
     audit(
@@ -88,7 +89,7 @@ def revoke_keys(
     matching, or a prefix that matches several keys, is an error: a typo must not pass for
     a revocation, nor revoke someone else's key."""
     if (prefix is None) == (name is None):
-        raise Invalid("E422", "name a key (its prefix) or a user, not both", field="prefix")
+        raise Invalid(Code.E422, "name a key (its prefix) or a user, not both", field="prefix")
     query = select(ApiKey).join(User, ApiKey.user_id == User.id).where(ApiKey.revoked_at.is_(None))
     given = prefix or ""
     if name is not None:
@@ -99,19 +100,21 @@ def revoke_keys(
         query = query.where(ApiKey.prefix.startswith(given, autoescape=True))
     else:
         raise Invalid(
-            "E422", "a key prefix needs at least 8 characters (qck_ and 4 more)", field="prefix"
+            Code.E422, "a key prefix needs at least 8 characters (qck_ and 4 more)", field="prefix"
         )
     keys = list(session.scalars(query))
     if not keys:
         raise NotFound(
-            "E404",
+            Code.E404,
             f"user {name!r} has no live key"
             if name is not None
             else f"no live key starts with {prefix!r}",
         )
     if name is None and len(keys) > 1:
         raise Invalid(
-            "E422", f"{len(keys)} live keys start with {prefix!r}: give more of it", field="prefix"
+            Code.E422,
+            f"{len(keys)} live keys start with {prefix!r}: give more of it",
+            field="prefix",
         )
     now = utcnow()
     for key in keys:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from qc_engine.checklist import Checklist, load_yaml, parse_checklist
 from qc_engine.db.models import StoredChecklist
 from qc_engine.engine import Engine, default_checklist_dir
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.errors import Conflict, Invalid, not_found
@@ -96,9 +96,13 @@ def parse_source(source: str, *, name: str, normalizer: Normalizer, lexicon_dir:
             normalizer=normalizer,
         )
     except RecursionError:
-        raise QCError("E200", "the checklist is nested too deeply", file=f"{name}.yaml") from None
+        raise QCError(
+            Code.E200, "the checklist is nested too deeply", file=f"{name}.yaml"
+        ) from None
     except ValueError as exc:  # e.g. an integer of thousands of digits in the YAML
-        raise QCError("E200", f"the checklist cannot be read: {exc}", file=f"{name}.yaml") from None
+        raise QCError(
+            Code.E200, f"the checklist cannot be read: {exc}", file=f"{name}.yaml"
+        ) from None
 
 
 def put_checklist(
@@ -124,14 +128,14 @@ def put_checklist(
         ) from None
     if checklist.name != name:
         raise Invalid(
-            "E422",
+            Code.E422,
             f"the checklist says name {checklist.name!r} but was sent to {name!r}",
             field="name",
         )
     latest = latest_version(session, name)
     if latest is not None and checklist.spec.version <= latest:
         raise Conflict(
-            "E409",
+            Code.E409,
             f"version {checklist.spec.version} is not newer than the "
             f"stored version {latest}: use version {latest + 1}",
             field="version",
@@ -227,7 +231,7 @@ class EngineHolder:
         checklists = list(parsed.values())
         if not checklists:
             raise QCError(
-                "E204",
+                Code.E204,
                 "no checklist is stored: run the service once with a checklist folder "
                 "(QC_CHECKLISTS) that holds checklists",
             )

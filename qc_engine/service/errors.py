@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 
 
 @dataclass
@@ -34,4 +34,4 @@ class Invalid(ServiceError):
 
 
 def not_found(what: str, ident: object) -> NotFound:
-    return NotFound("E404", f"{what} {ident!r} not found")
+    return NotFound(Code.E404, f"{what} {ident!r} not found")

@@ -10,7 +10,7 @@ from datetime import UTC
 from typing import Any
 
 from qc_engine.db.models import StoredMessage, StoredTranscript
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.settings import Settings
 from qc_engine.transcript import Transcript
 
@@ -33,11 +33,14 @@ def _check_text(value: str | None, field: str, width: int | None, line: int | No
         return
     if width is not None and len(value) > width:
         raise QCError(
-            "E101", f"{len(value):,} characters; the limit is {width}", field=field, line=line
+            Code.E101, f"{len(value):,} characters; the limit is {width}", field=field, line=line
         )
     if UNSTORABLE.search(value):
         raise QCError(
-            "E101", "contains a NUL character or half of a surrogate pair", field=field, line=line
+            Code.E101,
+            "contains a NUL character or half of a surrogate pair",
+            field=field,
+            line=line,
         )
 
 
@@ -75,7 +78,7 @@ def check_limits(transcript: Transcript, settings: Settings, *, line: int | None
         return
     if len(transcript.messages) > settings.max_messages:
         raise QCError(
-            "E101",
+            Code.E101,
             f"{len(transcript.messages)} messages; the limit is "
             f"{settings.max_messages} per transcript",
             field="messages",
@@ -86,7 +89,7 @@ def check_limits(transcript: Transcript, settings: Settings, *, line: int | None
     for i, message in enumerate(transcript.messages):
         if len(message.text) > settings.max_message_chars:
             raise QCError(
-                "E101",
+                Code.E101,
                 f"{len(message.text):,} characters; the limit is "
                 f"{settings.max_message_chars:,} per message",
                 field=f"messages[{i}].text",
@@ -99,7 +102,7 @@ def check_limits(transcript: Transcript, settings: Settings, *, line: int | None
                 message.ts.astimezone(UTC)
             except OverflowError:
                 raise QCError(
-                    "E101",
+                    Code.E101,
                     "the time is out of range once converted to UTC",
                     field=f"messages[{i}].ts",
                     line=line,

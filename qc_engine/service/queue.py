@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from qc_engine.db.models import MissedFinding, User, WorkItem
+from qc_engine.errors import Code
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Invalid
 from qc_engine.taxonomy import CATEGORIES
@@ -92,7 +93,9 @@ def _decode_cursor(cursor: str, sort: str) -> list[Any]:
             return [float(values[0]), aware(values[1]), row_id(values[2])]
         return [aware(values[0]), row_id(values[1])]
     except (ValueError, TypeError, IndexError):  # JSONDecodeError is a ValueError
-        raise Invalid("E422", "the cursor is not one this API gave out", field="cursor") from None
+        raise Invalid(
+            Code.E422, "the cursor is not one this API gave out", field="cursor"
+        ) from None
 
 
 def list_items(
@@ -106,7 +109,7 @@ def list_items(
 ) -> tuple[list[WorkItem], str | None]:
     """A page of work items and the cursor of the next page (None at the end)."""
     if sort not in SORTS:
-        raise Invalid("E422", f"sort must be one of {', '.join(SORTS)}", field="sort")
+        raise Invalid(Code.E422, f"sort must be one of {', '.join(SORTS)}", field="sort")
     query = filtered(select(WorkItem), **(filters or {}))
     if principal.role == "agent":
         query = query.where(WorkItem.agent == principal.agent_name)

@@ -22,6 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, get_args
 
+from qc_engine.errors import Code
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, ServiceError
 
 UserRole = Literal["admin", "lead", "specialist", "agent", "service"]
@@ -141,7 +142,7 @@ def role_refusal(action: str, role: str) -> Forbidden | None:
     """Whether the role may take the action at all (before any item is read)."""
     if role in TRANSITIONS[action].roles:
         return None
-    return Forbidden("E403", f"role {role!r} may not {_WHO.get(action, 'review work items')}")
+    return Forbidden(Code.E403, f"role {role!r} may not {_WHO.get(action, 'review work items')}")
 
 
 def refusal(
@@ -157,12 +158,12 @@ def refusal(
     if item.kind not in rule.kinds:
         if item.kind == "sample":
             return Invalid(
-                "E422",
+                Code.E422,
                 f"a sample item is completed with review-sample, not {action}",
                 field="kind",
             )
         return Invalid(
-            "E422", "only sample items take findings; confirm or dismiss flags", field="kind"
+            Code.E422, "only sample items take findings; confirm or dismiss flags", field="kind"
         )
     if action in ("claim", "confirm", "dismiss", "review"):
         held = holder(item, now)
@@ -176,11 +177,11 @@ def refusal(
             message = f"{reason}; this one is {item.status}"
         else:
             message = f"work item {item.id} is {item.status}, {reason}"
-        return Conflict("E409", message, field="status")
+        return Conflict(Code.E409, message, field="status")
     if action == "release":
         held = holder(item, now)
         if held not in (None, user_id) and role not in LEADS:
-            return Forbidden("E403", "only the holder or a lead may release a claim")
+            return Forbidden(Code.E403, "only the holder or a lead may release a claim")
     return None
 
 
@@ -189,7 +190,7 @@ class HeldBySomeoneElse(Conflict):
 
     def __init__(self, item_id: int, user_id: int, until: datetime | None) -> None:
         self.item_id, self.user_id, self.until = item_id, user_id, until
-        super().__init__("E409", f"work item {item_id} is being reviewed", field="status")
+        super().__init__(Code.E409, f"work item {item_id} is being reviewed", field="status")
 
     def named(self, name: str | None) -> HeldBySomeoneElse:
         until = f" until {self.until:%H:%M}" if self.until is not None else ""

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from qc_engine.db.models import StoredTranscript, WorkItem
+from qc_engine.errors import Code
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Forbidden, not_found
 from qc_engine.service.review import READERS
@@ -18,7 +19,7 @@ def stored_chat(
     only their own chats (404 otherwise, as for a chat that does not exist)."""
     if principal.role not in READERS:
         raise Forbidden(
-            "E403", f"role {principal.role!r} may not do this; allowed: {', '.join(READERS)}"
+            Code.E403, f"role {principal.role!r} may not do this; allowed: {', '.join(READERS)}"
         )
     row = session.scalar(
         select(StoredTranscript)

@@ -32,7 +32,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.db.models import WebhookDelivery, WebhookEvent
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import chat_link
 from qc_engine.taxonomy import CATEGORIES
@@ -73,15 +73,15 @@ def parse_targets(text: str | None) -> list[WebhookTarget]:
         try:
             entries = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise QCError("E610", f"QC_WEBHOOKS is not valid JSON: {exc}") from None
+            raise QCError(Code.E610, f"QC_WEBHOOKS is not valid JSON: {exc}") from None
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise QCError("E610", "QC_WEBHOOKS must be a JSON list of objects")
+            raise QCError(Code.E610, "QC_WEBHOOKS must be a JSON list of objects")
     else:
         entries = []
         for part in text.replace(";", " ").split():
             kind, sep, address = part.partition("=")
             if not sep:
-                raise QCError("E610", f"a webhook is written format=url, not {part!r}")
+                raise QCError(Code.E610, f"a webhook is written format=url, not {part!r}")
             entries.append({"format": kind, "url": address})
     targets: list[WebhookTarget] = []
     for number, entry in enumerate(entries, 1):
@@ -89,16 +89,16 @@ def parse_targets(text: str | None) -> list[WebhookTarget]:
         url: Any = entry.get("url")
         if kind not in FORMATS:
             raise QCError(
-                "E610",
+                Code.E610,
                 f"webhook {number}: format must be one of {', '.join(FORMATS)}, not {kind!r}",
             )
         if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
-            raise QCError("E610", f"webhook {number}: an http(s) url is required")
+            raise QCError(Code.E610, f"webhook {number}: an http(s) url is required")
         events = tuple(entry.get("events") or EVENT_KINDS)
         unknown = [e for e in events if e not in EVENT_KINDS]
         if unknown:
             raise QCError(
-                "E610",
+                Code.E610,
                 f"webhook {number}: unknown events {unknown}; known: {', '.join(EVENT_KINDS)}",
             )
         name = str(entry.get("name") or f"{kind}-{number}")
@@ -114,7 +114,7 @@ def parse_targets(text: str | None) -> list[WebhookTarget]:
         )
     names = [t.name for t in targets]
     if len(set(names)) != len(names):
-        raise QCError("E610", "webhook names must be unique")
+        raise QCError(Code.E610, "webhook names must be unique")
     return targets
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from qc_engine.db.models import Appeal, MissedFinding, StoredTranscript, User, WorkItem
+from qc_engine.errors import Code
 from qc_engine.service.auth import Principal
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.errors import Conflict, Invalid, not_found
@@ -68,7 +69,7 @@ def _open(
     item = get_item(session, principal, item_id)
     if item.version != version:
         raise Conflict(
-            "E409",
+            Code.E409,
             f"work item {item.id} was changed by someone else (version "
             f"{item.version}, you sent {version}): reload it",
             field="version",
@@ -119,7 +120,7 @@ def _flush(session: Session, item: WorkItem) -> WorkItem:
     except StaleDataError:
         session.rollback()
         raise Conflict(
-            "E409",
+            Code.E409,
             f"work item {item.id} was changed by someone else at the same time: reload it",
             field="version",
         ) from None
@@ -426,7 +427,7 @@ def review_sample(
     for index, finding in enumerate(findings):
         if finding.category not in CATEGORIES:
             raise Invalid(
-                "E422",
+                Code.E422,
                 f"unknown category {finding.category!r}",
                 field=f"findings[{index}].category",
             )
@@ -456,7 +457,7 @@ def appeal(
 ) -> WorkItem:
     item, now = _open(session, principal, "appeal", item_id, version)
     if not reason.strip():
-        raise Invalid("E422", "an appeal needs a reason", field="reason")
+        raise Invalid(Code.E422, "an appeal needs a reason", field="reason")
     session.add(
         Appeal(work_item_id=item.id, appellant_id=principal.user_id, reason=reason, created_at=now)
     )
@@ -480,7 +481,7 @@ def decide_appeal(
         Status.UPHELD,
         Status.OVERTURNED,
     ):
-        raise Invalid("E422", "decision must be upheld or overturned", field="decision")
+        raise Invalid(Code.E422, "decision must be upheld or overturned", field="decision")
     item, now = _open(session, principal, "decide_appeal", item_id, version)
     open_appeal = session.scalar(
         select(Appeal).where(Appeal.work_item_id == item.id, Appeal.decision.is_(None))

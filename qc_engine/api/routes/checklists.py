@@ -12,7 +12,7 @@ from qc_engine.api.deps import Admin, Lead, Reader, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.checklist import Checklist
 from qc_engine.engine import inspect
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.service import checklists as service
 from qc_engine.service.limits import check_limits
 from qc_engine.service.records import StoredChecklist
@@ -100,7 +100,7 @@ async def put_checklist(
     try:
         source = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise ApiError(422, "E200", "the checklist is not UTF-8 text") from None
+        raise ApiError(422, Code.E200, "the checklist is not UTF-8 text") from None
     # Validating (every lexicon loaded) and storing block: off the event loop.
     return await run_in_threadpool(_put, name, source, session, state, principal)
 

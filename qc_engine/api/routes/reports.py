@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from qc_engine.api.deps import Lead, SessionDep, State, get_principal
 from qc_engine.api.errors import ApiError
-from qc_engine.errors import QCError
+from qc_engine.errors import Code, QCError
 from qc_engine.reports.schedule import runs
 from qc_engine.reports.store import (
     generate_weekly,
@@ -62,7 +62,7 @@ def _week(value: str | None) -> IsoWeek:
     try:
         return IsoWeek.parse(value)
     except QCError as exc:
-        raise ApiError(422, "E422", exc.message, field="week") from None
+        raise ApiError(422, Code.E422, exc.message, field="week") from None
 
 
 def _allowed(
@@ -95,7 +95,7 @@ def _reader(request: Request, state: State) -> None:
     if principal.role not in READERS:
         raise ApiError(
             403,
-            "E403",
+            Code.E403,
             f"role {principal.role!r} may not read reports; allowed: {', '.join(READERS)}",
         )
 

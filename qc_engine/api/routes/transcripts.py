@@ -10,6 +10,7 @@ from qc_engine.api.deps import CurrentUser, Ingester, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.api.metrics import record_result
 from qc_engine.api.schemas import transcript_json
+from qc_engine.errors import Code
 from qc_engine.service.ingest import IngestFailure, ingest_committed
 from qc_engine.service.transcripts import stored_chat
 
@@ -103,7 +104,7 @@ def _store(
     if content_type not in ("application/json", ""):
         raise ApiError(
             415,
-            "E415",
+            Code.E415,
             f"send application/json (one transcript) or "
             f"application/x-ndjson (a batch), not {content_type!r}",
         )
@@ -120,7 +121,7 @@ def _store(
         commit_if=lambda outcomes: not isinstance(outcomes[0], IngestFailure),
     )
     if isinstance(outcome, IngestFailure):
-        raise ApiError(500, "E500", outcome.error.message)
+        raise ApiError(500, Code.E500, outcome.error.message)
     record_result("ingest", [f.category for f in outcome.result.flags])
     return _outcome_json(outcome) | {"result": outcome.result.to_dict()}
 

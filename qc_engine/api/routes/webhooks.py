@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from qc_engine.api.deps import Lead, SessionDep, State
 from qc_engine.api.errors import ApiError
+from qc_engine.errors import Code
 from qc_engine.service import webhooks as service
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -54,7 +55,7 @@ def get_deliveries(
         if unknown:
             raise ApiError(
                 422,
-                "E422",
+                Code.E422,
                 f"unknown status {unknown[0]!r}; known: {', '.join(service.STATUSES)}",
                 field="status",
             )
@@ -74,6 +75,6 @@ def retry_delivery(
     """Send a failed delivery again at the next tick, with a fresh set of attempts."""
     delivery = service.retry(session, delivery_id)
     if delivery is None:
-        raise ApiError(404, "E404", f"delivery {delivery_id} not found")
+        raise ApiError(404, Code.E404, f"delivery {delivery_id} not found")
     session.commit()
     return service.delivery_json(delivery)

@@ -10,6 +10,7 @@ from qc_engine.api.body import STORABLE_PATTERN
 from qc_engine.api.deps import CurrentUser, Reader, Reviewer, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.api.schemas import item_json
+from qc_engine.errors import Code
 from qc_engine.service import queue
 from qc_engine.service import workitems as service
 from qc_engine.service.limits import UNSTORABLE
@@ -99,7 +100,7 @@ def _filters(
         if value.tzinfo is None:
             raise ApiError(
                 422,
-                "E422",
+                Code.E422,
                 "give the time with an offset, e.g. 2026-11-20T00:00:00+08:00",
                 field=name,
             )
@@ -107,7 +108,7 @@ def _filters(
             value.astimezone(UTC)
         except OverflowError:
             raise ApiError(
-                422, "E422", "the time is out of range once converted to UTC", field=name
+                422, Code.E422, "the time is out of range once converted to UTC", field=name
             ) from None
     return {
         k: v
@@ -213,7 +214,7 @@ def claim_next(
         session, principal=principal, filters=filters, minutes=state.settings.claim_minutes
     )
     if item is None:
-        raise ApiError(404, "E404", "no open work item to claim")
+        raise ApiError(404, Code.E404, "no open work item to claim")
     session.commit()
     return item_json(item)
 
