@@ -42,7 +42,8 @@ from qc_engine.chatgen_vocab import (
     VIOLATIONS,
     Turn,
 )
-from qc_engine.transcript import SHANGHAI, Message, Transcript
+from qc_engine.clock import SHANGHAI
+from qc_engine.transcript import Message, Transcript
 
 PRE_SALE = ("none", "unpaid")
 AFTER_SALE = ("shipped", "delivered", "refunding")

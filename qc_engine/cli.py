@@ -228,7 +228,7 @@ def explain(code: str) -> str | None:
             "Parameters:",
         ]
         for name, field in checker.Params.model_fields.items():
-            default = field.default if field.default_factory is None else field.default_factory()
+            default = field.get_default(call_default_factory=True, validated_data={})
             parts.append(f"  {name} = {default!r}  {field.description or ''}".rstrip())
         parts.append("")
         parts.append("Must flag:")
@@ -304,7 +304,7 @@ def checkers_markdown() -> str:
             "",
         ]
         for name, field in cls.Params.model_fields.items():
-            default = field.default if field.default_factory is None else field.default_factory()
+            default = field.get_default(call_default_factory=True, validated_data={})
             if hasattr(default, "model_dump"):
                 default = default.model_dump()
             out.append(

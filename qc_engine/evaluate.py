@@ -197,11 +197,11 @@ def evaluate(
     # Customer signals.
     signals = {"customer_negative": Counts(), "complaint_risk": Counts()}
     for item in customer_items:
-        here = {f.category for f in flags.get((item.session, item.index), [])}
+        found = {f.category for f in flags.get((item.session, item.index), [])}
         signals["customer_negative"].add(
-            item.answer in ("negative", "complaint_risk"), "customer_negative" in here
+            item.answer in ("negative", "complaint_risk"), "customer_negative" in found
         )
-        signals["complaint_risk"].add(item.answer == "complaint_risk", "complaint_risk" in here)
+        signals["complaint_risk"].add(item.answer == "complaint_risk", "complaint_risk" in found)
     report.customer = {name: c.figures() for name, c in signals.items()}
     report.customer["_model_alone"] = _customer_model_alone(customer_items, engine.normalizer)
 
@@ -304,8 +304,8 @@ def _customer_model_alone(items: Sequence[LabelledItem], normalizer: Normalizer)
         column = model.classes.index(model.meta.get("positive", model.classes[-1]))
         threshold = model.meta.get("threshold", 0.5)
         counts = Counts()
-        for item, row in zip(items, proba, strict=True):
-            counts.add(truth(item), bool(row[column] >= threshold))
+        for item, score in zip(items, proba[:, column], strict=True):
+            counts.add(truth(item), bool(score >= threshold))
         out[name] = counts.figures() | {"threshold": threshold}
     return out
 

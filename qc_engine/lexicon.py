@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ahocorasick_rs
 
@@ -168,7 +168,7 @@ def parse_lexicon_lines(
                 file=source,
                 line=number,
             )
-        fields: dict[str, object] = {}
+        fields: dict[str, Any] = {}
         for condition in conditions:
             key, sep, value = condition.partition(":")
             key = key.strip()
@@ -207,7 +207,7 @@ def parse_lexicon_lines(
                 fields[target] = _words(value, normalizer, word_cache)
         entries.append(
             Entry(phrase=phrase, line=number, source=source, original=phrase_raw, **fields)
-        )  # type: ignore[arg-type]
+        )
     return entries
 
 

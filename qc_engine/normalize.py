@@ -29,7 +29,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from qc_engine.errors import Code, QCError
 
@@ -82,14 +82,14 @@ def trie_pattern(words: Iterable[str]) -> str:
     """A regex that matches, at a position, the longest of `words` starting there (what an
     alternation of the words sorted longest first matches), written as a prefix tree so the
     regex engine tries one branch per character instead of every word in turn."""
-    trie: dict[str, dict] = {}
+    trie: dict[str, dict[str, Any]] = {}
     for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def build(node: dict[str, dict]) -> str:
+    def build(node: dict[str, dict[str, Any]]) -> str:
         branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
@@ -282,7 +282,8 @@ class Normalizer:
                     known[code] = found
             if found is _SKIP:
                 continue
-            hits.append(EmojiHit(match.start(), match.end(), *found))
+            code_kind: tuple[str, str] = found  # type: ignore[assignment]  # not _SKIP
+            hits.append(EmojiHit(match.start(), match.end(), *code_kind))
         return hits
 
     def _emoji_code(self, code: str) -> tuple[str, str] | object:

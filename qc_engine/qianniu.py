@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from qc_engine.clock import SHANGHAI
 from qc_engine.errors import Code, QCError
-from qc_engine.transcript import SHANGHAI, Loaded, Message, Transcript, surrogate_problem
+from qc_engine.transcript import Loaded, Message, Transcript, surrogate_problem
 
 HEADER_SHAPE = "`sender  YYYY-MM-DD HH:MM:SS` (two or more spaces or a tab before the time)"
 
@@ -295,6 +296,7 @@ def _role(
     m = _SHOP_PREFIX.fullmatch(sender)
     if m is not None and m["shop"].strip() and m["name"].strip():
         shop, name = m["shop"].strip(), m["name"].strip()
+    result: tuple[str, str, str | None]
     if name in SYSTEM_SENDERS:
         result = ("system", name, None)
     elif shop is not None or sender in agents or name in agents:

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from qc_engine.clock import SHANGHAI
 from qc_engine.errors import Code, QCError
-from qc_engine.transcript import SHANGHAI
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{2})$")
 # A report reads its week, the weeks before it (the trend) and the one after: weeks near

@@ -34,7 +34,7 @@ class AppState:
 # dependency in a worker thread, and on a hot endpoint those hand-offs (and the GIL
 # contention they cause) cost more than the work itself.
 async def get_state(request: Request) -> AppState:
-    return request.app.state.qc  # type: ignore[no-any-return]
+    return request.app.state.qc
 
 
 State = Annotated[AppState, Depends(get_state)]

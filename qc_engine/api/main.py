@@ -69,6 +69,7 @@ def _schema_says_urls_hold_no_nul(app: FastAPI) -> None:
                 for operation in path.values():
                     for parameter in operation.get("parameters", ()):
                         _no_nul(parameter.get("schema", {}))
+        assert app.openapi_schema is not None  # default() has just made it
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

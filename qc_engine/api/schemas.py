@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from qc_engine.clock import SHANGHAI
 from qc_engine.service.records import StoredFlag, StoredTranscript, WorkItem
 from qc_engine.taxonomy import CATEGORIES
-from qc_engine.transcript import SHANGHAI
 
 
 def _time(value: datetime | None) -> str | None:

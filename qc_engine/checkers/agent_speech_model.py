@@ -73,7 +73,7 @@ class AgentSpeechModel(Checker):
         "c: 好的我拍了\na: 好的亲，马上为您安排发货",
     ]
 
-    def __init__(self, params: AgentSpeechParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: AgentSpeechParams, resources: Resources) -> None:
         super().__init__(params, resources)
         from qc_engine.ml.runtime import load_model
 
@@ -88,8 +88,8 @@ class AgentSpeechModel(Checker):
     def _messages(self, chat: Chat) -> list[tuple[int, NormalizedText, NormalizedText | None]]:
         """The messages it reads, each with the customer message before it."""
         norm = chat.norm
-        out = []
-        context = None
+        out: list[tuple[int, NormalizedText, NormalizedText | None]] = []
+        context: NormalizedText | None = None
         for index, role in enumerate(chat.roles):
             if role in self.roles:
                 out.append((index, norm[index], context))

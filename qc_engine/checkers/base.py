@@ -38,6 +38,9 @@ class Params(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+BaseParams = Params  # the name inside Checker, whose `Params` is the subclass's
+
+
 @dataclass(slots=True)
 class Hit:
     """One problem a checker found, before the checklist gives it severity and points."""
@@ -72,7 +75,7 @@ class Checker:
     category: ClassVar[str]
     status: ClassVar[str] = "stable"
     source: ClassVar[str] = "rule"
-    Params: ClassVar[type[Params]] = Params
+    Params: ClassVar[type[BaseParams]] = BaseParams
     must_flag: ClassVar[list[Example | str]] = []
     must_pass: ClassVar[list[Example | str]] = []
 
@@ -82,7 +85,7 @@ class Checker:
     `gate_lexicons`. The engine and the example runner skip the checker on a chat the gate
     rules out (`idle`), so the examples test the promise."""
 
-    def __init__(self, params: Params, resources: Resources) -> None:
+    def __init__(self, params: BaseParams, resources: Resources) -> None:
         self.params = params
         self.resources = resources
 

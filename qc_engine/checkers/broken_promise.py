@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -109,7 +110,7 @@ class BrokenPromise(Checker):
         ),
     ]
 
-    def __init__(self, params: BrokenPromiseParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: BrokenPromiseParams, resources: Resources) -> None:
         super().__init__(params, resources)
         self.reader = ReplyReader(resources, extra_promises=params.extra)
         self.window = params.window_seconds
@@ -165,7 +166,7 @@ class BrokenPromise(Checker):
                 evidence = f"客服承诺「{promise}」后对话结束，未见跟进答复"
             yield Hit(open_at, open_span, evidence)
 
-    def _late(self, promised, answered) -> int | None:
+    def _late(self, promised: datetime | None, answered: datetime | None) -> int | None:
         """Seconds past the promise if the answer came outside the window, else None."""
         if promised is None or answered is None:
             return None

@@ -156,7 +156,7 @@ class ComposedRule(Checker):
         ),
     ]
 
-    def __init__(self, params: RuleParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: RuleParams, resources: Resources) -> None:
         super().__init__(params, resources)
         normalizer = resources.normalizer
         self.when = compile_condition(params.when, normalizer=normalizer, where="when")

@@ -61,7 +61,7 @@ class CustomerModel(Checker):
         "a: 垃圾，你去投诉吧",
     ]
 
-    def __init__(self, params: CustomerModelParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: CustomerModelParams, resources: Resources) -> None:
         super().__init__(params, resources)
         from qc_engine.ml.runtime import load_model
 

@@ -86,7 +86,7 @@ class EmojiMisuse(Checker):
         "c: 哈哈好的[白眼]\na: 嗯嗯亲",
     ]
 
-    def __init__(self, params: EmojiMisuseParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: EmojiMisuseParams, resources: Resources) -> None:
         super().__init__(params, resources)
         # Read on customer messages only.
         self.upset = [resources.lexicon(UPSET_LEXICON, roles=("customer",))]

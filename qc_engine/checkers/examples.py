@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from qc_engine.chat import Chat
 from qc_engine.checkers.base import Checker, Example, Hit
+from qc_engine.clock import SHANGHAI
 from qc_engine.errors import Code, QCError
 from qc_engine.normalize import Normalizer, load_normalizer
 from qc_engine.resources import Resources
-from qc_engine.transcript import SHANGHAI, Message, Transcript
+from qc_engine.transcript import Message, Transcript
 
 _ROLES = {
     "c": "customer",
@@ -25,7 +27,7 @@ _ROLES = {
 _DAY = datetime(2026, 11, 20, tzinfo=SHANGHAI)
 
 
-def parse_example_chat(chat: str, *, meta: dict | None = None) -> Transcript:
+def parse_example_chat(chat: str, *, meta: dict[str, Any] | None = None) -> Transcript:
     """`ROLE: text` or `ROLE@HH:MM:SS: text` per line (see `Example`)."""
     messages = []
     for number, line in enumerate(chat.strip().splitlines(), start=1):
@@ -55,7 +57,7 @@ def parse_example_chat(chat: str, *, meta: dict | None = None) -> Transcript:
 
 def build_checker(
     checker_cls: type[Checker],
-    params: dict | None = None,
+    params: dict[str, Any] | None = None,
     *,
     lexicon_dir: Path,
     normalizer: Normalizer | None = None,

@@ -129,7 +129,7 @@ class Perfunctory(PhraseChecker):
         Example("c: 发什么快递\na: 韵达\na: 嗯嗯", note="the turn already answered"),
     ]
 
-    def __init__(self, params: PerfunctoryParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: PerfunctoryParams, resources: Resources) -> None:
         super().__init__(params, resources)
         normalize = resources.normalizer.normalize_phrase
         self.greetings = _longest_first(normalize(w) or w for w in params.greetings)

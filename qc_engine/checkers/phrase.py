@@ -36,7 +36,7 @@ class PhraseChecker(Checker):
     shared_lexicons: ClassVar[bool] = True
     """False for word lists with very common entries (see `Resources.lexicon`)."""
 
-    def __init__(self, params: PhraseParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: PhraseParams, resources: Resources) -> None:
         super().__init__(params, resources)
         files = params.lexicons if params.lexicons is not None else list(self.lexicon_files)
         shared = self.shared_lexicons

@@ -96,9 +96,7 @@ class ReviewInducement(PhraseChecker):
         "a: 亲您现在拍下收到后找客服返下差价5元",
     ]
 
-    def __init__(  # type: ignore[override]
-        self, params: ReviewInducementParams, resources: Resources
-    ) -> None:
+    def __init__(self, params: ReviewInducementParams, resources: Resources) -> None:
         super().__init__(params, resources)
         self.pair_window = params.pair_window
         roles = self.inspect_roles

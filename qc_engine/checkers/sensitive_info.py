@@ -238,7 +238,7 @@ class SensitiveInfo(Checker):
         "a: 您好，我们是浙江省杭州市的商家，发货地在西湖区",
     ]
 
-    def __init__(self, params: SensitiveInfoParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: SensitiveInfoParams, resources: Resources) -> None:
         super().__init__(params, resources)
         self.kinds = frozenset(params.kinds)
         self.numbers = bool(self.kinds - {"address"})

@@ -35,7 +35,7 @@ class TokenPatternChecker(Checker):
     default_triggers: ClassVar[list[str]] = []
     default_evidence: ClassVar[str] = ""
 
-    def __init__(self, params: TokenPatternParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: TokenPatternParams, resources: Resources) -> None:
         super().__init__(params, resources)
         from spacy.matcher import Matcher
 

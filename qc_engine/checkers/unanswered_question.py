@@ -74,9 +74,9 @@ def find_question(norm: NormalizedText) -> tuple[tuple[int, int], bool] | None:
             return clause.span(), ending
     gate = _YES_NO_START.search(text)
     if gate is not None:
-        match = _YES_NO.search(text, gate.start())
-        if match is not None:
-            return _clause(text, match.start()), False
+        yes_no = _YES_NO.search(text, gate.start())
+        if yes_no is not None:
+            return _clause(text, yes_no.start()), False
     return None
 
 
@@ -192,7 +192,7 @@ class UnansweredQuestion(Checker):
         "c: 会生锈不\na: 不会哦",
     ]
 
-    def __init__(self, params: UnansweredParams, resources: Resources) -> None:  # type: ignore[override]
+    def __init__(self, params: UnansweredParams, resources: Resources) -> None:
         super().__init__(params, resources)
         self.reader = ReplyReader(resources)
         self.ack_answers = params.ack_answers_yes_no

@@ -289,7 +289,7 @@ def emotion_turns() -> list[CustomerExample]:
     for name in ("cped_valid_split.csv", "cped_test_split.csv"):
         with open(folder / name, encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
-                label = CPED_NEGATIVE.get(row.get("emotion"))
+                label = CPED_NEGATIVE.get(row.get("emotion") or "")
                 if label is not None and row.get("utterance"):
                     out.append(
                         CustomerExample(row["utterance"], label, None, "emotion:cped", "train")

@@ -26,7 +26,7 @@ GRID = [round(x, 2) for x in np.arange(0.30, 0.995, 0.01)]
 
 def fit(
     documents: Sequence[Any],
-    labels: Sequence[int],
+    labels: Sequence[int] | np.ndarray,
     classes: list[str],
     *,
     C: float,

@@ -103,8 +103,8 @@ class GramTable:
         ids = np.zeros(length + high - 1, dtype=np.uint64)
         ids[:length] = self.ids[np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)]
         # keys[s - 1, i]: the n-gram of s characters at i, left-aligned in `high` digits.
-        keys = np.empty((high, length), dtype=np.uint64)
-        last = np.empty((high, length), dtype=np.uint64)
+        keys: np.ndarray = np.empty((high, length), dtype=np.uint64)
+        last: np.ndarray = np.empty((high, length), dtype=np.uint64)
         np.left_shift(ids[:length], np.uint64(bits * (high - 1)), out=keys[0])
         last[0] = ids[:length]
         for size in range(2, high + 1):

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,7 +87,8 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
         return model.predict_proba([fit_feats[i] for i in held_out])
 
     predicted_out = out_of_fold(fit_labels, FOLDS, fit_predict)
-    thresholds, chosen = {}, {}
+    thresholds: dict[str, float] = {}
+    chosen: dict[str, dict[str, Any]] = {}
     for k, name in enumerate(classes):
         if name == "none":
             continue
@@ -121,12 +123,12 @@ def train_agent(*, out_dir: Path, normalizer: Normalizer, log: Callable[[str], N
         real_p[held] = model.predict_proba([f for f, h in zip(real_feats, held, strict=True) if h])
     for k, name in enumerate(classes):
         if name in thresholds and len(real):
-            t, p, n = raise_for_real(
+            t, real_precision, n = raise_for_real(
                 real_p[:, k], np.array([name in labels_ for _, labels_ in real]), thresholds[name]
             )
             chosen[name] |= {
                 "real_threshold": t,
-                "real_validation_precision": p,
+                "real_validation_precision": real_precision,
                 "real_validation_flags": n,
             }
             thresholds[name] = t

@@ -201,9 +201,9 @@ def real_validation_turns() -> list[data.CustomerExample]:
     ]
 
 
-def _pr_table(scores: np.ndarray, truth: np.ndarray) -> list[list[float]]:
+def _pr_table(scores: np.ndarray, truth: np.ndarray) -> list[list[float | None]]:
     """[threshold, flags, precision, recall] at a few thresholds, for the card."""
-    rows = []
+    rows: list[list[float | None]] = []
     for threshold in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99):
         picked = scores >= threshold
         flagged = int(picked.sum())

@@ -77,7 +77,7 @@ def _table(
     if not rows:
         row_number += 1
         sheet.cell(row=row_number, column=1, value=empty).font = Font(italic=True, color="6B7280")
-    sheet.freeze_panes = sheet.cell(row=start_row + 1, column=1)
+    sheet.freeze_panes = f"A{start_row + 1}"
     sheet.auto_filter.ref = (
         f"A{start_row}:{get_column_letter(len(columns))}{max(row_number, start_row + 1)}"
     )
@@ -193,9 +193,10 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
     report = _writable(report)
     o = report["options"]
     book = Workbook()
+    opening = book.active
+    assert isinstance(opening, Worksheet)  # a new workbook has one worksheet
     sheets = {
-        name: (book.active if i == 0 else book.create_sheet(name))
-        for i, name in enumerate(SHEET_NAMES)
+        name: (opening if i == 0 else book.create_sheet(name)) for i, name in enumerate(SHEET_NAMES)
     }
     sheets["概览"].title = "概览"
     _overview(sheets["概览"], report)

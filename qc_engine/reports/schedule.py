@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from qc_engine.clock import SHANGHAI
 from qc_engine.db.models import ReportRun
 from qc_engine.errors import Code, QCError
 from qc_engine.reports.store import KIND, save_report
@@ -29,7 +30,6 @@ from qc_engine.reports.weekly import ReportOptions, build_weekly
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import LinkSigner
 from qc_engine.service.webhooks import weekly_report_event
-from qc_engine.transcript import SHANGHAI
 from qc_engine.weeks import IsoWeek
 
 log = logging.getLogger("qc.reports")

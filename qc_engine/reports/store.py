@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from qc_engine.clock import SHANGHAI
 from qc_engine.db.models import StoredReport
 from qc_engine.reports.weekly import ReportOptions, build_weekly
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import LinkSigner, report_links
-from qc_engine.transcript import SHANGHAI
 from qc_engine.weeks import IsoWeek
 
 KIND = "weekly"

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from qc_engine.clock import SHANGHAI
 from qc_engine.db.models import (
     Appeal,
     MissedFinding,
@@ -36,7 +37,6 @@ from qc_engine.db.models import (
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import LinkSigner, chat_link, report_links
 from qc_engine.taxonomy import CATEGORIES
-from qc_engine.transcript import SHANGHAI
 from qc_engine.weeks import IsoWeek
 
 SCHEMA_VERSION = 1

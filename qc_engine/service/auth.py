@@ -146,7 +146,7 @@ class KeyCache:
             return True, found[1]
         return False, None
 
-    def authenticate(self, session_factory, key: str) -> Principal | None:  # type: ignore[no-untyped-def]
+    def authenticate(self, session_factory, key: str) -> Principal | None:
         """The user of a live API key (not revoked, user not disabled)."""
         return self._lookup(
             session_factory,
@@ -158,7 +158,7 @@ class KeyCache:
             ),
         )
 
-    def authenticate_session(self, session_factory, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
+    def authenticate_session(self, session_factory, token: str) -> Principal | None:
         """The user of a desk session token: a live session (not expired, not signed out)
         of a key not revoked, of a user not disabled; read from the database every time
         (not cached), so a sign-out ends it at once in every service process."""
@@ -182,7 +182,7 @@ class KeyCache:
         self,
         session_factory,
         *,
-        digest: str | None,  # type: ignore[no-untyped-def]
+        digest: str | None,
         query: Any,
     ) -> Principal | None:
         """The cached answer for `digest` if fresh, else the user `query()` finds (None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from qc_engine.clock import waits_by_message
+from qc_engine.clock import SHANGHAI, waits_by_message
 from qc_engine.db.models import (
     Appeal,
     MissedFinding,
@@ -25,7 +25,6 @@ from qc_engine.db.models import (
 )
 from qc_engine.service.auth import Principal
 from qc_engine.service.workitems import ClaimState, claim_state, may
-from qc_engine.transcript import SHANGHAI
 
 
 def _names(session: Session, ids: set[int]) -> dict[int, str]:

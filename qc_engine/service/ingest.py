@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import JSON, delete, insert, select, text, update
+from sqlalchemy import JSON, Table, delete, insert, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from qc_engine.checklist import Checklist, ReviewPolicy
@@ -246,12 +246,12 @@ def ingest(
             refused[position] = exc
     if refused:
         kept = [t for i, t in enumerate(transcripts) if i not in refused]
-        stored = iter(
+        rest = iter(
             ingest(session, kept, engine=engine, sampling=sampling, actor=actor,
                    checklist=checklist, redact=redact, limits=limits)
         )  # fmt: skip
         return [
-            IngestFailure(t.id, refused[i]) if i in refused else next(stored)
+            IngestFailure(t.id, refused[i]) if i in refused else next(rest)
             for i, t in enumerate(transcripts)
         ]
     ids = list({t.id for t in transcripts})
@@ -301,21 +301,21 @@ def ingest(
         if transcript.id in pending_ids:
             # The same id twice in one batch: write the first, then update it.
             flush_pending()
-            row = session.scalar(
+            again = session.scalar(
                 select(StoredTranscript)
                 .where(StoredTranscript.id == transcript.id)
                 .options(selectinload(StoredTranscript.flags))
             )
-            assert row is not None
-            existing[transcript.id] = row
-        row = existing.get(transcript.id)
-        if row is None:
+            assert again is not None
+            existing[transcript.id] = again
+        stored = existing.get(transcript.id)
+        if stored is None:
             pending.append((len(outcomes), transcript, result, chosen))
             pending_ids.add(transcript.id)
             outcomes.append(None)
             continue
         status, count = _update(
-            session, row, transcript, result, chosen, now=now, sampling=sampling, actor=actor
+            session, stored, transcript, result, chosen, now=now, sampling=sampling, actor=actor
         )
         outcomes.append(IngestOutcome(transcript.id, status, result, count))
     if pending:
@@ -544,7 +544,7 @@ def _bulk_create(
     connection = session.connection()
     _insert_rows(connection, StoredTranscript.__table__, transcript_rows)
     _insert_rows(connection, StoredMessage.__table__, message_rows)
-    flag_table = StoredFlag.__table__
+    flag_table = cast(Table, StoredFlag.__table__)
     flag_ids = _new_ids(connection, flag_table, len(flag_rows))
     if flag_ids is not None:
         for row, flag_id in zip(flag_rows, flag_ids, strict=True):

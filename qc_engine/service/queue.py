@@ -7,7 +7,7 @@ import base64
 import json
 import math
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -21,8 +21,11 @@ from qc_engine.taxonomy import CATEGORIES
 SORTS = ("priority", "age")
 
 
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
+
+
 def filtered(
-    query: Select[Any],
+    query: _Query,
     *,
     status: str | None = None,
     category: str | None = None,
@@ -36,7 +39,7 @@ def filtered(
     kind: str | None = None,
     teaching_case: bool | None = None,
     transcript_id: str | None = None,
-) -> Select[Any]:
+) -> _Query:
     if status:
         query = query.where(WorkItem.status.in_(status.split(",")))
     if category:
@@ -127,7 +130,7 @@ def list_items(
                 )
             )
     else:
-        order = (WorkItem.created_at, WorkItem.id)
+        order = (WorkItem.created_at, WorkItem.id)  # type: ignore[assignment]
         if cursor:
             created, ident = _decode_cursor(cursor, sort)
             query = query.where(

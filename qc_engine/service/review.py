@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, get_args
+from typing import Literal, Protocol, get_args
 
 from qc_engine.errors import Code
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, ServiceError
@@ -120,14 +120,19 @@ _SOURCES = {
 }
 
 
-class ItemLike:
+class ItemLike(Protocol):
     """What the rules read of a work item (the stored WorkItem has these)."""
 
-    id: int
-    kind: str
-    status: str
-    reviewer_id: int | None
-    claim_expires_at: datetime | None
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reviewer_id(self) -> int | None: ...
+    @property
+    def claim_expires_at(self) -> datetime | None: ...
 
 
 def holder(item: ItemLike, now: datetime) -> int | None:

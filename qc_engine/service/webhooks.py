@@ -31,12 +31,12 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from qc_engine.clock import SHANGHAI
 from qc_engine.db.models import WebhookDelivery, WebhookEvent
 from qc_engine.errors import Code, QCError
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import chat_link
 from qc_engine.taxonomy import CATEGORIES
-from qc_engine.transcript import SHANGHAI
 
 log = logging.getLogger("qc.webhooks")
 

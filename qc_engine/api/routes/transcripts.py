@@ -83,7 +83,8 @@ def _store(
             redact=state.settings.redact,
             limits=state.settings,
         )
-        accepted, rejected = [], []
+        accepted: list[dict[str, Any]] = []
+        rejected: list[dict[str, Any]] = []
         for line, outcome in zip(good, outcomes, strict=True):
             if isinstance(outcome, IngestFailure):
                 rejected.append({"line": line.line, "error": outcome.error.to_dict()})

@@ -118,9 +118,9 @@ def login(
             error="密钥无效或已被吊销，请检查后重试。",
             next=_safe_next(next) or "",
         )
-    response = redirect(_safe_next(next) or home_of(principal))
-    set_session_cookie(response, request, token)
-    return response
+    signed_in_page = redirect(_safe_next(next) or home_of(principal))
+    set_session_cookie(signed_in_page, request, token)
+    return signed_in_page
 
 
 @router.post("/ui/logout")

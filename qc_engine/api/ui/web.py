@@ -15,13 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from qc_engine.api.deps import SESSION_COOKIE, AppState
+from qc_engine.clock import SHANGHAI
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from qc_engine.service.records import Session
 from qc_engine.service.review import LEADS, REVIEWERS, ROLE_ZH, status_zh
 from qc_engine.service.workitems import current_state
 from qc_engine.taxonomy import CATEGORIES
-from qc_engine.transcript import SHANGHAI
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -98,7 +98,7 @@ TEMPLATES = _env()
 
 
 def state_of(request: Request) -> AppState:
-    return request.app.state.qc  # type: ignore[no-any-return]
+    return request.app.state.qc
 
 
 # Who is signed in ------------------------------------------------------------------------
