@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 from qc_engine.errors import Code, QCError
 from qc_engine.inputs import load_path
 from qc_engine.result import Result
+from qc_engine.service.review import ROLES as USER_ROLES
 from qc_engine.transcript import Loaded, Transcript
 
 if TYPE_CHECKING:
@@ -616,9 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys = sub.add_parser("keys", help="manage API keys ($QC_DATABASE_URL)")
     ksub = keys.add_subparsers(dest="keys_command", required=True)
     kcreate = ksub.add_parser("create", help="create a key (printed once)")
-    kcreate.add_argument(
-        "--role", required=True, choices=("admin", "lead", "specialist", "agent", "service")
-    )
+    kcreate.add_argument("--role", required=True, choices=USER_ROLES)
     kcreate.add_argument("--name", required=True)
     kcreate.add_argument("--agent-name", help="for --role agent: the agent name in chats")
     kcreate.set_defaults(func=cmd_keys_create)

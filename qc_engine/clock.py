@@ -26,6 +26,7 @@ package.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -103,6 +104,20 @@ def waits_by_message(messages: Sequence[Moment]) -> dict[int, float]:
         if wait.seconds is not None:
             shown[wait.answered if wait.answered is not None else wait.asked] = wait.seconds
     return shown
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as a QC specialist reads it: "48 秒", "3 分 12 秒", "1 小时 5 分".
+    Rounded up, so a wait just over the standard never reads as equal to it."""
+    total = max(0, math.ceil(seconds))
+    if total < 60:
+        return f"{total} 秒"
+    if total < 3600:
+        minutes, secs = divmod(total, 60)
+        return f"{minutes} 分 {secs} 秒" if secs else f"{minutes} 分钟"
+    hours, rest = divmod(total, 3600)
+    minutes = rest // 60
+    return f"{hours} 小时 {minutes} 分" if minutes else f"{hours} 小时"
 
 
 # The stored summary --------------------------------------------------------------------

@@ -15,6 +15,7 @@ from qc_engine.clock import SHANGHAI  # the time zone lives with the clock; kept
 from qc_engine.errors import Code, QCError
 
 Role = Literal["customer", "agent", "bot", "system"]
+AGENT_ROLES: frozenset[str] = frozenset(("agent", "bot"))  # the shop's side of a chat
 ROLES: tuple[str, ...] = ("customer", "agent", "bot", "system")
 ORDER_STATUSES: tuple[str, ...] = (
     "none",

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from qc_engine.checkers import REGISTRY, Example
-from qc_engine.checkers._conversation import format_duration
+from qc_engine.clock import format_duration
 from qc_engine.checkers.examples import parse_example_chat, run_example
 from qc_engine.clock import (
     SHANGHAI,

@@ -16,6 +16,7 @@ from qc_engine.errors import Code
 from qc_engine.service.auth import FailedAuthLimiter, KeyCache, Principal
 from qc_engine.service.checklists import EngineHolder
 from qc_engine.service.ingest import Sampling
+from qc_engine.service.review import INGESTERS, LEADS, READERS, REVIEWERS, SCORERS
 from qc_engine.service.storage import Session, Sessions
 from qc_engine.settings import Settings
 
@@ -190,9 +191,9 @@ def allowed(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     return check
 
 
-Reviewer = Annotated[Principal, Depends(allowed("admin", "lead", "specialist"))]
-Lead = Annotated[Principal, Depends(allowed("admin", "lead"))]
+Reviewer = Annotated[Principal, Depends(allowed(*REVIEWERS))]
+Lead = Annotated[Principal, Depends(allowed(*LEADS))]
 Admin = Annotated[Principal, Depends(allowed("admin"))]
-Scorer = Annotated[Principal, Depends(allowed("admin", "lead", "specialist", "service"))]
-Ingester = Annotated[Principal, Depends(allowed("admin", "lead", "service"))]
-Reader = Annotated[Principal, Depends(allowed("admin", "lead", "specialist", "agent"))]
+Scorer = Annotated[Principal, Depends(allowed(*SCORERS))]
+Ingester = Annotated[Principal, Depends(allowed(*INGESTERS))]
+Reader = Annotated[Principal, Depends(allowed(*READERS))]

@@ -4,9 +4,7 @@ auto-discovery."""
 
 from __future__ import annotations
 
-import math
 import re
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,27 +31,6 @@ _QUESTION_WORDS = (
     "会不会",
     "还是",
 )
-
-
-def elapsed_seconds(start: datetime | None, end: datetime | None) -> float | None:
-    """Seconds from `start` to `end`, or None when either time is missing."""
-    if start is None or end is None:
-        return None
-    return (end - start).total_seconds()
-
-
-def format_duration(seconds: float) -> str:
-    """A duration as a QC specialist reads it: "48 秒", "3 分 12 秒", "1 小时 5 分".
-    Rounded up, so a wait just over the standard never reads as equal to it."""
-    total = max(0, math.ceil(seconds))
-    if total < 60:
-        return f"{total} 秒"
-    if total < 3600:
-        minutes, secs = divmod(total, 60)
-        return f"{minutes} 分 {secs} 秒" if secs else f"{minutes} 分钟"
-    hours, rest = divmod(total, 3600)
-    minutes = rest // 60
-    return f"{hours} 小时 {minutes} 分" if minutes else f"{hours} 小时"
 
 
 def _is_ascii_letter(ch: str) -> bool:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from qc_engine.lexicon import FILLERS, Lexicon, PhraseHit
 from qc_engine.normalize import trie_pattern
+from qc_engine.transcript import AGENT_ROLES
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
@@ -42,8 +43,6 @@ RELEASE_WORDS = (
     "算了不用",
 )
 _RELEASE = re.compile("|".join(map(re.escape, RELEASE_WORDS)))
-
-AGENT_ROLES = frozenset(("agent", "bot"))
 
 
 @dataclass(slots=True, frozen=True)

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from qc_engine.checkers._followup import AGENT_ROLES, ReplyReader, releases
+from qc_engine.checkers._followup import ReplyReader, releases
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
+from qc_engine.transcript import AGENT_ROLES
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
+from qc_engine.transcript import AGENT_ROLES
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
     from qc_engine.resources import Resources
 
 UPSET_LEXICON = "customer_upset.txt"
-AGENT_ROLES = frozenset(("agent", "bot"))
 # Customer emoji that show distress besides the mocking kind (anger is already mocking).
 _SAD_EMOJI = frozenset(
     ("😭", "😢", "😞", "😔", "[大哭]", "[流泪]", "[快哭了]", "[委屈]", "[难过]", "[心碎]", "[裂开]")

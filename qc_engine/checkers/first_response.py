@@ -5,10 +5,9 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from qc_engine.checkers._conversation import format_duration
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
-from qc_engine.clock import first_response
+from qc_engine.clock import first_response, format_duration
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Literal
 
 from qc_engine.checkers.base import Checker, Example, Hit, Params
 from qc_engine.checkers.registry import register
+from qc_engine.transcript import AGENT_ROLES
 
 if TYPE_CHECKING:
     from qc_engine.chat import Chat
     from qc_engine.resources import Resources
 
 Kind = Literal["id_card", "mobile", "landline", "address"]
-AGENT_ROLES = frozenset(("agent", "bot"))
 
 # Matched on normalised text: digits are ASCII (full-width and spoken Chinese numerals are
 # already converted), letters are lower case, and a space or dash between two digits stays.

@@ -19,8 +19,8 @@ from qc_engine.db.models import ApiKey, BrowserSession, User
 from qc_engine.errors import Code
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.errors import Invalid, NotFound
+from qc_engine.service.review import ROLES
 
-ROLES = ("admin", "lead", "specialist", "agent", "service")
 KEY_PREFIX = "qck_"
 
 

@@ -30,7 +30,8 @@ ROLES: tuple[UserRole, ...] = get_args(UserRole)
 REVIEWERS: tuple[UserRole, ...] = ("admin", "lead", "specialist")
 LEADS: tuple[UserRole, ...] = ("admin", "lead")
 READERS: tuple[UserRole, ...] = (*REVIEWERS, "agent")  # see work items (agents: their own)
-SCORERS: tuple[UserRole, ...] = (*REVIEWERS, "service")  # score and store transcripts
+SCORERS: tuple[UserRole, ...] = (*REVIEWERS, "service")  # score transcripts (POST /v1/score)
+INGESTERS: tuple[UserRole, ...] = (*LEADS, "service")  # store transcripts
 ROLE_ZH: dict[str, str] = {
     "admin": "管理员",
     "lead": "质检组长",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qc_engine.checkers import REGISTRY, Example
-from qc_engine.checkers._conversation import format_duration
+from qc_engine.clock import format_duration
 from qc_engine.checkers.examples import run_example
 
 from ..conftest import LEXICONS

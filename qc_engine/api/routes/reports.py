@@ -20,10 +20,11 @@ from qc_engine.reports.store import (
 from qc_engine.reports.weekly import build_weekly
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import link_signer, report_links
+from qc_engine.service.review import REVIEWERS
 from qc_engine.weeks import IsoWeek, last_week
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
-READERS = ("admin", "lead", "specialist")
+READERS = REVIEWERS  # the report is the QC team's, not the agents'
 
 # The years reports cover (weeks.FIRST_YEAR..LAST_YEAR) and weeks 01-53; whether a year has
 # a week 53 is the one thing the pattern leaves to the server (a 422 naming the week).

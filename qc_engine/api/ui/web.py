@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from qc_engine.api.deps import SESSION_COOKIE, AppState
-from qc_engine.clock import SHANGHAI
+from qc_engine.clock import SHANGHAI, format_duration
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from qc_engine.service.records import Session
@@ -58,17 +58,6 @@ def local(moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
     return moment.astimezone(SHANGHAI).strftime(fmt) if moment is not None else ""
 
 
-def duration_zh(value: float) -> str:
-    seconds = round(value)
-    if seconds < 60:
-        return f"{seconds} 秒"
-    if seconds < 3600:
-        minutes, rest = divmod(seconds, 60)
-        return f"{minutes} 分 {rest} 秒" if rest else f"{minutes} 分"
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours} 小时 {rest // 60} 分"
-
-
 def _env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -79,7 +68,7 @@ def _env() -> Environment:
     env.filters.update(
         category_zh=category_zh,
         local=local,
-        duration_zh=duration_zh,
+        duration_zh=format_duration,  # the clock's wording, as in the flags
         status_zh=status_zh,
         severity_zh=lambda s: SEVERITY_ZH.get(s, s or ""),
         channel_zh=lambda s: CHANNEL_ZH.get(s, s or "—"),
