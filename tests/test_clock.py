@@ -9,13 +9,13 @@ import sys
 import pytest
 
 from qc_engine.checkers import REGISTRY, Example
-from qc_engine.clock import format_duration
 from qc_engine.checkers.examples import parse_example_chat, run_example
 from qc_engine.clock import (
     SHANGHAI,
     Moment,
     Wait,
     first_response,
+    format_duration,
     response_times,
     waits,
     waits_by_message,

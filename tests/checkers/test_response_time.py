@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qc_engine.checkers import REGISTRY, Example
-from qc_engine.clock import format_duration
 from qc_engine.checkers.examples import run_example
+from qc_engine.clock import format_duration
 
 from ..conftest import LEXICONS
 
