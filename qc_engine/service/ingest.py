@@ -13,14 +13,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, Literal, cast
 
-from sqlalchemy import JSON, Table, delete, insert, select, text, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from qc_engine.checklist import Checklist, ReviewPolicy
+from qc_engine.checklist import Checklist
 from qc_engine.clock import response_times
+from qc_engine.db.bulk import insert_rows, is_write_conflict, new_ids
 from qc_engine.db.models import (
     StoredFlag,
     StoredMessage,
@@ -33,6 +33,7 @@ from qc_engine.errors import QCError
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.limits import check_limits
+from qc_engine.service.review import needs_review, priority
 from qc_engine.service.webhooks import red_line_event
 from qc_engine.settings import Settings, get_settings
 from qc_engine.taxonomy import CATEGORIES
@@ -82,32 +83,6 @@ def content_hash(transcript: Transcript) -> str:
 def fingerprint(flag: Flag, text: str) -> str:
     raw = f"{flag.category}|{flag.rule}|{flag.message_index}|{text}"
     return hashlib.sha1(raw.encode("utf-8"), usedforsecurity=False).hexdigest()
-
-
-def needs_review(flag: Flag, policy: ReviewPolicy) -> bool:
-    if flag.severity == "red_line":
-        return True
-    if CATEGORIES[flag.category].who == "customer":
-        return False
-    if (
-        flag.source == "model"
-        and policy.model_confidence_below is not None
-        and flag.confidence >= policy.model_confidence_below
-    ):
-        return False
-    return policy.deductions and flag.points >= policy.min_points
-
-
-def priority(*, severity: str | None, points: int, customer_risk: int, confidence: float) -> float:
-    """Red lines first, then points at stake, then customer risk, then model uncertainty,
-    each only breaking ties of the one before (points are at most 100, risk counts up to 9);
-    age breaks the remaining ties (older first) when listing."""
-    return (
-        (1_000_000.0 if severity == "red_line" else 0.0)
-        + 1000.0 * points
-        + 100.0 * min(customer_risk, 9)
-        + 10.0 * (1.0 - confidence)
-    )
 
 
 def _customer_risk(flags: Sequence[Flag]) -> int:
@@ -373,119 +348,6 @@ def ingest_committed(
     raise AssertionError("unreachable")
 
 
-def is_write_conflict(exc: BaseException) -> bool:
-    """A concurrent writer got there first: a unique violation, a serialisation failure or
-    deadlock (PostgreSQL), or a locked database (SQLite)."""
-    import sqlite3
-
-    import psycopg
-    from sqlalchemy.exc import DBAPIError
-
-    inner = exc.orig if isinstance(exc, DBAPIError) else exc
-    if isinstance(inner, sqlite3.IntegrityError):
-        return "UNIQUE" in str(inner)  # not NOT NULL, CHECK or foreign keys: those are bugs
-    if isinstance(
-        inner,
-        (
-            psycopg.errors.UniqueViolation,
-            psycopg.errors.SerializationFailure,
-            psycopg.errors.DeadlockDetected,
-        ),
-    ):
-        return True
-    return isinstance(inner, sqlite3.OperationalError) and (
-        "locked" in str(inner) or "busy" in str(inner)
-    )
-
-
-def _insert_rows(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows: COPY on PostgreSQL (an order of magnitude faster than row-by-row
-    INSERTs there), one executemany elsewhere."""
-    if not rows:
-        return
-    if connection.dialect.name == "sqlite":
-        _executemany_sqlite(connection, table, rows)
-        return
-    if connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
-        return
-    columns = [c.name for c in table.columns if c.name in rows[0]]
-    json_at = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
-    values = itemgetter(*columns)
-    raw = connection.connection.driver_connection
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        write = copy.write_row
-        for row in rows:
-            record = values(row)
-            if json_at:
-                record = list(record)
-                for i in json_at:
-                    record[i] = json.dumps(record[i], ensure_ascii=False) if record[i] else "{}"
-            write(record)
-
-
-def _empty_dict_once(processor: Any) -> Any:
-    """A JSON column's processor that serialises `{}` (nearly every message's extra) once."""
-    empty = processor({})
-
-    def process(value: Any) -> Any:
-        return empty if type(value) is dict and not value else processor(value)
-
-    return process
-
-
-def _executemany_sqlite(connection: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """One executemany of plain tuples. Each value goes through its column's own bind
-    processor (the UTC conversion and storage format of datetimes, JSON), so what is stored
-    is what `insert(table)` stores, without SQLAlchemy's generic per-row parameter
-    processing, which was most of an ingest's database time."""
-    dialect = connection.dialect
-    columns = [c.name for c in table.columns if c.name in rows[0]]
-    processed = []
-    for i, name in enumerate(columns):
-        column_type = table.c[name].type
-        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None and isinstance(column_type, JSON):
-            processor = _empty_dict_once(processor)
-        if processor is not None:
-            processed.append((i, processor))
-    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
-    if processed:
-        records = []
-        for row in rows:
-            record = list(values(row))
-            for i, processor in processed:
-                record[i] = processor(record[i])
-            records.append(tuple(record))
-    else:
-        records = [values(row) for row in rows]
-    # our table and column names; the values are bound
-    placeholders = ", ".join("?" * len(columns))
-    connection.exec_driver_sql(
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
-        records,
-    )
-
-
-def _new_ids(connection: Any, table: Any, count: int) -> list[int] | None:
-    """PostgreSQL: reserve `count` ids from the table's sequence, so rows can be COPYed
-    with their ids known. Elsewhere None (ids come back from INSERT ... RETURNING)."""
-    if connection.dialect.name != "postgresql" or count == 0:
-        return None
-    return list(
-        connection.scalars(
-            text(  # our table's name; the count is bound
-                f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "  # noqa: S608
-                "FROM generate_series(1, :n)"
-            ),
-            {"n": count},
-        )
-    )
-
-
 def _bulk_create(
     session: Session,
     batch: list[tuple[Transcript, Result, Checklist]],
@@ -542,14 +404,14 @@ def _bulk_create(
             flag_owner.append((position, flag))
     # Core inserts on the session's connection, bypassing the unit of work.
     connection = session.connection()
-    _insert_rows(connection, StoredTranscript.__table__, transcript_rows)
-    _insert_rows(connection, StoredMessage.__table__, message_rows)
+    insert_rows(connection, StoredTranscript.__table__, transcript_rows)
+    insert_rows(connection, StoredMessage.__table__, message_rows)
     flag_table = cast(Table, StoredFlag.__table__)
-    flag_ids = _new_ids(connection, flag_table, len(flag_rows))
+    flag_ids = new_ids(connection, flag_table, len(flag_rows))
     if flag_ids is not None:
         for row, flag_id in zip(flag_rows, flag_ids, strict=True):
             row["id"] = flag_id
-        _insert_rows(connection, flag_table, flag_rows)
+        insert_rows(connection, flag_table, flag_rows)
     elif flag_rows:
         flag_ids = list(
             connection.scalars(
@@ -606,9 +468,9 @@ def _bulk_create(
     for position, (transcript, result, _) in enumerate(batch):
         if not result.flags and sampling.picks(transcript.id):
             item_rows.append(item(position, None, None))
-    _insert_rows(connection, WorkItem.__table__, item_rows)
+    insert_rows(connection, WorkItem.__table__, item_rows)
     # Red lines are pushed to the webhooks by the service's background task, not here.
-    _insert_rows(
+    insert_rows(
         connection,
         WebhookEvent.__table__,
         [

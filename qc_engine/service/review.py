@@ -22,8 +22,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal, Protocol, get_args
 
+from qc_engine.checklist import ReviewPolicy
 from qc_engine.errors import Code
+from qc_engine.result import Flag
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, ServiceError
+from qc_engine.taxonomy import CATEGORIES
 
 UserRole = Literal["admin", "lead", "specialist", "agent", "service"]
 ROLES: tuple[UserRole, ...] = get_args(UserRole)
@@ -203,3 +206,32 @@ class HeldBySomeoneElse(Conflict):
         self.message = f"work item {self.item_id} is being reviewed by {name}{until}"
         self.args = (self.message,)
         return self
+
+
+# Which flags go to people, and in what order ---------------------------------------------
+
+
+def needs_review(flag: Flag, policy: ReviewPolicy) -> bool:
+    if flag.severity == "red_line":
+        return True
+    if CATEGORIES[flag.category].who == "customer":
+        return False
+    if (
+        flag.source == "model"
+        and policy.model_confidence_below is not None
+        and flag.confidence >= policy.model_confidence_below
+    ):
+        return False
+    return policy.deductions and flag.points >= policy.min_points
+
+
+def priority(*, severity: str | None, points: int, customer_risk: int, confidence: float) -> float:
+    """Red lines first, then points at stake, then customer risk, then model uncertainty,
+    each only breaking ties of the one before (points are at most 100, risk counts up to 9);
+    age breaks the remaining ties (older first) when listing."""
+    return (
+        (1_000_000.0 if severity == "red_line" else 0.0)
+        + 1000.0 * points
+        + 100.0 * min(customer_risk, 9)
+        + 10.0 * (1.0 - confidence)
+    )
