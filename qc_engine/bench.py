@@ -1,5 +1,6 @@
 """`qc bench`: the engine benchmark on a generated, realistic mix of shop chats (the mix is
-`qc_engine.chatgen.generate`).
+`qc_engine.chatgen.generate`). (About 610 lines: the measurements and the printout of one
+run, which quote each other's figures.)
 
 `main(args)` scores the mix with `Engine.score` on one core and prints throughput, per-stage
 time, memory, and references measured in the same run on the same messages: the

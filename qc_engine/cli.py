@@ -1,5 +1,9 @@
 """The `qc` command: score chats, check and try checklists, explain rules and error codes,
-benchmark."""
+benchmark.
+
+(About 700 lines in one file on purpose: the argument parser of every subcommand and its
+handler side by side, so `qc --help` and the code read alike; each handler is thin and the
+work is in the library: inputs, engine, evaluate, service, reports.)"""
 
 from __future__ import annotations
 

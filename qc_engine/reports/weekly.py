@@ -1,5 +1,9 @@
 """The weekly QC report: one ISO week in Asia/Shanghai, for all shops or one shop.
 
+(One file of about 970 lines on purpose: each section below is one function over the same
+query helper (`_Query`), in the order the report reads, so a figure in the report is found
+by reading down; the three renderings are html.py, excel.py and the JSON itself.)
+
 Every figure is aggregated in the database (SQLAlchemy Core, GROUP BY, window functions or
 percentile_disc), so building a week over a million stored chats reads no chat into Python;
 only the per-agent, per-category and per-rule rows come back. The same queries run on
