@@ -15,7 +15,14 @@ from qc_engine.api.errors import ApiError
 from qc_engine.errors import Code, QCError
 from qc_engine.service.limits import SENDER_WIDTH, WIDTHS, check_limits
 from qc_engine.settings import Settings
-from qc_engine.transcript import Transcript, decode_line, parse_json, transcript_from_dict
+from qc_engine.transcript import (
+    ORDER_STATUSES,
+    ROLES,
+    Transcript,
+    decode_line,
+    parse_json,
+    transcript_from_dict,
+)
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -156,19 +163,7 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
         "channel": _text_field(WIDTHS["channel"]) | {"example": "taobao"},
         "shop": _text_field(WIDTHS["shop"]),
         "agent": _text_field(WIDTHS["agent"]),
-        "order_status": {
-            "type": "string",
-            "enum": [
-                "none",
-                "unpaid",
-                "paid",
-                "shipped",
-                "delivered",
-                "refunding",
-                "refunded",
-                "closed",
-            ],
-        },
+        "order_status": {"type": "string", "enum": list(ORDER_STATUSES)},
         "messages": {
             "type": "array",
             "minItems": 1,
@@ -176,7 +171,7 @@ TRANSCRIPT_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "required": ["role", "text"],
                 "properties": {
-                    "role": {"type": "string", "enum": ["customer", "agent", "bot", "system"]},
+                    "role": {"type": "string", "enum": list(ROLES)},
                     "text": _text_field(),
                     "sender": _text_field(SENDER_WIDTH),
                     "ts": {"type": "string", "format": "date-time", "pattern": _REAL_OFFSET},
