@@ -67,38 +67,16 @@ def _file_stem(week: str, shop: str | None) -> str:
     return f"weekly-{week}-{safe}"
 
 
-def _weeks_with_data(connection: Any) -> tuple[str, str] | None:
-    from sqlalchemy import func, select
-
-    from qc_engine.db.models import StoredTranscript
-    from qc_engine.weeks import IsoWeek
-
-    low, high = connection.execute(
-        select(func.min(StoredTranscript.started_at), func.max(StoredTranscript.started_at))
-    ).one()
-    if low is None:
-        return None
-    return str(IsoWeek.of(low)), str(IsoWeek.of(high))
-
-
 def cmd_weekly(args: argparse.Namespace) -> int:
-    from qc_engine.db.session import (
-        database_url,
-        make_engine,
-        session_factory,
-        shown_url,
-        upgrade,
-    )
-    from qc_engine.reports.store import save_report
-    from qc_engine.reports.weekly import build_weekly
     from qc_engine.service.common import utcnow
+    from qc_engine.service.report_store import save_report, weeks_with_data
+    from qc_engine.service.storage import database_url, open_storage, shown_url
+    from qc_engine.service.weekly import build_weekly
     from qc_engine.weeks import IsoWeek, last_week
 
     try:
         week = IsoWeek.parse(args.week) if args.week else last_week(utcnow())
-        engine = make_engine(args.database)
-        upgrade(engine)
-        sessions = session_factory(engine)
+        sessions = open_storage(args.database)
         if args.demo:
             _load_demo(sessions, args)
         settings = get_settings()
@@ -113,7 +91,7 @@ def cmd_weekly(args: argparse.Namespace) -> int:
             )
             if args.store:
                 save_report(session, report, generated_by="cli")
-            span = _weeks_with_data(session.connection()) if report["empty"] else None
+            span = weeks_with_data(session) if report["empty"] else None
     except QCError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

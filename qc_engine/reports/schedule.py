@@ -4,9 +4,10 @@ Asia/Shanghai) the service builds and stores the report of the week before.
 `run_due` is called by the service's background task every few seconds. It works out the
 latest slot that has passed, and the weeks since the last scheduled run, so runs missed
 while the service was down are caught up at the next start, oldest first (at most
-`catch_up_weeks`); it claims each run with a unique `report_runs` row, so with several
-service processes only one builds a report; a run that failed is retried a few times, and
-one whose process died mid-way is taken over once its claim is stale.
+`catch_up_weeks`); it claims each run with a unique `report_runs` row
+(service/report_runs.py), so with several service processes only one builds a report; a
+run that failed is retried a few times, and one whose process died mid-way is taken over
+once its claim is stale.
 """
 
 from __future__ import annotations
@@ -16,20 +17,14 @@ import os
 import socket
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
-
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.clock import SHANGHAI
-from qc_engine.db.models import ReportRun
 from qc_engine.errors import Code, QCError
-from qc_engine.reports.store import KIND, save_report
-from qc_engine.reports.weekly import ReportOptions, build_weekly
+from qc_engine.service import report_runs
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import LinkSigner
-from qc_engine.service.webhooks import weekly_report_event
+from qc_engine.service.storage import Sessions
+from qc_engine.service.weekly import ReportOptions
 from qc_engine.weeks import IsoWeek
 
 log = logging.getLogger("qc.reports")
@@ -99,97 +94,8 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:200]
 
 
-def claim(
-    sessions: sessionmaker[Session],
-    *,
-    period: str,
-    shop: str | None,
-    now: datetime,
-    worker: str,
-    schedule: Schedule,
-) -> bool:
-    """Take the run of a week for this process; False when it is done, running elsewhere,
-    or failed too often."""
-    try:
-        with sessions.begin() as session:
-            existing = session.scalar(
-                select(ReportRun).where(
-                    ReportRun.kind == KIND,
-                    ReportRun.period == period,
-                    ReportRun.shop == (shop or ""),
-                )
-            )
-            if existing is None:
-                session.add(
-                    ReportRun(
-                        kind=KIND,
-                        period=period,
-                        shop=shop or "",
-                        status="running",
-                        claimed_by=worker,
-                        claimed_at=now,
-                        attempts=1,
-                    )
-                )
-                return True
-            if existing.status == "done":
-                return False
-            stale = existing.status == "running" and existing.claimed_at < now - (
-                schedule.stale_after
-            )
-            retry = (
-                existing.status == "failed"
-                and existing.attempts < schedule.max_attempts
-                and existing.claimed_at < now - schedule.retry_after
-            )
-            if not (stale or retry):
-                return False
-            taken = session.execute(
-                update(ReportRun)
-                .where(
-                    ReportRun.id == existing.id,
-                    ReportRun.status == existing.status,
-                    ReportRun.attempts == existing.attempts,
-                )
-                .values(
-                    status="running",
-                    claimed_by=worker,
-                    claimed_at=now,
-                    attempts=existing.attempts + 1,
-                    error=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
-            return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
-    except IntegrityError:  # another process inserted the claim first
-        return False
-
-
-def _finish(
-    session: Session,
-    *,
-    period: str,
-    shop: str | None,
-    worker: str,
-    status: str,
-    now: datetime,
-    error: str | None = None,
-) -> None:
-    session.execute(
-        update(ReportRun)
-        .where(
-            ReportRun.kind == KIND,
-            ReportRun.period == period,
-            ReportRun.shop == (shop or ""),
-            ReportRun.claimed_by == worker,
-        )
-        .values(status=status, finished_at=now, error=error)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def run_due(
-    sessions: sessionmaker[Session],
+    sessions: Sessions,
     *,
     schedule: Schedule,
     options: ReportOptions | None = None,
@@ -207,13 +113,7 @@ def run_due(
     done: list[str] = []
     for shop in (None, *schedule.shops):
         with sessions() as session:
-            last = session.scalar(
-                select(func.max(ReportRun.period)).where(
-                    ReportRun.kind == KIND,
-                    ReportRun.shop == (shop or ""),
-                    ReportRun.status == "done",
-                )
-            )
+            last = report_runs.last_done(session, shop=shop)
         for week in schedule.due_weeks(now, IsoWeek.parse(last) if last else None):
             label = _run_week(
                 sessions,
@@ -232,7 +132,7 @@ def run_due(
 
 
 def _run_week(
-    sessions: sessionmaker[Session],
+    sessions: Sessions,
     *,
     week: IsoWeek,
     shop: str | None,
@@ -245,59 +145,38 @@ def _run_week(
 ) -> str | None:
     """Claim, build, store and push one week's report (for one shop, or all of them);
     its label when this call generated it."""
-    if not claim(sessions, period=str(week), shop=shop, now=now, worker=worker, schedule=schedule):
+    if not report_runs.claim(
+        sessions,
+        period=str(week),
+        shop=shop,
+        now=now,
+        worker=worker,
+        stale_after=schedule.stale_after,
+        retry_after=schedule.retry_after,
+        max_attempts=schedule.max_attempts,
+    ):
         return None
     label = f"{week} {shop}" if shop else str(week)
     try:
-        with sessions.begin() as session:
-            report = build_weekly(
-                session,
-                week=week,
-                shop=shop,
-                options=options,
-                base_url=base_url,
-                link_signer=link_signer,
-                now=now,
-            )
-            save_report(session, report, generated_by="scheduler", now=now)
-            session.add(weekly_report_event(report, now=now))
-            _finish(
-                session, period=str(week), shop=shop, worker=worker, status="done", now=utcnow()
-            )
+        report_runs.complete(
+            sessions,
+            week=week,
+            shop=shop,
+            now=now,
+            worker=worker,
+            options=options,
+            base_url=base_url,
+            link_signer=link_signer,
+        )
         log.info("weekly report %s generated", label)
         return label
     except Exception as exc:
         log.exception("weekly report %s failed", label)
-        with sessions.begin() as session:
-            _finish(
-                session,
-                period=str(week),
-                shop=shop,
-                worker=worker,
-                status="failed",
-                now=utcnow(),
-                error=f"{type(exc).__name__}: {exc}"[:2000],
-            )
+        report_runs.fail(
+            sessions,
+            period=str(week),
+            shop=shop,
+            worker=worker,
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
         return None
-
-
-def runs(session: Session, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest scheduled runs, for the API."""
-    rows = session.scalars(
-        select(ReportRun).order_by(ReportRun.period.desc(), ReportRun.id.desc()).limit(limit)
-    )
-    return [
-        {
-            "week": r.period,
-            "shop": r.shop or None,
-            "status": r.status,
-            "claimed_by": r.claimed_by,
-            "attempts": r.attempts,
-            "claimed_at": r.claimed_at.astimezone(SHANGHAI).isoformat(),
-            "finished_at": r.finished_at.astimezone(SHANGHAI).isoformat()
-            if r.finished_at
-            else None,
-            "error": r.error,
-        }
-        for r in rows
-    ]

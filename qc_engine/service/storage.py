@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.db.session import (
     check_writable,
+    database_url,
     make_engine,
     session_factory,
     shown_url,
@@ -25,4 +26,12 @@ def open_storage(url: str | None) -> Sessions:
     return session_factory(engine)
 
 
-__all__ = ["Session", "Sessions", "check_writable", "open_storage", "shown_url", "storage_fault"]
+__all__ = [
+    "Session",
+    "Sessions",
+    "check_writable",
+    "database_url",
+    "open_storage",
+    "shown_url",
+    "storage_fault",
+]

@@ -36,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from qc_engine.db.session import make_engine, upgrade
-from qc_engine.reports import weekly
+from qc_engine.service import weekly
 from qc_engine.weeks import IsoWeek
 
 PG_ENV = "QC_TEST_POSTGRES_URL"

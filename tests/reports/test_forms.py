@@ -19,7 +19,7 @@ import pytest
 
 from qc_engine.reports.excel import SHEET_NAMES, build_workbook, render_xlsx
 from qc_engine.reports.html import render_html
-from qc_engine.reports.weekly import build_weekly
+from qc_engine.service.weekly import build_weekly
 
 from .seed import WEEK
 
@@ -292,7 +292,7 @@ def test_qc_report_weekly_writes_all_three(seeded, database_url, tmp_path, capsy
         == 0
     )
     assert (out / "weekly-2026-W47-Q女家旗舰店.json").exists()
-    from qc_engine.reports.store import stored_report
+    from qc_engine.service.report_store import stored_report
 
     with seeded() as session:
         assert stored_report(session, week="2026-W47", shop="Q女家旗舰店") is not None

@@ -18,10 +18,10 @@ from qc_engine.db.models import (
     StoredTranscript,
     WorkItem,
 )
-from qc_engine.reports.store import save_report
-from qc_engine.reports.weekly import build_weekly
 from qc_engine.service.common import audit
+from qc_engine.service.report_store import save_report
 from qc_engine.service.retention import purge
+from qc_engine.service.weekly import build_weekly
 
 from .seed import PREVIOUS, WEEK
 

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 
 from qc_engine.db.models import ReportRun, StoredReport, WebhookEvent
 from qc_engine.errors import QCError
-from qc_engine.reports import schedule as schedule_module
-from qc_engine.reports.schedule import Schedule, run_due, runs
-from qc_engine.reports.store import generate_weekly, list_reports, stored_report
+from qc_engine.reports.schedule import Schedule, run_due
+from qc_engine.service import report_runs
+from qc_engine.service.report_runs import runs
+from qc_engine.service.report_store import generate_weekly, list_reports, stored_report
 from qc_engine.transcript import SHANGHAI
 from qc_engine.weeks import IsoWeek
 
@@ -136,7 +137,7 @@ def test_a_week_whose_run_failed_for_good_does_not_block_the_next(seeded, monkey
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(schedule_module, "build_weekly", broken)
+    monkeypatch.setattr(report_runs, "build_weekly", broken)
     schedule = Schedule(max_attempts=1)
     assert run_due(seeded, schedule=schedule, now=MONDAY_8) == []
     monkeypatch.undo()
@@ -167,18 +168,18 @@ def test_several_processes_run_it_once(seeded):
 
 
 def test_a_failed_run_is_retried_later(seeded, monkeypatch):
-    real = schedule_module.build_weekly
+    real = report_runs.build_weekly
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(schedule_module, "build_weekly", broken)
+    monkeypatch.setattr(report_runs, "build_weekly", broken)
     assert run_due(seeded, schedule=Schedule(), now=MONDAY_8) == []
     with seeded() as session:
         run = runs(session)[0]
     assert run["status"] == "failed" and "database went away" in run["error"]
     assert _count(seeded, StoredReport) == 0 and _count(seeded, WebhookEvent) == 0
-    monkeypatch.setattr(schedule_module, "build_weekly", real)
+    monkeypatch.setattr(report_runs, "build_weekly", real)
     # Not at once (the next tick) ...
     assert run_due(seeded, schedule=Schedule(), now=MONDAY_8 + timedelta(minutes=1)) == []
     # ... but after the retry delay.

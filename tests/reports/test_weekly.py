@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from qc_engine.reports.weekly import ReportOptions, build_weekly
+from qc_engine.service.weekly import ReportOptions, build_weekly
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.weeks import IsoWeek
 

@@ -10,17 +10,17 @@ from fastapi.responses import HTMLResponse, Response
 from qc_engine.api.deps import Lead, SessionDep, State, get_principal
 from qc_engine.api.errors import ApiError
 from qc_engine.errors import Code, QCError
-from qc_engine.reports.schedule import runs
-from qc_engine.reports.store import (
+from qc_engine.service.common import utcnow
+from qc_engine.service.links import link_signer, report_links
+from qc_engine.service.report_runs import runs
+from qc_engine.service.report_store import (
     generate_weekly,
     list_reports,
     stored_json,
     stored_report,
 )
-from qc_engine.reports.weekly import build_weekly
-from qc_engine.service.common import utcnow
-from qc_engine.service.links import link_signer, report_links
 from qc_engine.service.review import REVIEWERS
+from qc_engine.service.weekly import build_weekly
 from qc_engine.weeks import IsoWeek, last_week
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])

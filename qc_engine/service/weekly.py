@@ -1,8 +1,9 @@
-"""The weekly QC report: one ISO week in Asia/Shanghai, for all shops or one shop.
+"""The weekly QC report's figures: one ISO week in Asia/Shanghai, for all shops or one shop.
 
 (One file of about 970 lines on purpose: each section below is one function over the same
 query helper (`_Query`), in the order the report reads, so a figure in the report is found
-by reading down; the three renderings are html.py, excel.py and the JSON itself.)
+by reading down; the three renderings are the JSON itself and, in the reports layer,
+reports/html.py and reports/excel.py.)
 
 Every figure is aggregated in the database (SQLAlchemy Core, GROUP BY, window functions or
 percentile_disc), so building a week over a million stored chats reads no chat into Python;

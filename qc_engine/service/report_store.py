@@ -1,20 +1,21 @@
 """Stored reports: generate a week and store it (replacing an earlier one of the same week
-and shop), read one back, list them."""
+and shop), read one back, list them; and the weeks the stored chats span (what `qc report`
+says when a week is empty)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from qc_engine.clock import SHANGHAI
-from qc_engine.db.models import StoredReport
-from qc_engine.reports.weekly import ReportOptions, build_weekly
+from qc_engine.db.models import StoredReport, StoredTranscript
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import LinkSigner, report_links
+from qc_engine.service.weekly import ReportOptions, build_weekly
 from qc_engine.weeks import IsoWeek
 
 KIND = "weekly"
@@ -131,3 +132,14 @@ def list_reports(
         }
         for row in rows
     ]
+
+
+def weeks_with_data(session: Session) -> tuple[str, str] | None:
+    """The first and the last ISO week with a stored chat (by start time); None when no
+    chat is stored."""
+    low, high = session.execute(
+        select(func.min(StoredTranscript.started_at), func.max(StoredTranscript.started_at))
+    ).one()
+    if low is None or high is None:
+        return None
+    return str(IsoWeek.of(low)), str(IsoWeek.of(high))
