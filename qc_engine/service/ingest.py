@@ -33,13 +33,11 @@ from qc_engine.errors import QCError
 from qc_engine.result import Flag, Result, score_flags
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.limits import check_limits
-from qc_engine.service.review import needs_review, priority
+from qc_engine.service.review import ACTIVE, needs_review, priority
 from qc_engine.service.webhooks import red_line_event
 from qc_engine.settings import Settings, get_settings
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.transcript import Transcript
-
-OPEN_STATES = ("open", "in_review")
 
 log = logging.getLogger(__name__)
 
@@ -551,7 +549,7 @@ def _update(
     if gone:
         gone_ids = [f.id for f in gone]
         for item in session.scalars(select(WorkItem).where(WorkItem.flag_id.in_(gone_ids))):
-            if item.status in OPEN_STATES:
+            if item.status in ACTIVE:
                 audit(
                     session,
                     actor=actor,

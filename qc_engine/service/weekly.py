@@ -39,6 +39,7 @@ from qc_engine.db.models import (
     User,
     WorkItem,
 )
+from qc_engine.service import review
 from qc_engine.service.common import utcnow
 from qc_engine.service.links import LinkSigner, chat_link, report_links
 from qc_engine.taxonomy import CATEGORIES
@@ -54,12 +55,13 @@ A = Appeal.__table__
 M = StoredMessage.__table__
 MF = MissedFinding.__table__
 
-CONFIRMED = ("confirmed", "appealed", "upheld")
+# The state groups of the review domain (service/review.py), as the report counts them.
+CONFIRMED = tuple(str(s) for s in review.CONFIRMED)
 """A reviewer confirmed it and it stands (an appeal may still be pending)."""
-REJECTED = ("dismissed", "overturned")
+REJECTED = (str(review.Status.DISMISSED), str(review.Status.OVERTURNED))
 """A reviewer dismissed it, or an appeal overturned the confirmation."""
-OPEN = ("open", "in_review")
-APPEALED = ("appealed", "upheld", "overturned")
+OPEN = tuple(str(s) for s in review.ACTIVE)
+APPEALED = (str(review.Status.APPEALED), *(str(s) for s in review.APPEAL_DECIDED))
 AGENT_CATEGORIES = tuple(c.code for c in CATEGORIES.values() if c.who == "agent")
 CUSTOMER_CATEGORIES = tuple(c.code for c in CATEGORIES.values() if c.who == "customer")
 UNKNOWN_AGENT = "（未识别）"
