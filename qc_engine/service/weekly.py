@@ -320,9 +320,9 @@ def _work_items(q: _Query, start: datetime, end: datetime) -> dict[str, int]:
     return {
         "work_items": total(),
         "open": total(*OPEN),
-        "reviewed": total("confirmed", "appealed", "upheld", "overturned", "dismissed", "reviewed"),
-        "confirmed": total("confirmed", "appealed", "upheld", "overturned"),
-        "dismissed": total("dismissed"),
+        "reviewed": total(*CONFIRMED, *REJECTED, review.Status.REVIEWED),
+        "confirmed": total(*CONFIRMED, review.Status.OVERTURNED),
+        "dismissed": total(review.Status.DISMISSED),
         "appealed": total(*APPEALED),
         "overturned": total("overturned"),
         "withdrawn": total("withdrawn"),
@@ -642,7 +642,7 @@ def _qc_system(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, An
             _count_if(F.c.counts.is_(True)),
             func.count(W.c.id),
             _count_if(W.c.status.in_(CONFIRMED)),
-            _count_if(W.c.status == "dismissed"),
+            _count_if(W.c.status == review.Status.DISMISSED),
             _count_if(W.c.status == "overturned"),
             _count_if(W.c.status.in_(OPEN)),
         )
@@ -705,7 +705,7 @@ def _qc_system(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, An
             U.c.role,
             _count_if(W.c.kind == "flag"),
             _count_if(W.c.status.in_((*CONFIRMED, "overturned"))),
-            _count_if(W.c.status == "dismissed"),
+            _count_if(W.c.status == review.Status.DISMISSED),
             _count_if(W.c.status == "reviewed"),
             _count_if(W.c.status == "overturned"),
         )

@@ -17,6 +17,7 @@ from qc_engine.service import desk
 from qc_engine.service import queue as work_queue
 from qc_engine.service.checklists import active_checklists
 from qc_engine.service.limits import UNSTORABLE
+from qc_engine.service.review import APPEAL_DECIDED, Status
 from qc_engine.taxonomy import CATEGORIES
 
 router = APIRouter(include_in_schema=False)
@@ -33,18 +34,18 @@ def appeals(request: Request) -> Response:
                 (
                     "可申诉（已确认的扣分）",
                     "confirmed",
-                    desk.appeal_rows(session, principal=principal, statuses=("confirmed",)),
+                    desk.appeal_rows(session, principal=principal, statuses=(Status.CONFIRMED,)),
                 ),
                 (
                     "申诉中",
                     "appealed",
-                    desk.appeal_rows(session, principal=principal, statuses=("appealed",)),
+                    desk.appeal_rows(session, principal=principal, statuses=(Status.APPEALED,)),
                 ),
                 (
                     "已裁决",
                     "decided",
                     desk.appeal_rows(
-                        session, principal=principal, statuses=("upheld", "overturned"), limit=100
+                        session, principal=principal, statuses=APPEAL_DECIDED, limit=100
                     ),
                 ),
             ]
@@ -53,13 +54,13 @@ def appeals(request: Request) -> Response:
                 (
                     "待裁决申诉",
                     "appealed",
-                    desk.appeal_rows(session, principal=principal, statuses=("appealed",)),
+                    desk.appeal_rows(session, principal=principal, statuses=(Status.APPEALED,)),
                 ),
                 (
                     "最近裁决",
                     "decided",
                     desk.appeal_rows(
-                        session, principal=principal, statuses=("upheld", "overturned"), limit=50
+                        session, principal=principal, statuses=APPEAL_DECIDED, limit=50
                     ),
                 ),
             ]
