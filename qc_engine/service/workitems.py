@@ -8,6 +8,7 @@ nothing is overwritten. Every change is written to the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -177,29 +178,43 @@ def _claim_rest_of_chat(
             ),
         )
     ).all()
+    values = {"reviewer_id": principal.user_id, "claimed_at": now,
+              "claim_expires_at": item.claim_expires_at}  # fmt: skip
+    _move_siblings(session, principal, item, rows, "claim", Status.IN_REVIEW, values, now)
+
+
+def _move_siblings(
+    session: Session,
+    principal: Principal,
+    item: WorkItem,
+    rows: Sequence[Any],
+    action: str,
+    to: str,
+    values: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Move each (id, version, status) row of the item's chat to `to` with `values`, if its
+    version is still the one read (else it is left: someone changed it meanwhile); audited
+    as done "with" the item. How many moved."""
+    moved = 0
     for sibling_id, version, status in rows:
         done = session.execute(
             update(WorkItem)
             .where(WorkItem.id == sibling_id, WorkItem.version == version)
-            .values(
-                status=Status.IN_REVIEW,
-                reviewer_id=principal.user_id,
-                claimed_at=now,
-                claim_expires_at=item.claim_expires_at,
-                updated_at=now,
-                version=version + 1,
-            )
+            .values(status=to, updated_at=now, version=version + 1, **values)
             .execution_options(synchronize_session=False)
         )
         if done.rowcount == 1:  # type: ignore[attr-defined]
             audit(
                 session, actor=principal.name, entity="work_item", entity_id=sibling_id,
-                action="claim", from_state=status, to_state=Status.IN_REVIEW,
+                action=action, from_state=status, to_state=to,
                 note=f"with #{item.id} (same chat)", at=now,
             )  # fmt: skip
+            moved += 1
             stale = session.get(WorkItem, sibling_id)
             if stale is not None:
                 session.expire(stale)
+    return moved
 
 
 def claim_next(
@@ -275,40 +290,16 @@ def release_chat(
 def _release_rest_of_chat(
     session: Session, principal: Principal, item: WorkItem, held_by: int, now: datetime
 ) -> int:
-    released = 0
     rows = session.execute(
-        select(WorkItem.id, WorkItem.version).where(
+        select(WorkItem.id, WorkItem.version, WorkItem.status).where(
             WorkItem.transcript_id == item.transcript_id,
             WorkItem.id != item.id,
             WorkItem.status == Status.IN_REVIEW,
             WorkItem.reviewer_id == held_by,
         )
     ).all()
-    for sibling_id, version in rows:
-        done = session.execute(
-            update(WorkItem)
-            .where(WorkItem.id == sibling_id, WorkItem.version == version)
-            .values(
-                status=Status.OPEN,
-                reviewer_id=None,
-                claimed_at=None,
-                claim_expires_at=None,
-                updated_at=now,
-                version=version + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if done.rowcount == 1:  # type: ignore[attr-defined]
-            audit(
-                session, actor=principal.name, entity="work_item", entity_id=sibling_id,
-                action="release", from_state=Status.IN_REVIEW, to_state=Status.OPEN,
-                note=f"with #{item.id} (same chat)", at=now,
-            )  # fmt: skip
-            released += 1
-            stale = session.get(WorkItem, sibling_id)
-            if stale is not None:
-                session.expire(stale)
-    return released
+    values = {"reviewer_id": None, "claimed_at": None, "claim_expires_at": None}
+    return _move_siblings(session, principal, item, rows, "release", Status.OPEN, values, now)
 
 
 def pending_in_chat(session: Session, principal: Principal, transcript_id: str) -> int:
