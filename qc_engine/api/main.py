@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from qc_engine.api import background, errors
 from qc_engine.api.body import STORABLE_PATTERN
@@ -85,7 +86,11 @@ def create_app(settings: Settings | None = None, *, state: AppState | None = Non
         async with background.running(app.state.qc):  # scheduled reports, webhooks
             yield
 
-    app = FastAPI(
+    # /docs: Swagger UI served from the package (fastapi-offline), not a CDN: the service
+    # runs with no network. No /redoc: ReDoc's page still fetches its logo from
+    # cdn.redoc.ly.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="qc-engine",
         version="0.1.0",
         summary="Chat quality inspection (质检) for e-commerce customer service",
