@@ -13,7 +13,7 @@ import re
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -29,36 +29,14 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_SOME_FAILED, EXIT_ERROR = 0, 1, 2
 
 
-class Progress:
-    """A one-line counter on stderr, only when stderr is a terminal."""
-
-    def __init__(self, stream: TextIO, *, enabled: bool | None = None) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty() if enabled is None else enabled
-        self.count = 0
-        self.failed = 0
-        self.started = time.perf_counter()
-        self._last = 0.0
-
-    def tick(self, *, failed: bool = False) -> None:
-        self.count += 1
-        self.failed += failed
-        if not self.enabled:
-            return
-        now = time.perf_counter()
-        if now - self._last >= 0.2:
-            self._last = now
-            self._draw(now)
-
-    def _draw(self, now: float) -> None:
-        rate = self.count / max(now - self.started, 1e-9)
-        self.stream.write(f"\r{self.count:,} transcripts, {self.failed:,} rejected, {rate:,.0f}/s ")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self._draw(time.perf_counter())
-            self.stream.write("\n")
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
 
 
 def _engine(args: argparse.Namespace):
@@ -98,59 +76,83 @@ def render_table(result: Result, transcript: Transcript) -> str:
 SCORE_BATCH = 64
 
 
-def cmd_score(args: argparse.Namespace) -> int:
-    from qc_engine.engine import inspect_isolated
+def _render_for(fmt: str) -> Callable[[Result, Transcript], str]:
+    return render_table_block if fmt == "table" else render_json_line
 
+
+def render_json_line(result: Result, _: Transcript) -> str:
+    return json.dumps(result.to_dict(), ensure_ascii=False) + "\n"
+
+
+def render_table_block(result: Result, transcript: Transcript) -> str:
+    return render_table(result, transcript) + "\n\n"
+
+
+def _total_of(paths: list[str]) -> int | None:
+    """How many chats the input holds, when that is quick to know (JSON Lines files: their
+    non-blank lines); None otherwise (stdin, JSON documents, Qianniu exports)."""
+    total = 0
+    for name in paths:
+        path = Path(name)
+        if name == "-" or path.suffix.lower() not in (".jsonl", ".ndjson") or not path.is_file():
+            return None
+        with open(path, "rb") as handle:
+            total += sum(1 for line in handle if line.strip())
+    return total
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from qc_engine.parallel import available_cores, score_stream
+
+    started = time.perf_counter()
     try:
         engine = _engine(args)
     except QCError as exc:
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
-    progress = Progress(sys.stderr)
-    out = sys.stdout
-    failed = 0
-    # Transcripts are scored in batches (the trained classifiers run once per batch); from
-    # stdin one at a time, so that a pipe gets each result as soon as its line is read.
-    size = 1 if "-" in args.paths else SCORE_BATCH
-    batch: list[Transcript] = []
-
-    def flush() -> None:
-        nonlocal failed
-        chosen = [engine.select(transcript, args.checklist) for transcript in batch]
-        for transcript, result in zip(batch, inspect_isolated(batch, chosen), strict=True):
-            if isinstance(result, QCError):
-                failed += 1
-                progress.tick(failed=True)
-                _report_error(result, sys.stderr)
-                continue
-            progress.tick()
-            if args.format == "table":
-                out.write(render_table(result, transcript) + "\n\n")
-            else:
-                out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-        batch.clear()
-
+    streaming = "-" in args.paths  # stdin: one at a time, each result as its line is read
+    jobs = 1 if streaming else (args.jobs or available_cores())
+    bar = tqdm(
+        total=None if streaming else _total_of(args.paths),
+        unit=" chats",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        dynamic_ncols=True,
+    )
+    out, scored, failed = sys.stdout, 0, 0
+    outcomes = score_stream(
+        _iter_inputs(args.paths, args.agent or []),
+        engine=engine,
+        checklist_dir=args.checklists,
+        checklist=args.checklist,
+        render=_render_for(args.format),
+        jobs=jobs,
+        batch_size=1 if streaming else SCORE_BATCH,
+    )
     try:
-        for item in _iter_inputs(args.paths, args.agent or []):
-            if item.error is not None:
+        for outcome in outcomes:
+            bar.update(1)
+            if outcome.error is not None:
                 failed += 1
-                progress.tick(failed=True)
-                _report_error(item.error, sys.stderr)
+                _report_error(outcome.error, sys.stderr)
                 continue
-            assert item.transcript is not None
-            batch.append(item.transcript)
-            if len(batch) >= size:
-                flush()
-        flush()
+            scored += 1
+            out.write(outcome.text or "")
+            if streaming:
+                out.flush()
     except QCError as exc:
-        progress.close()
+        bar.close()
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
-    progress.close()
-    if failed:
-        sys.stderr.write(f"{failed} transcript(s) rejected, {progress.count - failed} scored\n")
-        return EXIT_SOME_FAILED
-    return EXIT_OK
+    bar.close()
+    seconds = time.perf_counter() - started
+    sys.stderr.write(
+        f"{failed} transcript(s) rejected, {scored} scored in {seconds:.1f} s "
+        f"({(scored + failed) / max(seconds, 1e-9):,.0f} chats/s, {jobs} job(s))\n"
+    )
+    return EXIT_SOME_FAILED if failed else EXIT_OK
 
 
 def _load_checklist_file(path: Path, lexicon_dir: Path | None):
@@ -567,6 +569,14 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("paths", nargs="+", help="JSON, JSON Lines or Qianniu text files, or -")
     score.add_argument("--checklist", help="use this checklist for every transcript")
     score.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
+    score.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="worker processes (default: the cores available; stdin is read with one); the "
+        "output is the same bytes, in input order, whatever N",
+    )
     score.add_argument(
         "--agent", action="append", help="Qianniu exports: a sender that is an agent (repeatable)"
     )

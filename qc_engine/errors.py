@@ -206,6 +206,13 @@ class QCError(Exception):
     def __post_init__(self) -> None:
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Picklable (a worker process of `qc score --jobs` sends it back to the parent)."""
+        return (
+            type(self),
+            (self.code, self.message, self.file, self.line, self.field, self.details),
+        )
+
     def location(self) -> str:
         parts = []
         if self.file:

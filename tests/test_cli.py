@@ -263,3 +263,29 @@ def test_a_transcript_the_engine_fails_on_is_reported_and_the_batch_goes_on(
         and "[E500]" in err
         and "1 transcript(s) rejected, 2 scored" in err
     )
+
+
+def test_score_on_several_processes_writes_the_same_bytes_in_input_order(tmp_path):
+    """`qc score --jobs N`: the same output, byte for byte, as one process, whatever N; bad
+    lines are rejected either way; one summary line on stderr (also when redirected)."""
+    from qc_engine.chatgen import generate
+
+    path = tmp_path / "mix.jsonl"
+    with open(path, "w", encoding="utf-8") as handle:
+        for number, chat in enumerate(generate(400, seed=5)):
+            handle.write(json.dumps(chat.to_dict(), ensure_ascii=False) + "\n")
+            if number % 97 == 3:
+                handle.write("{not json\n")
+    runs = {jobs: qc("score", path, "--jobs", jobs) for jobs in (1, 2, 3)}
+    for jobs, run in runs.items():
+        assert run.returncode == 1, run.stderr
+        assert "5 transcript(s) rejected, 400 scored in " in run.stderr
+        assert f"{jobs} job(s))" in run.stderr
+        assert run.stderr.count("not valid JSON") == 5
+    assert runs[1].stdout == runs[2].stdout == runs[3].stdout
+    ids = [json.loads(line)["id"] for line in runs[2].stdout.splitlines()]
+    assert ids == [chat.id for chat in generate(400, seed=5)]  # input order
+    table = [qc("score", EXAMPLES, "--format", "table", "--jobs", j).stdout for j in (1, 2)]
+    assert table[0] == table[1] and "score" in table[0]
+    refused = qc("score", EXAMPLES, "--jobs", "0")
+    assert refused.returncode == 2 and "at least 1" in refused.stderr
