@@ -45,17 +45,18 @@ def to_login(request: Request) -> RedirectResponse:
     return redirect(f"/ui/login{query_string({}, next=target)}")
 
 
+def csrf_refused(request: Request) -> Response:
+    """The 403 page for a POST that did not come from this site's pages."""
+    return render(
+        request, "message.html", principal=None, status_code=403, title="请求被拒绝",
+        error=CSRF_REFUSED,
+    )  # fmt: skip
+
+
 def post_guard(request: Request) -> tuple[Principal | None, Response | None]:
     """The user of a POST, or the answer that refuses it (foreign origin, signed out)."""
     if not same_origin(request):
-        return None, render(
-            request,
-            "message.html",
-            principal=None,
-            status_code=403,
-            title="请求被拒绝",
-            error=CSRF_REFUSED,
-        )
+        return None, csrf_refused(request)
     principal = signed_in(request)
     if principal is None:
         return None, redirect("/ui/login", notice="登录已失效，请重新登录。")

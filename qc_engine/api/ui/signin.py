@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from qc_engine.api.deps import client_address, same_origin
 from qc_engine.api.ui.forms import (
-    CSRF_REFUSED,
+    csrf_refused,
     home_of,
     signed_in,
 )
@@ -59,65 +59,43 @@ def login_page(request: Request, next: str | None = None) -> Response:
     return render(request, "login.html", principal=None, next=_safe_next(next) or "")
 
 
+KEY_REFUSED = "密钥无效或已被吊销，请检查后重试。"
+
+
+def _login_refused(request: Request, status: int, error: str, next: str | None) -> Response:
+    """The sign-in page again, with why the key was not taken."""
+    return render(
+        request, "login.html", principal=None, status_code=status, error=error,
+        next=_safe_next(next) or "",
+    )  # fmt: skip
+
+
 @router.post("/ui/login")
 def login(
     request: Request, key: str | None = Form(None), next: str | None = Form(None)
 ) -> Response:
     if not same_origin(request):
-        return render(
-            request,
-            "message.html",
-            principal=None,
-            status_code=403,
-            title="请求被拒绝",
-            error=CSRF_REFUSED,
-        )
+        return csrf_refused(request)
     key = (key or "").strip()
     state = state_of(request)
     client = client_address(request)
     wait = state.auth_failures.retry_after(client)
     if wait is not None:
-        response = render(
-            request,
-            "login.html",
-            principal=None,
-            status_code=429,
-            error=f"登录失败次数过多，请 {wait} 秒后再试。",
-            next=_safe_next(next) or "",
-        )
+        response = _login_refused(request, 429, f"登录失败次数过多，请 {wait} 秒后再试。", next)
         response.headers["Retry-After"] = str(wait)
         return response
     principal = state.keys.authenticate(state.sessions, key) if 0 < len(key) <= 200 else None
     if principal is None:
         state.auth_failures.failed(client)
-        return render(
-            request,
-            "login.html",
-            principal=None,
-            status_code=401,
-            error="密钥无效或已被吊销，请检查后重试。",
-            next=_safe_next(next) or "",
-        )
+        return _login_refused(request, 401, KEY_REFUSED, next)
     if principal.role == "service":
-        return render(
-            request,
-            "login.html",
-            principal=None,
-            status_code=403,
-            error="这是服务账号（service）的密钥，用于系统对接，不能登录复核台。",
-            next=_safe_next(next) or "",
+        return _login_refused(
+            request, 403, "这是服务账号（service）的密钥，用于系统对接，不能登录复核台。", next
         )
     with state.sessions.begin() as db:
         token = start_session(db, key=key, seconds=SESSION_SECONDS)
     if token is None:  # revoked between the two reads
-        return render(
-            request,
-            "login.html",
-            principal=None,
-            status_code=401,
-            error="密钥无效或已被吊销，请检查后重试。",
-            next=_safe_next(next) or "",
-        )
+        return _login_refused(request, 401, KEY_REFUSED, next)
     signed_in_page = redirect(_safe_next(next) or home_of(principal))
     set_session_cookie(signed_in_page, request, token)
     return signed_in_page
@@ -126,14 +104,7 @@ def login(
 @router.post("/ui/logout")
 def logout(request: Request) -> Response:
     if not same_origin(request):
-        return render(
-            request,
-            "message.html",
-            principal=None,
-            status_code=403,
-            title="请求被拒绝",
-            error=CSRF_REFUSED,
-        )
+        return csrf_refused(request)
     token = request.cookies.get(COOKIE, "").strip()
     if token:
         state = state_of(request)
