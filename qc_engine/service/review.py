@@ -93,20 +93,20 @@ class Transition:
     target: str | None  # None: the status stays (a teaching-case mark)
     roles: tuple[UserRole, ...]
     kinds: tuple[str, ...] = ("flag", "sample")
-    verb_zh: str = ""
+    claim_blocks: bool = False  # someone else's live claim refuses it (409 naming them)
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in (
-        Transition("claim", ACTIVE, Status.IN_REVIEW, REVIEWERS, verb_zh="领取"),
-        Transition("release", (Status.IN_REVIEW,), Status.OPEN, REVIEWERS, verb_zh="放回"),
-        Transition("confirm", ACTIVE, Status.CONFIRMED, REVIEWERS, ("flag",), "确认"),
-        Transition("dismiss", ACTIVE, Status.DISMISSED, REVIEWERS, ("flag",), "驳回"),
-        Transition("review", ACTIVE, Status.REVIEWED, REVIEWERS, ("sample",), "完成抽检"),
-        Transition("appeal", (Status.CONFIRMED,), Status.APPEALED, ("agent",), verb_zh="申诉"),
-        Transition("decide_appeal", (Status.APPEALED,), None, LEADS, verb_zh="裁决"),
-        Transition("teaching_case", CONFIRMED, None, REVIEWERS, verb_zh="设为教学案例"),
+        Transition("claim", ACTIVE, Status.IN_REVIEW, REVIEWERS, claim_blocks=True),
+        Transition("release", (Status.IN_REVIEW,), Status.OPEN, REVIEWERS),
+        Transition("confirm", ACTIVE, Status.CONFIRMED, REVIEWERS, ("flag",), claim_blocks=True),
+        Transition("dismiss", ACTIVE, Status.DISMISSED, REVIEWERS, ("flag",), claim_blocks=True),
+        Transition("review", ACTIVE, Status.REVIEWED, REVIEWERS, ("sample",), claim_blocks=True),
+        Transition("appeal", (Status.CONFIRMED,), Status.APPEALED, ("agent",)),
+        Transition("decide_appeal", (Status.APPEALED,), None, LEADS),
+        Transition("teaching_case", CONFIRMED, None, REVIEWERS),
     )
 }
 _WHO = {
@@ -116,12 +116,14 @@ _WHO = {
     "claim": "claim work items",
     "release": "release work items",
 }
-_SOURCES = {
-    "release": "not claimed",
-    "appeal": "only a confirmed item can be appealed",
-    "decide_appeal": "not appealed",
-    "teaching_case": "only a confirmed item can be a teaching case",
+# The 409 of an action on an item in a state it does not start from ({id}, {status}).
+_WRONG_STATE = {
+    "release": "work item {id} is {status}, not claimed",
+    "appeal": "only a confirmed item can be appealed; this one is {status}",
+    "decide_appeal": "work item {id} is {status}, not appealed",
+    "teaching_case": "only a confirmed item can be a teaching case; this one is {status}",
 }
+_NOT_OPEN = "work item {id} is {status}, not open for review"
 
 
 class ItemLike(Protocol):
@@ -174,18 +176,12 @@ def refusal(
         return Invalid(
             Code.E422, "only sample items take findings; confirm or dismiss flags", field="kind"
         )
-    if action in ("claim", "confirm", "dismiss", "review"):
+    if rule.claim_blocks:
         held = holder(item, now)
         if held is not None and held != user_id:
             return HeldBySomeoneElse(item.id, held, item.claim_expires_at)
     if item.status not in rule.sources:
-        reason = _SOURCES.get(action)
-        if reason is None:
-            message = f"work item {item.id} is {item.status}, not open for review"
-        elif reason.startswith("only"):
-            message = f"{reason}; this one is {item.status}"
-        else:
-            message = f"work item {item.id} is {item.status}, {reason}"
+        message = _WRONG_STATE.get(action, _NOT_OPEN).format(id=item.id, status=item.status)
         return Conflict(Code.E409, message, field="status")
     if action == "release":
         held = holder(item, now)
