@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
@@ -17,6 +18,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from qc_engine.channels import channel_zh
+from qc_engine.clock import SHANGHAI
 from qc_engine.reports.html import SOURCE_ZH
 from qc_engine.service.review import status_zh
 from qc_engine.taxonomy import CATEGORIES
@@ -27,6 +30,7 @@ BAD_FILL = PatternFill("solid", start_color="FEE2E2", end_color="FEE2E2")
 BAD_FONT = Font(color="991B1B", bold=True)
 GOOD_FONT = Font(color="166534")
 PERCENT, DECIMAL, INTEGER, SECONDS = "0.0%", "0.0", "#,##0", "0.0"
+DATE, MINUTE, SECOND = "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "yyyy-mm-dd hh:mm:ss"
 SHEET_NAMES = (
     "概览",
     "趋势",
@@ -72,7 +76,7 @@ def _table(
         row_number += 1
         for index, column in enumerate(columns, 1):
             cell = sheet.cell(row=row_number, column=index, value=column.value(item))
-            if column.number_format and isinstance(cell.value, (int, float)):
+            if column.number_format and isinstance(cell.value, (int, float, date)):
                 cell.number_format = column.number_format
     if not rows:
         row_number += 1
@@ -176,6 +180,31 @@ def _overview(sheet: Worksheet, report: dict[str, Any]) -> None:
     sheet.column_dimensions["A"].width = 18
 
 
+def _local_time(value: str | None) -> datetime | str | None:
+    """A time of the report (ISO 8601 with its offset) as a date-time cell: Excel's have no
+    time zone, so it is the Asia/Shanghai wall time, as the rest of the report reads. A text
+    that is not a time stays the text it is."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(SHANGHAI).replace(tzinfo=None)
+    return moment
+
+
+def _day(value: str | None) -> date | str | None:
+    """An ISO date of the report as a date cell (a text that is not a date stays text)."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value
+
+
 def _writable(value: Any) -> Any:
     """The report with every string cleared of the control characters a workbook cannot
     hold (openpyxl refuses them, and a shop or agent name from outside may carry one):
@@ -206,7 +235,7 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
         sheet,
         [
             Column("周", lambda r: r["week"]),
-            Column("周一", lambda r: r["start"]),
+            Column("周一", lambda r: _day(r["start"]), DATE),
             Column("会话", lambda r: r["chats"], INTEGER),
             Column("平均分", lambda r: r["mean_score"], DECIMAL),
             Column("合格率", lambda r: r["pass_rate"], PERCENT),
@@ -259,11 +288,11 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
     first, last = _table(
         sheet,
         [
-            Column("时间", lambda r: (r["started_at"] or "")[:19].replace("T", " "), width=20),
+            Column("时间", lambda r: _local_time(r["started_at"]), SECOND, 20),
             Column("分类", lambda r: r["category_name"]),
             Column("店铺", lambda r: r["shop"], width=18),
             Column("客服", lambda r: r["agent"]),
-            Column("渠道", lambda r: r["channel"], width=9),
+            Column("渠道", lambda r: channel_zh(r["channel"]), width=9),
             Column("证据", lambda r: r["evidence"], width=60),
             Column("规则", lambda r: r["rule"], width=22),
             Column("工单", lambda r: r["work_item_id"], INTEGER, 8),
@@ -434,7 +463,7 @@ def build_workbook(report: dict[str, Any]) -> Workbook:
             Column("分类", lambda r: r["category_name"], width=14),
             Column("店铺", lambda r: r["shop"], width=18),
             Column("客服", lambda r: r["agent"]),
-            Column("时间", lambda r: (r["started_at"] or "")[:16].replace("T", " "), width=17),
+            Column("时间", lambda r: _local_time(r["started_at"]), MINUTE, 17),
             Column("消息", lambda r: r["message"], width=50),
             Column("证据", lambda r: r["evidence"], width=40),
             Column("点评", lambda r: r["note"], width=30),

@@ -12,11 +12,13 @@ import os
 import re
 import shutil
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from qc_engine.clock import SHANGHAI
 from qc_engine.reports.excel import SHEET_NAMES, build_workbook, render_xlsx
 from qc_engine.reports.html import render_html
 from qc_engine.service.weekly import build_weekly
@@ -221,6 +223,38 @@ def test_workbook_numbers_are_numbers(report, tmp_path):
     assert (
         response[0]["首响中位数(秒)"] == report["response"]["overall"]["first_response"]["median"]
     )
+
+
+def test_workbook_names_channels_in_chinese_and_writes_times_as_date_times(report, tmp_path):
+    """Channels as the desk names them (淘宝, not taobao); times and days as Excel date-times
+    in Asia/Shanghai wall time (sortable and filterable by date), not text."""
+    items = report["red_lines"]["items"]
+    assert len(items) >= 4
+    for item, channel in zip(items, ("jd", "wechat", "kuaishou", None), strict=False):
+        item["channel"] = channel
+    book = _reopen(report, tmp_path)
+    red = _table(book["红线事件"])
+    assert [r["渠道"] for r in red[:4]] == ["京东", "微信", "kuaishou", None]
+    assert {r["渠道"] for r in red[4:]} == {"淘宝"}  # the seeded chats are all taobao's
+    timed = [(r, i) for r, i in zip(red, items, strict=True) if i["started_at"]]
+    assert timed
+    for row, item in timed:
+        shanghai = datetime.fromisoformat(item["started_at"]).astimezone(SHANGHAI)
+        assert row["时间"] == shanghai.replace(tzinfo=None)
+    assert book["红线事件"]["A2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    # A time given in UTC is written as Shanghai's wall time: Sunday 16:30 UTC is Monday.
+    items[0]["started_at"] = "2026-11-15T16:30:00+00:00"
+    again = _table(_reopen(report, tmp_path)["红线事件"])
+    assert again[0]["时间"] == datetime(2026, 11, 16, 0, 30)
+
+    trend = _table(book["趋势"])
+    assert [r["周一"] for r in trend] == [
+        datetime.fromisoformat(w["start"]) for w in report["trend"]
+    ]
+    assert book["趋势"]["B2"].number_format == "yyyy-mm-dd"
+    cases = _table(book["教学案例"])
+    assert cases and all(isinstance(c["时间"], datetime) for c in cases)
+    assert book["教学案例"]["D2"].number_format == "yyyy-mm-dd hh:mm"
 
 
 def test_workbook_colours_what_is_abnormal(report, tmp_path):

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from qc_engine.api.deps import SESSION_COOKIE, AppState
+from qc_engine.channels import CHANNEL_ZH
 from qc_engine.clock import SHANGHAI, format_duration
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
@@ -31,7 +32,6 @@ FLASH_COOKIE = "qc_flash"
 SESSION_SECONDS = 12 * 3600  # a working day; signing out ends it sooner
 
 SEVERITY_ZH = {"red_line": "红线", "deduct": "扣分"}
-CHANNEL_ZH = {"taobao": "淘宝", "tmall": "天猫", "jd": "京东", "douyin": "抖音", "pdd": "拼多多"}
 SPEAKER_ZH = {"customer": "买家", "agent": "客服", "bot": "机器人", "system": "系统"}
 ORDER_ZH = {
     "none": "无订单",
