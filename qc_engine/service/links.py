@@ -1,4 +1,5 @@
-"""Links in reports and pushed messages: to a chat and to a stored report's three forms.
+"""Links in reports and pushed messages: to a chat (the desk's page of it, or the API's
+JSON) and to a stored report's three forms.
 
 With a link secret configured (QC_REPORT_LINK_SECRET) a report link carries a signature and
 an expiry, so a manager can open it from a DingTalk, WeCom or Feishu group without an API
@@ -20,7 +21,16 @@ if TYPE_CHECKING:
 
 
 def chat_link(base_url: str | None, transcript_id: str) -> str:
+    """The API's JSON of a chat (`GET /v1/transcripts/<id>`, behind an API key)."""
     return f"{(base_url or '').rstrip('/')}/v1/transcripts/{quote(transcript_id, safe='')}"
+
+
+def chat_page_link(base_url: str | None, transcript_id: str) -> str:
+    """The desk's page of a chat (`/ui/chats/<id>`): what a person following a report's link
+    can read, signed in to the desk, rather than the API's JSON that needs a key. By
+    transcript, not by work item: a red line or a teaching case is one chat, which may have
+    several work items (or, for a flag no one reviews, none)."""
+    return f"{(base_url or '').rstrip('/')}/ui/chats/{quote(transcript_id, safe='')}"
 
 
 @dataclass(frozen=True)

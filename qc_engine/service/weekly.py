@@ -41,7 +41,7 @@ from qc_engine.db.models import (
 )
 from qc_engine.service import review
 from qc_engine.service.common import utcnow
-from qc_engine.service.links import LinkSigner, chat_link, report_links
+from qc_engine.service.links import LinkSigner, chat_page_link, report_links
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.weeks import IsoWeek
 
@@ -815,7 +815,7 @@ def _red_lines(
             "message_index": r[8],
             "work_item_id": r[9],
             "status": r[10],
-            "link": chat_link(base_url, r[0]),
+            "link": chat_page_link(base_url, r[0]),
         }
         for r in rows
     ]
@@ -866,7 +866,7 @@ def _teaching_cases(
             "evidence": r[9],
             "message": (r[10] or "")[:300] or None,
             "reviewer": r[11],
-            "link": chat_link(base_url, r[1]),
+            "link": chat_page_link(base_url, r[1]),
         }
         for r in rows
     ]

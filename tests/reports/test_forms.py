@@ -215,7 +215,7 @@ def test_workbook_numbers_are_numbers(report, tmp_path):
         i["transcript_id"] for i in report["red_lines"]["items"]
     )
     link = book["红线事件"]["J2"].hyperlink
-    assert link is not None and link.target.startswith("http://qc.example/v1/transcripts/")
+    assert link is not None and link.target.startswith("http://qc.example/ui/chats/")
     rules = _table(book["规则准确率"])
     assert [r["准确率"] for r in rules] == [r["precision"] for r in report["qc_system"]["rules"]]
     response = _table(book["响应时效"])

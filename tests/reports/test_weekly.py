@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from qc_engine.service.links import chat_page_link
 from qc_engine.service.weekly import ReportOptions, build_weekly
 from qc_engine.taxonomy import CATEGORIES
 from qc_engine.weeks import IsoWeek
@@ -156,8 +157,8 @@ def test_red_lines_listed_one_by_one_with_links(seed, report):
     red = report["red_lines"]
     assert red["total"] == red["shown"] == len(expected) > 0
     assert sorted((i["transcript_id"], i["category"]) for i in red["items"]) == sorted(expected)
-    for item in red["items"]:
-        assert item["link"] == f"http://qc.example/v1/transcripts/{item['transcript_id']}"
+    for item in red["items"]:  # the desk's page of the chat, not the API's JSON
+        assert item["link"] == f"http://qc.example/ui/chats/{item['transcript_id']}"
         assert item["evidence"] and item["category_name"] == CATEGORIES[item["category"]].name_zh
     times = [i["started_at"] for i in red["items"] if i["started_at"]]
     assert times == sorted(times)
@@ -359,7 +360,15 @@ def test_teaching_cases(seed, report):
     assert [t["transcript_id"] for t in got] == expected and expected
     for case in got:
         assert case["note"].startswith("典型案例") and case["reviewer"]
-        assert case["message"] and case["link"].endswith(case["transcript_id"])
+        assert case["message"]
+        assert case["link"] == f"http://qc.example/ui/chats/{case['transcript_id']}"
+
+
+def test_a_chat_link_quotes_the_id():
+    assert (
+        chat_page_link("http://qc.example/", "T 1/#?中")
+        == "http://qc.example/ui/chats/T%201%2F%23%3F%E4%B8%AD"
+    )
 
 
 def test_trend_of_eight_weeks(seed, report):
