@@ -44,6 +44,22 @@ def test_every_variable_is_documented():
         assert f"| `{variable}` |" in documented, f"{variable} ({name}) is not in a settings table"
 
 
+def test_a_zero_the_docs_offer_is_accepted(monkeypatch):
+    """A settings table row that says what 0 does ("(0 switches sampling off)", "(0: no
+    limit)") is a promise that 0 is a valid value."""
+    rows = re.findall(
+        r"^\| `(QC_\w+)` \|[^|\n]*\|([^\n]*)\|$",
+        (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+        + (ROOT / "docs" / "reports.md").read_text(encoding="utf-8"),
+        flags=re.MULTILINE,
+    )
+    offered = sorted(variable for variable, text in rows if re.search(r"\(0[: ]", text))
+    assert "QC_SAMPLE_RATE" in offered
+    for variable in offered:
+        monkeypatch.setenv(variable, "0")
+    Settings()
+
+
 def test_fields_take_their_name_or_their_variable(monkeypatch):
     monkeypatch.setenv("QC_WEBHOOK_BACKOFF", "5")
     monkeypatch.setenv("qc_claim_minutes", "5")  # variables are upper case, as everywhere
