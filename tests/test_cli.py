@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+
+import pytest
 
 from .conftest import CHECKLISTS, ROOT
 
@@ -33,6 +36,32 @@ def test_serve_refuses_a_bad_setting_before_starting():
         == "error: QC_SAMPLE_RATE: expected a number from 0 to 1, not 'abc' [E630]"
     )
     assert "Traceback" not in run.stderr
+
+
+def test_the_files_of_the_default_database_are_not_committed(tmp_path):
+    """qc.sqlite3 in WAL mode has two files beside it while it is open (-wal, -shm)."""
+    from sqlalchemy import text
+
+    from qc_engine.db.session import make_engine
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    engine = make_engine(f"sqlite:///{tmp_path / 'qc.sqlite3'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    with engine.connect():
+        files = sorted(path.name for path in tmp_path.iterdir())
+    engine.dispose()
+    assert files == ["qc.sqlite3", "qc.sqlite3-shm", "qc.sqlite3-wal"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert sorted(ignored.stdout.split()) == files
 
 
 def test_a_bad_database_url_is_an_error_naming_it(tmp_path):
