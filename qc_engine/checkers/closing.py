@@ -29,7 +29,7 @@ class Closing(Checker):
     """Missing closing (缺少结束语).
 
     What it does:
-        Flags the chat's last message when none of the human agent's last
+        Flags the agent's last message when none of the human agent's last
         `last_agent_messages` messages (default 2) holds a closing (再见, 祝您生活愉快,
         有问题随时联系, 感谢您的支持, 欢迎下次光临, 还有什么可以帮您, … from the lexicon
         closing.txt). A chat without any agent message is not judged, nor is a bot's closing
@@ -68,22 +68,22 @@ class Closing(Checker):
         Example("c: 这款有M码吗\na: 亲亲您好，有的哦\nc: 好的，那我拍了\na: 嗯嗯", at=3),
         Example(
             "c: 什么时候发货\na: 您好，今天下午发出\nc: 好的谢谢",
-            at=2,
+            at=1,
             note="the customer signed off and the agent never closed",
         ),
         Example(
             "c: 在吗\na: 您好，祝您购物愉快\nc: 还有个问题，能开发票吗\na: 可以的\n"
             "c: 好\na: 好的亲\ns: 会话已结束",
-            at=6,
+            at=5,
             note="the closing was not among the last two agent messages",
         ),
         Example(
             "c: 在吗\na: 在的亲\nc: 怎么还没发货\na: 您好亲，这两天订单多，明天发出哦\n"
             "b: 亲亲，还有什么可以帮您的吗",
-            at=4,
+            at=3,
             note="the bot's closing does not count for the agent",
         ),
-        Example("c: 包邮吗\na: 亲，满99包邮的哦\nc: 好吧", at=2, params={"last_agent_messages": 1}),
+        Example("c: 包邮吗\na: 亲，满99包邮的哦\nc: 好吧", at=1, params={"last_agent_messages": 1}),
         Example(
             "c: 有货吗\na: 亲，稍等，我帮您查一下",
             at=1,
@@ -92,12 +92,12 @@ class Closing(Checker):
         ),
         Example(
             "c: 这个愉快系列还有吗\na: 亲，有的哦\nc: OK",
-            at=2,
+            at=1,
             note="the customer's words are not the agent's closing",
         ),
         Example(
             "c: 体验很不愉快\na: 非常抱歉给您带来不愉快的体验，已经给您退款了\nc: 嗯",
-            at=2,
+            at=1,
             note="不愉快 is not a wish",
         ),
     ]
@@ -147,13 +147,12 @@ class Closing(Checker):
             return
         if not self.params.judge_cut_off and self._goes_on(chat, judged[0]):
             return
-        last = len(chat) - 1
         quote = chat.quote(judged[0], None, 30)
         if len(judged) == 1:
             evidence = f"会话结束时客服最后一条消息无结束语:「{quote}」"
         else:
             evidence = f"会话结束时客服最后 {len(judged)} 条消息均无结束语，最后一条:「{quote}」"
-        yield Hit(last, None, evidence)
+        yield Hit(judged[0], None, evidence)  # the agent's message, not the chat's last
 
     def _goes_on(self, chat: Chat, last_agent: int) -> bool:
         """Whether the transcript visibly stops before the conversation has ended."""

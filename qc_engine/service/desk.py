@@ -30,7 +30,8 @@ from qc_engine.service.workitems import ClaimState, claim_state, may
 def _names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all())
+    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()
+    return dict(rows)
 
 
 # The chat view ---------------------------------------------------------------------------
@@ -175,6 +176,17 @@ def load_chat(
     return ChatView(row, messages, flags, items, findings)
 
 
+def flag_number(item: WorkItem) -> int | None:
+    """The number the chat view gives the item's flag (1, 2, ... in message order), or
+    None for a sample item."""
+    if item.flag_id is None:
+        return None
+    return next(
+        (n for n, flag in enumerate(item.transcript.flags, start=1) if flag.id == item.flag_id),
+        None,
+    )
+
+
 # Lists -----------------------------------------------------------------------------------
 
 
@@ -201,6 +213,16 @@ def flags_of(session: Session, items: list[WorkItem]) -> dict[int, StoredFlag]:
     if not ids:
         return {}
     return {f.id: f for f in session.scalars(select(StoredFlag).where(StoredFlag.id.in_(ids)))}
+
+
+def chat_times(session: Session, items: list[WorkItem]) -> dict[str, datetime | None]:
+    """When each item's chat started (None for a chat without times), by transcript id."""
+    ids = {i.transcript_id for i in items}
+    if not ids:
+        return {}
+    query = select(StoredTranscript.id, StoredTranscript.started_at)
+    rows = session.execute(query.where(StoredTranscript.id.in_(ids))).all()
+    return dict(rows)
 
 
 def messages_at(session: Session, pairs: list[tuple[str, int]]) -> dict[tuple[str, int], str]:

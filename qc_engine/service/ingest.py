@@ -122,7 +122,8 @@ def _flag_row(flag: Flag, transcript: Transcript) -> StoredFlag:
     return StoredFlag(**_flag_values(flag, transcript))
 
 
-def _work_item(row: StoredTranscript, flag: StoredFlag | None, *, now: datetime) -> WorkItem:
+def new_work_item(row: StoredTranscript, flag: StoredFlag | None, *, now: datetime) -> WorkItem:
+    """A new open work item of the chat `row`: for `flag`, or a `sample` item when None."""
     if flag is None:
         return WorkItem(
             transcript=row,
@@ -541,7 +542,7 @@ def _update(
             continue
         row.flags.append(fresh)
         if needs_review(flag, checklist.spec.review):
-            session.add(_work_item(row, fresh, now=now))
+            session.add(new_work_item(row, fresh, now=now))
             created += 1
             if flag.severity == "red_line":
                 session.add(WebhookEvent(**red_line_event(row, fresh, now=now)))
@@ -570,7 +571,7 @@ def _update(
             select(WorkItem.id).where(WorkItem.transcript_id == row.id, WorkItem.kind == "sample")
         )
         if has_sample is None:
-            session.add(_work_item(row, None, now=now))
+            session.add(new_work_item(row, None, now=now))
             created += 1
     rescore(row)
     return "updated", created

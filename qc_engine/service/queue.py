@@ -19,6 +19,13 @@ from qc_engine.service.errors import Invalid
 from qc_engine.taxonomy import CATEGORIES
 
 SORTS = ("priority", "age")
+# What the counts call an item whose agent, shop or channel is not known, and the filter
+# value that selects those items (the desk labels it 未填写).
+UNSET = "(none)"
+
+
+def _is(column: Any, value: str) -> Any:
+    return column.is_(None) if value == UNSET else column == value
 
 
 _Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
@@ -47,11 +54,11 @@ def filtered(
     if severity:
         query = query.where(WorkItem.severity == severity)
     if agent:
-        query = query.where(WorkItem.agent == agent)
+        query = query.where(_is(WorkItem.agent, agent))
     if shop:
-        query = query.where(WorkItem.shop == shop)
+        query = query.where(_is(WorkItem.shop, shop))
     if channel:
-        query = query.where(WorkItem.channel == channel)
+        query = query.where(_is(WorkItem.channel, channel))
     if reviewer:
         query = query.join(User, User.id == WorkItem.reviewer_id).where(User.name == reviewer)
     if created_from:
@@ -172,7 +179,7 @@ def counts(
     query = filtered(select(column, func.count()), **(filters or {}))
     if principal.role == "agent":
         query = query.where(WorkItem.agent == principal.agent_name)
-    empty = "sample" if by in ("category", "severity") else "(none)"
+    empty = "sample" if by in ("category", "severity") else UNSET
     return {
         str(value) if value is not None else empty: n
         for value, n in session.execute(query.group_by(column))

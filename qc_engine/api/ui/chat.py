@@ -194,8 +194,13 @@ def _checked(value: str | None, what: str) -> str | None:
 
 
 def _label(item: WorkItem) -> str:
-    name = CATEGORIES[item.category].name_zh if item.category in CATEGORIES else "抽检"
-    return f"#{item.id}「{name}」"
+    """An item as the chat view numbers it: 问题 N「类别」 (its flag's number in the chat),
+    or 本会话的抽检."""
+    number = desk.flag_number(item)
+    if number is None:
+        return "本会话的抽检"
+    category = CATEGORIES.get(item.category or "")
+    return f"问题 {number}「{category.name_zh if category else item.category}」"
 
 
 @router.post("/ui/items/{item_id:int}/decide")

@@ -40,6 +40,7 @@ from qc_engine.service.review import REVIEWERS, STATUSES
 
 router = APIRouter(include_in_schema=False)
 QUEUE_PAGE = 100
+UNSET_ZH = "（未填写）"
 ACTIVE = "open,in_review"
 
 
@@ -103,6 +104,7 @@ def queue(request: Request) -> Response:
             count=lambda f: count("status", f),
         )
         flags = desk.flags_of(session, items)
+        started = desk.chat_times(session, items)
         now = datetime.now(UTC)
         claims = {i.id: service.claim_state(i, principal, now) for i in items}
         done = desk.done_today(session, principal)
@@ -125,6 +127,7 @@ def queue(request: Request) -> Response:
         error=error,
         items=items,
         flags=flags,
+        started=started,
         claims=claims,
         facets=facets,
         statuses=statuses,
@@ -141,11 +144,21 @@ def queue(request: Request) -> Response:
         filter_label=_filter_label,
         category_label=category_zh,
         severity_label=lambda v: SEVERITY_ZH.get(v, v),
-        channel_label=lambda v: CHANNEL_ZH.get(v, v),
+        channel_label=_channel_label,
+        value_label=_value_label,
         day_today=day.isoformat(),
         day_yesterday=(day - timedelta(days=1)).isoformat(),
         day_week=(day - timedelta(days=6)).isoformat(),
     )
+
+
+def _value_label(value: str) -> str:
+    """An agent or shop as the facets show it: an unknown one is 未填写."""
+    return UNSET_ZH if value == work_queue.UNSET else value
+
+
+def _channel_label(value: str) -> str:
+    return UNSET_ZH if value == work_queue.UNSET else CHANNEL_ZH.get(value, value)
 
 
 def _filter_label(key: str, value: str) -> str:
@@ -154,8 +167,9 @@ def _filter_label(key: str, value: str) -> str:
     if key == "severity":
         return "程度：" + SEVERITY_ZH.get(value, value)
     if key == "channel":
-        return "渠道：" + CHANNEL_ZH.get(value, value)
-    return {"agent": "客服：", "shop": "店铺：", "date_from": "自 ", "date_to": "至 "}[key] + value
+        return "渠道：" + _channel_label(value)
+    prefix = {"agent": "客服：", "shop": "店铺：", "date_from": "自 ", "date_to": "至 "}[key]
+    return prefix + _value_label(value)
 
 
 def _visible_item(session: Session, principal: Principal, item_id: int) -> WorkItem | None:

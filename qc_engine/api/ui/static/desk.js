@@ -51,6 +51,9 @@
     revealInWindow(rows[rowIndex]);
   }
 
+  // The first row is selected from the start, so Enter opens the top of the list.
+  if (rows.length && !document.getElementById("review-root")) selectRow(0);
+
   // The chat view: one focused flag at a time, its message and spans lit.
   var root = document.getElementById("review-root");
   var flags = Array.prototype.slice.call(document.querySelectorAll(".flags-panel .flag[data-flag]"));
@@ -190,7 +193,9 @@
     var shortcut = document.querySelector('[data-key="' + key + '"]');
     if (shortcut) {
       event.preventDefault();
-      if (shortcut.tagName.toLowerCase() === "a") window.location.href = shortcut.href;
+      var tag = shortcut.tagName.toLowerCase();
+      if (tag === "a") window.location.href = shortcut.href;
+      else if (tag === "input") shortcut.focus();
       else press(shortcut);
     }
   });
