@@ -22,9 +22,7 @@ def _total(page) -> int:
 
 
 def _shown(page) -> list[str]:
-    return [
-        r.get_attribute("data-transcript") for r in page.get_by_test_id("chat-row").all()
-    ]
+    return [r.get_attribute("data-transcript") for r in page.get_by_test_id("chat-row").all()]
 
 
 def test_browse_and_search_every_chat(desk, open_as, shots):
@@ -72,9 +70,9 @@ def test_browse_and_search_every_chat(desk, open_as, shots):
         ),
     )
     assert _total(page) == expected
-    assert all(
-        60 <= int(s) <= 80 for s in page.locator(".score-pill").all_inner_texts()
-    ), "a score outside the range"
+    assert all(60 <= int(s) <= 80 for s in page.locator(".score-pill").all_inner_texts()), (
+        "a score outside the range"
+    )
     assert page.get_by_test_id("q-category").input_value() == "missing_greeting"
 
     # Bad values are named, in Chinese, and ignored; the page still answers.
@@ -153,9 +151,7 @@ def test_an_agent_sees_only_their_own_chats(desk, open_as):
 
 def test_one_numbering_and_the_score_box_after_decisions(desk, open_as):
     page = open_as("demo-specialist")
-    items = [
-        i for i in desk.items(transcript_id="demo-presale-002") if i["status"] in ("open",)
-    ]
+    items = [i for i in desk.items(transcript_id="demo-presale-002") if i["status"] in ("open",)]
     assert items
     item = items[0]
     page.goto(f"/ui/items/{item['id']}")
