@@ -418,6 +418,31 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return bench_main(args)
 
 
+def _check_address(host: str, port: int) -> None:
+    """Raise E650 unless `host:port` can be bound now, bound the way uvicorn binds it (IPv6
+    for an address with a colon, SO_REUSEADDR): a taken port fails in one line before the
+    database is migrated and the demo loaded, not after."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OverflowError:
+        reason = "a port is a number from 0 to 65535"
+    except OSError as exc:
+        reason = {
+            errno.EADDRINUSE: "the port is already in use (another qc serve, or another program)",
+            errno.EACCES: "not allowed (a port below 1024 needs root)",
+            errno.EADDRNOTAVAIL: "the host is not an address of this machine",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
+    else:
+        return
+    raise QCError(Code.E650, f"cannot serve on {host}:{port}: {reason}")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
     import tempfile
@@ -431,6 +456,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = get_settings()  # with --checklists (main)
         if args.checklists is not None:  # for the worker processes
             os.environ["QC_CHECKLISTS"] = str(args.checklists)
+        _check_address(args.host, args.port)
         state = build_state(settings)
     except QCError as exc:
         _report_error(exc, sys.stderr)

@@ -190,6 +190,13 @@ class Code(StrEnum):
         "check QC_DATABASE_URL, that the server runs and accepts the user and password, or "
         "that the SQLite file's folder exists",
     )
+    E650 = (
+        "E650",
+        "`qc serve` cannot listen on its address: the port is taken by another program, is "
+        "not allowed, or the host is not an address of this machine",
+        "stop what holds the port (`ss -ltnp` shows it) or choose another with --port; "
+        "--host must be an address of this machine",
+    )
 
 
 @dataclass

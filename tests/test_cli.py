@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -36,6 +37,24 @@ def test_serve_refuses_a_bad_setting_before_starting():
         == "error: QC_SAMPLE_RATE: expected a number from 0 to 1, not 'abc' [E630]"
     )
     assert "Traceback" not in run.stderr
+
+
+def test_serve_refuses_a_taken_port_in_one_line_before_starting(tmp_path):
+    database = tmp_path / "qc.sqlite3"
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        run = qc(
+            "serve", "--demo", "--port", port, env={"QC_DATABASE_URL": f"sqlite:///{database}"}
+        )
+    assert run.returncode == 2
+    assert run.stderr == (
+        f"error: cannot serve on 127.0.0.1:{port}: the port is already in use "
+        "(another qc serve, or another program) [E650]\n"
+    )
+    assert run.stdout == ""  # no "serving on", no demo keys
+    assert not database.exists()  # nothing was started: no database made
 
 
 def test_the_files_of_the_default_database_are_not_committed(tmp_path):
