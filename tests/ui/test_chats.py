@@ -228,3 +228,16 @@ def test_queue_enter_chat_time_narrow_window_and_favicon(desk, open_as, shots):
     with desk.api("demo-lead") as api:
         assert api.get(icon).status_code == 200
         assert api.get("/favicon.ico", follow_redirects=True).status_code == 200
+
+
+def test_checklists_page_speaks_chinese(desk, open_as, shots):
+    page = open_as("demo-specialist")
+    page.goto("/ui/checklists")
+    page.screenshot(path=str(shots / "checklists.png"))
+    for section in page.get_by_test_id("checklist").all():
+        description = section.locator("p.muted.small").first.inner_text()
+        assert not re.search(r"[A-Za-z]{4,}", description), description
+    params = " ".join(page.get_by_test_id("params").all_inner_texts())
+    assert "兑现时限（秒）：600" in params
+    assert "{'" not in params and "window_seconds" not in params
+    assert "适用角色：客服" in params  # roles in words, not codes

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+import yaml
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -45,6 +46,39 @@ ORDER_ZH = {
 }
 SOURCE_ZH = {"rule": "规则", "model": "模型"}
 FILTER_KEYS = ("category", "severity", "agent", "shop", "channel", "date_from", "date_to")
+# A checklist item's parameters as the checklists page names them (the YAML key stays in the
+# tooltip, for whoever edits the file).
+PARAM_ZH = {
+    "window_seconds": "兑现时限（秒）",
+    "extra": "追加词条",
+    "max_per_message": "每条消息最多表情数",
+    "extra_upset": "追加的负面表情",
+    "max_seconds": "时限（秒）",
+    "max_apologies": "最多致歉次数",
+    "last_agent_messages": "看客服最后几条消息",
+    "required": "必须有",
+    "judge_cut_off": "评判中途截断的会话",
+    "min_occurrences": "最少重复次数",
+    "similarity": "相似度阈值",
+    "min_length": "最短字数",
+    "when": "条件",
+    "then": "要求",
+    "evidence": "证据说明",
+    "model": "模型",
+    "emotion_model": "情绪模型",
+    "complaint_model": "投诉模型",
+    "negative_threshold": "负面情绪阈值",
+    "complaint_threshold": "投诉风险阈值",
+    "roles": "适用角色",
+    "categories": "判定类别",
+    "thresholds": "各类别阈值",
+    "lexicons": "词表",
+    "kinds": "信息类型",
+    "exempt_words": "豁免词",
+    "patterns": "句式",
+    "triggers": "触发词",
+    "ack_answers_yes_no": "“好的”算回答了是否类问题",
+}
 
 
 def category_zh(code: str | None) -> str:
@@ -52,6 +86,24 @@ def category_zh(code: str | None) -> str:
         return "抽检"
     category = CATEGORIES.get(code)
     return category.name_zh if category is not None else code
+
+
+def param_value(value: Any, name: str = "") -> str:
+    """A parameter's value in words: yes/no, lists joined with 、, roles and categories in
+    Chinese, a nested condition in YAML's flow style (as a checklist file writes it)."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(param_value(v, name) for v in value) or "（空）"
+    if isinstance(value, dict):
+        if name in ("thresholds", "categories"):
+            return "；".join(f"{category_zh(str(k))} {param_value(v)}" for k, v in value.items())
+        return str(yaml.safe_dump(value, allow_unicode=True, default_flow_style=True)).strip()
+    if name == "roles":
+        return SPEAKER_ZH.get(str(value), str(value))
+    if name == "categories":
+        return category_zh(str(value))
+    return str(value)
 
 
 def local(moment: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
@@ -76,6 +128,8 @@ def _env() -> Environment:
         role_zh=lambda s: ROLE_ZH.get(s, s),
         order_zh=lambda s: ORDER_ZH.get(s, s or "—"),
         source_zh=lambda s: SOURCE_ZH.get(s, s),
+        param_zh=lambda s: PARAM_ZH.get(s, s),
+        param_value=param_value,
     )
     env.globals.update(
         FILTER_KEYS=FILTER_KEYS, REVIEWERS=REVIEWERS, LEADS=LEADS, CATEGORIES=CATEGORIES
