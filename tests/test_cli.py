@@ -260,7 +260,7 @@ def test_explain_an_error_code_and_the_nearest_to_an_unknown_one():
     run = qc("explain", "E642")
     assert run.returncode == 2 and run.stdout == ""
     assert run.stderr == (
-        "error: no error code 'E642'; the nearest: E641, E640, E630 "
+        "error: no error code 'E642'; the nearest: E641, E640, E650 "
         "(try `qc explain --list`) [E300]\n"
     )
     run = qc("explain", "--list")
