@@ -255,6 +255,21 @@ class StoredChecklist(Base):
     created_by: Mapped[str | None] = mapped_column(String(120))
 
 
+class ChecklistLexicon(Base):
+    """A lexicon as one checklist version reads it: checklist versions carry their lexicons,
+    so editing a lexicon deploys a new version and rolling back restores the old words."""
+
+    __tablename__ = "checklist_lexicons"
+    __table_args__ = (UniqueConstraint("checklist_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    checklist_id: Mapped[int] = mapped_column(
+        ForeignKey("checklists.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(Text)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 
