@@ -56,21 +56,33 @@ def _iter_inputs(paths: list[str], agents: list[str]) -> Iterator[Loaded]:
 
 def render_table(result: Result, transcript: Transcript) -> str:
     from qc_engine.taxonomy import CATEGORIES
+    from qc_engine.terminal import columns
 
     verdict = "PASS" if result.passed else "FAIL"
     lines = [
         f"{result.id}  score {result.score}  {verdict}  checklist {result.checklist}  "
         f"({len(transcript.messages)} messages, {len(result.flags)} flags)"
     ]
+    rows = []
     for flag in result.flags:
-        name = CATEGORIES[flag.category].name_zh if flag.category in CATEGORIES else ""
-        cost = "RED LINE" if flag.severity == "red_line" else f"-{flag.points}"
-        role = transcript.messages[flag.message_index].role
-        lines.append(
-            f"  #{flag.message_index:<3} {role:<8} {flag.category} {name}  {cost:<8} "
-            f"{flag.evidence}  [{flag.rule}]"
+        category = CATEGORIES.get(flag.category)
+        if flag.severity == "red_line":
+            cost = "RED LINE"
+        elif flag.points:
+            cost = f"-{flag.points}"
+        else:  # a customer's signal (or an item worth nothing) costs no points
+            cost = "信号" if category is not None and category.who == "customer" else "0"
+        rows.append(
+            [
+                f"#{flag.message_index}",
+                transcript.messages[flag.message_index].role,
+                flag.category,
+                category.name_zh if category is not None else "",
+                cost,
+                f"{flag.evidence}  [{flag.rule}]",
+            ]
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, *columns(rows, indent="  ")])
 
 
 SCORE_BATCH = 64
@@ -451,6 +463,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from qc_engine.api.main import build_state
     from qc_engine.settings import get_settings
+    from qc_engine.terminal import columns
 
     try:
         settings = get_settings()  # with --checklists (main)
@@ -472,8 +485,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             keys = demo_keys(session)
         print(f"demo data: {added} chats loaded" if added else "demo data: already loaded")
         print("demo API keys (shown once; new ones at every start):")
-        for name, key in keys.items():
-            print(f"  {name:<28} {key}")
+        for line in columns([[name, key] for name, key in keys.items()], indent="  "):
+            print(line)
     print(f"serving on http://{args.host}:{args.port}  (API docs: /docs, review desk: /ui)")
     sys.stdout.flush()
     if args.workers > 1 and not settings.prometheus_multiproc_dir:
@@ -545,6 +558,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
     from qc_engine.service.auth import list_keys
+    from qc_engine.terminal import columns
 
     try:
         with _database()() as session:
@@ -553,14 +567,21 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
         _report_error(exc, sys.stderr)
         return EXIT_ERROR
     # Times as the database layer gives them back: Asia/Shanghai, like the rest of the UI.
-    print(f"{'prefix':<12} {'user':<20} {'role':<10} {'created (UTC+8)':<20} revoked (UTC+8)")
+    table = [["prefix", "user", "role", "created (UTC+8)", "revoked (UTC+8)"]]
     for row in rows:
         revoked = f"{row['revoked_at']:%Y-%m-%d %H:%M:%S}" if row["revoked_at"] else "-"
         user = str(row["name"]) + (" (disabled)" if row["disabled"] else "")
-        print(
-            f"{row['prefix']:<12} {user:<20} {row['role']:<10} "
-            f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {revoked}"
+        table.append(
+            [
+                str(row["prefix"]),
+                user,
+                str(row["role"]),
+                f"{row['created_at']:%Y-%m-%d %H:%M:%S}",
+                revoked,
+            ]
         )
+    for line in columns(table):
+        print(line)
     return EXIT_OK
 
 

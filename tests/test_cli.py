@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import unicodedata
 
 import pytest
 
@@ -81,6 +83,34 @@ def test_the_files_of_the_default_database_are_not_committed(tmp_path):
         check=False,
     )
     assert sorted(ignored.stdout.split()) == files
+
+
+def _width(text: str) -> int:
+    """Terminal columns, counted apart from the code under test: East Asian wide and
+    full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _starts(line: str, match: re.Match[str]) -> list[int]:
+    """The terminal column at which each group of `match` starts."""
+    return [_width(line[: match.start(group)]) for group in range(1, len(match.groups()) + 1)]
+
+
+def test_keys_list_lines_up_chinese_names(tmp_path):
+    env = {"QC_DATABASE_URL": f"sqlite:///{tmp_path / 'qc.sqlite3'}"}
+    for role, name in (("specialist", "李质检"), ("admin", "bob"), ("lead", "王组长" * 8)):
+        assert qc("keys", "create", "--role", role, "--name", name, env=env).returncode == 0
+    run = qc("keys", "list", env=env)
+    assert run.returncode == 0, run.stderr
+    row = re.compile(
+        r"^(\S+) +(.+?) +(role|specialist|admin|lead) +"
+        r"(created \(UTC\+8\)|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) +(\S.*)$"
+    )
+    lines = run.stdout.splitlines()
+    matches = [row.match(line) for line in lines]
+    assert len(lines) == 4 and all(matches), run.stdout
+    starts = {tuple(_starts(line, m)) for line, m in zip(lines, matches, strict=True) if m}
+    assert len(starts) == 1, run.stdout  # every column starts at the same place on every line
 
 
 def test_a_bad_database_url_is_an_error_naming_it(tmp_path):
@@ -191,6 +221,32 @@ def test_stdin_and_table_format():
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("demo-presale-002  score 0  FAIL")
     assert "引导站外" in run.stdout and "RED LINE" in run.stdout
+
+
+def test_table_format_lines_up_chinese_and_shows_signals_as_signals():
+    chat = {
+        "id": "t-table",
+        "channel": "tmall",
+        "messages": [
+            {"role": "customer", "text": "你们这什么破东西，我要投诉你们，差评！"},
+            {"role": "agent", "text": "亲，加我微信 abc123 我们私下处理"},
+        ],
+    }
+    line = json.dumps(chat, ensure_ascii=False) + "\n"
+    flags = json.loads(qc("score", "-", stdin=line).stdout)["flags"]
+    run = qc("score", "-", "--format", "table", stdin=line)
+    assert run.returncode == 0, run.stderr
+    row = re.compile(r"^  (#\d+) +(\S+) +(\S+) +(\S+) +(RED LINE|信号|0|-[1-9]\d*) +(\S.*)$")
+    lines = [text for text in run.stdout.splitlines() if text.startswith("  #")]
+    matches = [row.match(text) for text in lines]
+    assert len(lines) == len(flags) >= 3 and all(matches), run.stdout
+    # A customer's signal costs nothing: it says 信号, never "-0".
+    costs = {m.group(3): m.group(5) for m in matches if m}
+    assert costs["customer_negative"] == costs["complaint_risk"] == "信号"
+    assert "-0 " not in run.stdout
+    # Chinese category names are two columns a character: every column still lines up.
+    starts = {tuple(_starts(text, m)) for text, m in zip(lines, matches, strict=True) if m}
+    assert len(starts) == 1, run.stdout
 
 
 def test_forced_checklist_and_unknown_checklist():

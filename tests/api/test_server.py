@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,6 +94,11 @@ def _serve(tmp_path: Path, database_url: str) -> Iterator[tuple[str, dict[str, s
                 process.wait(STOP_TIMEOUT)
 
 
+def _width(text: str) -> int:
+    """Terminal columns: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
 def _healthy(base: str) -> bool:
     try:
         return httpx.get(f"{base}/healthz", timeout=2.0).status_code == 200
@@ -106,6 +112,12 @@ def test_qc_serve_demo(server):
     assert "demo data: " in output and "chats loaded" in output
     assert {"demo-admin", "demo-lead", "demo-specialist", "demo-service"} <= set(keys)
     assert any(name.startswith("demo-agent-") for name in keys)
+    # The keys line up in a terminal, the demo agent's Chinese name (two columns a
+    # character) included.
+    key_lines = [line for line in seen if line.split()[-1:] and line.split()[-1] in keys.values()]
+    assert len(key_lines) == len(keys)
+    assert any(_width(line) > len(line) for line in key_lines)
+    assert len({_width(line[: line.index("qck_")]) for line in key_lines}) == 1, key_lines
 
     health = httpx.get(f"{base}/healthz", timeout=5.0).json()
     assert health["status"] == "ok" and health["checklists"]
