@@ -1,6 +1,10 @@
-"""The weekly QC report's figures: one ISO week in Asia/Shanghai, for all shops or one shop.
+"""The weekly QC report's figures: one ISO week in Asia/Shanghai, for all shops or one shop;
+the same figures over any range of days (`build_range`, the desk's 报表 page); and the
+report's trend and categories over one agent's chats against the team's (`agent_trend`,
+`agent_categories`, the desk's agent page), so that the desk and the report never count a
+figure two ways.
 
-(One file of about 970 lines on purpose: each section below is one function over the same
+(One file of about 1,200 lines on purpose: each section below is one function over the same
 query helper (`_Query`), in the order the report reads, so a figure in the report is found
 by reading down; the three renderings are the JSON itself and, in the reports layer,
 reports/html.py and reports/excel.py.)
@@ -22,9 +26,10 @@ when a field changes meaning or disappears (new fields may be added without it).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
@@ -39,11 +44,13 @@ from qc_engine.db.models import (
     User,
     WorkItem,
 )
+from qc_engine.errors import Code
 from qc_engine.service import review
 from qc_engine.service.common import utcnow
+from qc_engine.service.errors import Invalid
 from qc_engine.service.links import LinkSigner, chat_page_link, report_links
 from qc_engine.taxonomy import CATEGORIES
-from qc_engine.weeks import IsoWeek
+from qc_engine.weeks import FIRST_YEAR, LAST_YEAR, IsoWeek
 
 SCHEMA_VERSION = 1
 
@@ -90,6 +97,90 @@ class ReportOptions:
     target_precision: float = 0.7
 
 
+class Span(Protocol):
+    """What a report covers: an ISO week (`IsoWeek`) or a range of days (`DateRange`), in
+    Asia/Shanghai; `previous()` is the span of the same length just before, the report's
+    comparison."""
+
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime: ...
+    def previous(self) -> Span: ...
+    def label_zh(self) -> str: ...
+
+
+MAX_RANGE_DAYS = 366
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A range of Asia/Shanghai days, both ends included: a report of any days, not only an
+    ISO week (the desk's 报表 page). Years as the weeks reports cover."""
+
+    first: date
+    last: date
+
+    @classmethod
+    def of(cls, first: date, last: date) -> DateRange:
+        for day, field in ((first, "date_from"), (last, "date_to")):
+            if not FIRST_YEAR <= day.year <= LAST_YEAR:
+                raise Invalid(Code.E422, f"dates run from {FIRST_YEAR} to {LAST_YEAR}", field=field)
+        if last < first:
+            raise Invalid(Code.E422, "the range ends before it starts", field="order")
+        if (last - first).days + 1 > MAX_RANGE_DAYS:
+            raise Invalid(Code.E422, f"a range holds at most {MAX_RANGE_DAYS} days", field="range")
+        return cls(first, last)
+
+    @classmethod
+    def parse(cls, date_from: str, date_to: str) -> DateRange:
+        """Two days as a form sends them (YYYY-MM-DD); an Invalid naming the field that is
+        wrong: date_from, date_to, order (the end before the start) or range (too long)."""
+        days: list[date] = []
+        for text, field in ((date_from, "date_from"), (date_to, "date_to")):
+            text = (text or "").strip()
+            try:
+                if not _DAY.fullmatch(text):  # fromisoformat also takes 20261101 and 2026-W47-1
+                    raise ValueError(text)
+                days.append(date.fromisoformat(text))
+            except ValueError:
+                raise Invalid(
+                    Code.E422, f"{text[:40]!r} is not a date (YYYY-MM-DD)", field=field
+                ) from None
+        return cls.of(days[0], days[1])
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    @property
+    def start(self) -> datetime:
+        """The first day, 00:00 Asia/Shanghai."""
+        return datetime.combine(self.first, time(0), tzinfo=SHANGHAI)
+
+    @property
+    def end(self) -> datetime:
+        """The day after the last, 00:00 Asia/Shanghai (exclusive)."""
+        return datetime.combine(self.last + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+
+    def previous(self) -> DateRange:
+        """As many days, just before."""
+        return DateRange(self.first - timedelta(days=self.days), self.first - timedelta(days=1))
+
+    def __str__(self) -> str:
+        return f"{self.first.isoformat()}..{self.last.isoformat()}"
+
+    def label_zh(self) -> str:
+        first, last = self.first, self.last
+        end = (
+            f"{last.month}月{last.day}日"
+            if last.year == first.year
+            else f"{last:%Y}年{last.month}月{last.day}日"
+        )
+        return f"{first.year}年{first.month}月{first.day}日—{end}（{self.days} 天）"
+
+
 # Small helpers ---------------------------------------------------------------------------
 
 
@@ -126,10 +217,20 @@ def _in_period(start: datetime, end: datetime, shop: str | None) -> Any:
 
 
 class _Query:
-    def __init__(self, connection: Connection, shop: str | None) -> None:
+    """The queries of one report: its database connection and whose chats it reads (all
+    shops or one; `agents`, a narrower set of chats, is only read by the agents' own figures
+    (`agent_trend`, `agent_categories`): their trend, headline and categories)."""
+
+    def __init__(self, connection: Connection, shop: str | None, agents: Any = None) -> None:
         self.connection = connection
         self.shop = shop
+        self.agents = agents
         self.postgres = connection.dialect.name == "postgresql"
+
+    def chats_in(self, start: datetime, end: datetime) -> Any:
+        """The chats of the period that this report reads."""
+        condition = _in_period(start, end, self.shop)
+        return and_(condition, self.agents) if self.agents is not None else condition
 
     def rows(self, query: Any) -> list[Any]:
         return list(self.connection.execute(query))
@@ -191,7 +292,7 @@ class _Query:
 
 
 def _headline(q: _Query, start: datetime, end: datetime) -> dict[str, Any]:
-    where = _in_period(start, end, q.shop)
+    where = q.chats_in(start, end)
     row = q.one(
         select(
             func.count(),
@@ -242,7 +343,7 @@ def _category_rows(q: _Query, start: datetime, end: datetime) -> dict[str, dict[
             _count_if(W.c.status.in_(REJECTED)),
         )
         .select_from(_flag_join())
-        .where(_in_period(start, end, q.shop))
+        .where(q.chats_in(start, end))
         .group_by(F.c.category)
     )
     return {
@@ -305,7 +406,7 @@ def _work_items(q: _Query, start: datetime, end: datetime) -> dict[str, int]:
     rows = q.rows(
         select(W.c.kind, W.c.status, func.count())
         .select_from(W.join(T, W.c.transcript_id == T.c.id))
-        .where(_in_period(start, end, q.shop))
+        .where(q.chats_in(start, end))
         .group_by(W.c.kind, W.c.status)
     )
     by: dict[tuple[str, str], int] = {(k, s): _int(n) for k, s, n in rows}
@@ -332,9 +433,7 @@ def _work_items(q: _Query, start: datetime, end: datetime) -> dict[str, int]:
 
 def _score_distribution(q: _Query, start: datetime, end: datetime) -> list[dict[str, Any]]:
     bucket = case((T.c.score >= 100, 10), else_=T.c.score // 10)
-    inner = (
-        select(bucket.label("b")).select_from(T).where(_in_period(start, end, q.shop)).subquery()
-    )
+    inner = select(bucket.label("b")).select_from(T).where(q.chats_in(start, end)).subquery()
     counts = {
         _int(b): _int(n) for b, n in q.rows(select(inner.c.b, func.count()).group_by(inner.c.b))
     }
@@ -353,7 +452,7 @@ def _score_distribution(q: _Query, start: datetime, end: datetime) -> list[dict[
 
 def _trend(q: _Query, week: IsoWeek, weeks: int) -> list[dict[str, Any]]:
     span = [week.shifted(i - weeks + 1) for i in range(weeks)]
-    where = _in_period(span[0].start, week.end, q.shop)
+    where = q.chats_in(span[0].start, week.end)
     moment = func.coalesce(T.c.started_at, T.c.ingested_at)
     index = case(*[(moment < w.end, i) for i, w in enumerate(span[:-1])], else_=weeks - 1)
     inner = select(index.label("w"), T.c.score, T.c.passed).select_from(T).where(where).subquery()
@@ -369,15 +468,19 @@ def _trend(q: _Query, week: IsoWeek, weeks: int) -> list[dict[str, Any]]:
         )
     }
     flags_inner = (
-        select(index.label("w"))
+        select(index.label("w"), F.c.severity)
         .select_from(F.join(T, F.c.transcript_id == T.c.id))
         .where(where, F.c.counts.is_(True), F.c.category.in_(AGENT_CATEGORIES))
         .subquery()
     )
-    problems = {
-        _int(w): _int(n)
-        for w, n in q.rows(select(flags_inner.c.w, func.count()).group_by(flags_inner.c.w))
-    }
+    problems: dict[int, int] = {}
+    red_lines: dict[int, int] = {}
+    for w, n, reds in q.rows(
+        select(
+            flags_inner.c.w, func.count(), _count_if(flags_inner.c.severity == "red_line")
+        ).group_by(flags_inner.c.w)
+    ):
+        problems[_int(w)], red_lines[_int(w)] = _int(n), _int(reds)
     out: list[dict[str, Any]] = []
     for i, w in enumerate(span):
         row = per_week.get(i)
@@ -391,13 +494,14 @@ def _trend(q: _Query, week: IsoWeek, weeks: int) -> list[dict[str, Any]]:
                 "pass_rate": _ratio(row[3], chats) if row else None,
                 "problems": problems.get(i, 0),
                 "problems_per_100_chats": _num(problems.get(i, 0) * 100 / chats) if chats else None,
+                "red_lines": red_lines.get(i, 0),
             }
         )
     return out
 
 
 def _agents(
-    q: _Query, week: IsoWeek, options: ReportOptions, confirmed_by_agent: dict[Any, int]
+    q: _Query, week: Span, options: ReportOptions, confirmed_by_agent: dict[Any, int]
 ) -> list[dict[str, Any]]:
     def per_agent(start: datetime, end: datetime) -> dict[Any, Any]:
         return {
@@ -411,7 +515,7 @@ def _agents(
                     func.sum(T.c.score),
                 )
                 .select_from(T)
-                .where(_in_period(start, end, q.shop))
+                .where(q.chats_in(start, end))
                 .group_by(T.c.agent)
             )
         }
@@ -424,7 +528,7 @@ def _agents(
         select(T.c.agent, F.c.category, func.count(), _count_if(F.c.severity == "red_line"))
         .select_from(F.join(T, F.c.transcript_id == T.c.id))
         .where(
-            _in_period(week.start, week.end, q.shop),
+            q.chats_in(week.start, week.end),
             F.c.counts.is_(True),
             F.c.category.in_(AGENT_CATEGORIES),
         )
@@ -488,14 +592,14 @@ def _agents(
     return ranked + unranked
 
 
-def _confirmed_by_agent(q: _Query, week: IsoWeek) -> dict[Any, int]:
+def _confirmed_by_agent(q: _Query, week: Span) -> dict[Any, int]:
     return {
         agent: _int(n)
         for agent, n in q.rows(
             select(T.c.agent, func.count())
             .select_from(_flag_join())
             .where(
-                _in_period(week.start, week.end, q.shop),
+                q.chats_in(week.start, week.end),
                 W.c.status.in_(CONFIRMED),
                 F.c.category.in_(AGENT_CATEGORIES),
             )
@@ -504,8 +608,8 @@ def _confirmed_by_agent(q: _Query, week: IsoWeek) -> dict[Any, int]:
     }
 
 
-def _customers(q: _Query, week: IsoWeek, headline: dict[str, Any]) -> dict[str, Any]:
-    where = _in_period(week.start, week.end, q.shop)
+def _customers(q: _Query, week: Span, headline: dict[str, Any]) -> dict[str, Any]:
+    where = q.chats_in(week.start, week.end)
     signals = (
         select(
             F.c.transcript_id.label("tid"),
@@ -565,8 +669,8 @@ def _customers(q: _Query, week: IsoWeek, headline: dict[str, Any]) -> dict[str, 
     }
 
 
-def _response(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, Any]:
-    where = _in_period(week.start, week.end, q.shop)
+def _response(q: _Query, week: Span, options: ReportOptions) -> dict[str, Any]:
+    where = q.chats_in(week.start, week.end)
     first = T.c.first_response_seconds
     wait = case((T.c.reply_waits > 0, T.c.reply_wait_total_seconds / T.c.reply_waits))
     first_pct = {**q.percentiles(first, where), **q.percentiles(first, where, group=T.c.agent)}
@@ -632,7 +736,7 @@ def _response(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, Any
     }
 
 
-def _qc_system(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, Any]:
+def _qc_system(q: _Query, week: Span, options: ReportOptions) -> dict[str, Any]:
     rows = q.rows(
         select(
             F.c.source,
@@ -647,7 +751,7 @@ def _qc_system(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, An
             _count_if(W.c.status.in_(OPEN)),
         )
         .select_from(_flag_join())
-        .where(_in_period(week.start, week.end, q.shop))
+        .where(q.chats_in(week.start, week.end))
         .group_by(F.c.source, F.c.rule, F.c.category)
     )
     rules: list[dict[str, Any]] = []
@@ -776,7 +880,7 @@ def _qc_system(q: _Query, week: IsoWeek, options: ReportOptions) -> dict[str, An
 
 
 def _red_lines(
-    q: _Query, week: IsoWeek, options: ReportOptions, base_url: str | None, total: int
+    q: _Query, week: Span, options: ReportOptions, base_url: str | None, total: int
 ) -> dict[str, Any]:
     rows = q.rows(
         select(
@@ -794,7 +898,7 @@ def _red_lines(
         )
         .select_from(_flag_join())
         .where(
-            _in_period(week.start, week.end, q.shop),
+            q.chats_in(week.start, week.end),
             F.c.severity == "red_line",
             F.c.counts.is_(True),
         )
@@ -823,7 +927,7 @@ def _red_lines(
 
 
 def _teaching_cases(
-    q: _Query, week: IsoWeek, options: ReportOptions, base_url: str | None
+    q: _Query, week: Span, options: ReportOptions, base_url: str | None
 ) -> list[dict[str, Any]]:
     joined = (
         W.join(T, W.c.transcript_id == T.c.id)
@@ -847,7 +951,7 @@ def _teaching_cases(
             U.c.name,
         )
         .select_from(joined)
-        .where(_in_period(week.start, week.end, q.shop), W.c.teaching_case.is_(True))
+        .where(q.chats_in(week.start, week.end), W.c.teaching_case.is_(True))
         .order_by(case((W.c.severity == "red_line", 0), else_=1), W.c.points.desc(), W.c.id)
         .limit(options.teaching_cases)
     )
@@ -889,21 +993,108 @@ def build_weekly(
     data. `base_url` makes the links to chats and to the report absolute."""
     week = IsoWeek.parse(week) if isinstance(week, str) else week
     options = options or ReportOptions()
-    connection = db.connection() if isinstance(db, Session) else db
-    q = _Query(connection, shop or None)
     shop = shop or None
-    previous = week.previous()
-    headline = _headline(q, week.start, week.end)
+    report = _build(db, week, trend_to=week, shop=shop, options=options, base_url=base_url)
+    report = {
+        "kind": "weekly",
+        "schema_version": SCHEMA_VERSION,
+        "week": str(week),
+        "shop": shop,
+        "period": {
+            "start": week.start.isoformat(),
+            "end": week.end.isoformat(),
+            "timezone": "Asia/Shanghai",
+            "label": week.label_zh(),
+            "previous_week": str(week.previous()),
+        },
+        "generated_at": _time(now or utcnow()),
+        "empty": report["empty"],
+        "notice": (
+            f"{week.label_zh()}没有质检数据：没有在这一周开始的会话"
+            + (f"（店铺 {shop}）" if shop else "")
+            + "。"
+        )
+        if report["empty"]
+        else None,
+    } | report
+    report["links"] = report_links(base_url, str(week), shop, link_signer, now)
+    report["summary"] = summarize(report)
+    return report
+
+
+def build_range(
+    db: Connection | Session,
+    *,
+    period: DateRange,
+    shop: str | None = None,
+    options: ReportOptions | None = None,
+    base_url: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The weekly report's figures over a range of days instead of a week: the same
+    sections, the same queries, compared with as many days just before; the trend is the
+    `trend_weeks` ISO weeks up to the week holding the range's last day (whole weeks).
+    Ranges have no stored form and no HTML or Excel export (`links` is None)."""
+    options = options or ReportOptions()
+    shop = shop or None
+    previous = period.previous()
+    report = _build(
+        db, period, trend_to=IsoWeek.of(period.last), shop=shop, options=options,
+        base_url=base_url,
+    )  # fmt: skip
+    report = {
+        "kind": "range",
+        "schema_version": SCHEMA_VERSION,
+        "week": None,
+        "shop": shop,
+        "period": {
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "timezone": "Asia/Shanghai",
+            "label": period.label_zh(),
+            "first": period.first.isoformat(),
+            "last": period.last.isoformat(),
+            "days": period.days,
+            "previous_label": previous.label_zh(),
+        },
+        "generated_at": _time(now or utcnow()),
+        "empty": report["empty"],
+        "notice": (
+            f"{period.label_zh()}没有质检数据：没有在这段时间开始的会话"
+            + (f"（店铺 {shop}）" if shop else "")
+            + "。"
+        )
+        if report["empty"]
+        else None,
+    } | report
+    report["links"] = None
+    report["summary"] = summarize(report)
+    return report
+
+
+def _build(
+    db: Connection | Session,
+    span: Span,
+    *,
+    trend_to: IsoWeek,
+    shop: str | None,
+    options: ReportOptions,
+    base_url: str | None,
+) -> dict[str, Any]:
+    """Every section of a report over `span`, compared with `span.previous()`."""
+    connection = db.connection() if isinstance(db, Session) else db
+    q = _Query(connection, shop)
+    previous = span.previous()
+    headline = _headline(q, span.start, span.end)
     before = _headline(q, previous.start, previous.end)
-    current_categories = _category_rows(q, week.start, week.end)
+    current_categories = _category_rows(q, span.start, span.end)
     previous_categories = _category_rows(q, previous.start, previous.end)
-    items = _work_items(q, week.start, week.end)
+    items = _work_items(q, span.start, span.end)
     flags_standing = sum(c["flags"] for c in current_categories.values())
     red_line_total = sum(c["red_lines"] for c in current_categories.values())
     previous_red_lines = sum(c["red_lines"] for c in previous_categories.values())
-    empty = headline["chats"] == 0
-    score_distribution = _score_distribution(q, week.start, week.end)
-    median = q.percentiles(T.c.score, _in_period(week.start, week.end, q.shop), ps=(50,))
+    score_distribution = _score_distribution(q, span.start, span.end)
+    median = q.percentiles(T.c.score, q.chats_in(span.start, span.end), ps=(50,))
     coverage = headline | {
         "median_score": median.get(OVERALL, (0, [None]))[1][0],
         "flags_standing": flags_standing,
@@ -917,43 +1108,53 @@ def build_weekly(
     categories = _categories(
         current_categories, previous_categories, headline["chats"], before["chats"]
     )
-    agents = _agents(q, week, options, _confirmed_by_agent(q, week))
-    report: dict[str, Any] = {
-        "kind": "weekly",
-        "schema_version": SCHEMA_VERSION,
-        "week": str(week),
-        "shop": shop,
-        "period": {
-            "start": week.start.isoformat(),
-            "end": week.end.isoformat(),
-            "timezone": "Asia/Shanghai",
-            "label": week.label_zh(),
-            "previous_week": str(previous),
-        },
-        "generated_at": _time(now or utcnow()),
-        "empty": empty,
-        "notice": (
-            f"{week.label_zh()}没有质检数据：没有在这一周开始的会话"
-            + (f"（店铺 {shop}）" if shop else "")
-            + "。"
-        )
-        if empty
-        else None,
+    return {
+        "empty": headline["chats"] == 0,
         "options": asdict(options),
         "coverage": coverage,
         "score_distribution": score_distribution,
-        "trend": _trend(q, week, options.trend_weeks),
+        "trend": _trend(q, trend_to, options.trend_weeks),
         "categories": categories,
-        "red_lines": _red_lines(q, week, options, base_url, red_line_total),
-        "agents": agents,
-        "customers": _customers(q, week, headline),
-        "response": _response(q, week, options),
-        "qc_system": _qc_system(q, week, options),
-        "teaching_cases": _teaching_cases(q, week, options, base_url),
-        "links": report_links(base_url, str(week), shop, link_signer, now),
+        "red_lines": _red_lines(q, span, options, base_url, red_line_total),
+        "agents": _agents(q, span, options, _confirmed_by_agent(q, span)),
+        "customers": _customers(q, span, headline),
+        "response": _response(q, span, options),
+        "qc_system": _qc_system(q, span, options),
+        "teaching_cases": _teaching_cases(q, span, options, base_url),
     }
-    report["summary"] = summarize(report)
-    return report
+
+
+# One agent against the team (the desk's agent page) -----------------------------------------
+
+
+def _agent_chats(agent: str | None) -> Any:
+    """One agent's chats; None: the team's, every chat an agent is named on."""
+    return T.c.agent == agent if agent is not None else T.c.agent.is_not(None)
+
+
+def agent_trend(
+    db: Connection | Session, *, agent: str | None, last: IsoWeek, weeks: int
+) -> list[dict[str, Any]]:
+    """The report's trend (per ISO week: chats, mean score, pass rate, problems, problems
+    per 100 chats, red lines), `weeks` weeks up to `last`, over one agent's chats or (None)
+    the team's."""
+    connection = db.connection() if isinstance(db, Session) else db
+    return _trend(_Query(connection, None, _agent_chats(agent)), last, weeks)
+
+
+def agent_categories(
+    db: Connection | Session, *, agent: str | None, span: Span
+) -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    """Over one agent's chats of the span, or (None) the team's: the report's headline
+    (chats, passed, pass rate, mean score, ...) and, per agent category with a flag, the
+    report's category figures (raised, flags still standing, chats, points lost, red lines,
+    confirmed and rejected by reviewers)."""
+    connection = db.connection() if isinstance(db, Session) else db
+    q = _Query(connection, None, _agent_chats(agent))
+    rows = _category_rows(q, span.start, span.end)
+    return _headline(q, span.start, span.end), {
+        code: row for code, row in rows.items() if code in AGENT_CATEGORIES
+    }
 
 
 def summarize(report: dict[str, Any]) -> dict[str, Any]:
