@@ -22,24 +22,23 @@ principals come, `_chats_in` and `_decided_in` are where the scope goes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from qc_engine.clock import SHANGHAI
 from qc_engine.db.models import StoredFlag, StoredTranscript, User, WorkItem
 from qc_engine.errors import Code
 from qc_engine.service import review
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Forbidden, Invalid
-from qc_engine.service.weekly import ReportOptions
+from qc_engine.service.weekly import MAX_RANGE_DAYS, DateRange, ReportOptions
 from qc_engine.taxonomy import CATEGORIES
-from qc_engine.weeks import FIRST_YEAR, LAST_YEAR, IsoWeek
+from qc_engine.weeks import IsoWeek
 
 DEFAULT_DAYS = 28
-MAX_DAYS = 366
+MAX_DAYS = MAX_RANGE_DAYS
 DAILY_UP_TO = 31
 """Ranges up to this many days are drawn per day; longer ones per ISO week."""
 TARGET_PRECISION = ReportOptions.target_precision
@@ -58,25 +57,11 @@ Bucketing = Literal["day", "week"]
 # The range ------------------------------------------------------------------------------
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), SHANGHAI)
-
-
 @dataclass(frozen=True)
-class Bucket:
+class Bucket(DateRange):
     """One point of the trend: a day, or the part of an ISO week inside the range."""
 
-    first: date
-    last: date
     week: IsoWeek | None = None
-
-    @property
-    def start(self) -> datetime:
-        return _midnight(self.first)
-
-    @property
-    def end(self) -> datetime:
-        return _midnight(self.last + timedelta(days=1))
 
     @property
     def label(self) -> str:
@@ -94,24 +79,13 @@ class Bucket:
 
 
 @dataclass(frozen=True)
-class Period:
-    """A range of Asia/Shanghai days, both ends included."""
-
-    first: date
-    last: date
+class Period(DateRange):
+    """The dashboard's range: the report's range of Asia/Shanghai days (both ends included,
+    validated by `DateRange.of`), with the defaults of the form and the trend's buckets."""
 
     @classmethod
     def of(cls, first: date, last: date) -> Period:
-        if not FIRST_YEAR <= first.year <= LAST_YEAR:
-            raise Invalid(
-                Code.E422, f"dates run from {FIRST_YEAR} to {LAST_YEAR}", field="date_from"
-            )
-        if not FIRST_YEAR <= last.year <= LAST_YEAR:
-            raise Invalid(Code.E422, f"dates run from {FIRST_YEAR} to {LAST_YEAR}", field="date_to")
-        if last < first:
-            raise Invalid(Code.E422, "the range ends before it starts", field="order")
-        if (last - first).days + 1 > MAX_DAYS:
-            raise Invalid(Code.E422, f"a range holds at most {MAX_DAYS} days", field="range")
+        DateRange.of(first, last)
         return cls(first, last)
 
     @classmethod
@@ -120,10 +94,10 @@ class Period:
         return cls(today - timedelta(days=days - 1), today)
 
     @classmethod
-    def parse(cls, date_from: str | None, date_to: str | None, *, today: date) -> Period:
+    def from_form(cls, date_from: str | None, date_to: str | None, *, today: date) -> Period:
         """A range from a form's two dates (YYYY-MM-DD). Neither: the last 28 days; only
         the start: from it to today (or 28 days if it is later); only the end: the 28 days
-        up to it."""
+        up to it. An Invalid names what is wrong: date_from, date_to, order or range."""
         first = _parse_day(date_from, "date_from")
         last = _parse_day(date_to, "date_to")
         if first is None and last is None:
@@ -134,18 +108,6 @@ class Period:
         if first is None:
             first = last - timedelta(days=DEFAULT_DAYS - 1)
         return cls.of(first, last)
-
-    @property
-    def days(self) -> int:
-        return (self.last - self.first).days + 1
-
-    @property
-    def start(self) -> datetime:
-        return _midnight(self.first)
-
-    @property
-    def end(self) -> datetime:
-        return _midnight(self.last + timedelta(days=1))
 
     @property
     def bucketing(self) -> Bucketing:
@@ -167,18 +129,15 @@ class Period:
 
 
 def _parse_day(value: str | None, field: str) -> date | None:
+    """One day of the form, checked as the report checks a range's (format, years) before
+    any arithmetic on it can overflow; None when not given."""
     text = (value or "").strip()
     if not text:
         return None
     try:
-        if len(text) != 10:  # fromisoformat also takes 20261101 and 2026-W47-1
-            raise ValueError(text)
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise Invalid(Code.E422, f"{text[:40]!r} is not a date (YYYY-MM-DD)", field=field) from None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:  # before any arithmetic on it can overflow
-        raise Invalid(Code.E422, f"dates run from {FIRST_YEAR} to {LAST_YEAR}", field=field)
-    return day
+        return DateRange.parse(text, text).first
+    except Invalid as error:
+        raise Invalid(error.code, error.message, field=field) from None
 
 
 # The figures ----------------------------------------------------------------------------

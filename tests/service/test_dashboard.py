@@ -35,16 +35,16 @@ def sh(day: int, hour: int = 10, minute: int = 0, second: int = 0, month: int = 
 
 def test_a_range_is_read_from_the_form_or_defaults_to_the_last_28_days():
     today = date(2026, 12, 8)
-    assert Period.parse(None, None, today=today) == Period(date(2026, 11, 11), today)
-    assert Period.parse("", " ", today=today).days == 28
-    assert Period.parse("2026-11-01", "2026-11-30", today=today) == Period(
+    assert Period.from_form(None, None, today=today) == Period(date(2026, 11, 11), today)
+    assert Period.from_form("", " ", today=today).days == 28
+    assert Period.from_form("2026-11-01", "2026-11-30", today=today) == Period(
         date(2026, 11, 1), date(2026, 11, 30)
     )
-    assert Period.parse("2026-12-01", None, today=today) == Period(date(2026, 12, 1), today)
-    assert Period.parse(None, "2026-11-30", today=today) == Period(
+    assert Period.from_form("2026-12-01", None, today=today) == Period(date(2026, 12, 1), today)
+    assert Period.from_form(None, "2026-11-30", today=today) == Period(
         date(2026, 11, 3), date(2026, 11, 30)
     )
-    assert Period.parse("2026-12-08", "2026-12-08", today=today).days == 1
+    assert Period.from_form("2026-12-08", "2026-12-08", today=today).days == 1
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_a_range_is_read_from_the_form_or_defaults_to_the_last_28_days():
 )
 def test_a_bad_range_is_refused_naming_what_is_wrong(date_from, date_to, field):
     with pytest.raises(Invalid) as refused:
-        Period.parse(date_from, date_to, today=date(2026, 12, 8))
+        Period.from_form(date_from, date_to, today=date(2026, 12, 8))
     assert refused.value.field == field
 
 

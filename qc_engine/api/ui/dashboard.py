@@ -214,7 +214,7 @@ def dashboard_page(request: Request) -> Response:
     day = today()
     error = None
     try:
-        period = dashboard.Period.parse(date_from, date_to, today=day)
+        period = dashboard.Period.from_form(date_from, date_to, today=day)
     except Invalid as exc:
         error = _range_error(exc, date_from.strip(), date_to.strip())
         period = dashboard.Period.last_days(day)
