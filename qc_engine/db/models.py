@@ -358,3 +358,96 @@ class WebhookDelivery(Base):
     delivered_at: Mapped[datetime | None]
 
     event: Mapped[WebhookEvent] = relationship()
+
+
+class CalibrationSession(Base):
+    """A calibration round (校准): a lead picks chats and reviewers, each reviewer rates the
+    same chats without seeing anyone else's answers, then the lead compares the answers with
+    each other and with the engine and records the final answer (service/calibration.py)."""
+
+    __tablename__ = "calibration_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+
+    chats: Mapped[list[CalibrationChat]] = relationship(
+        back_populates="session", cascade="all, delete-orphan", order_by="CalibrationChat.position"
+    )
+    participants: Mapped[list[CalibrationParticipant]] = relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        order_by="CalibrationParticipant.id",
+    )
+
+
+class CalibrationChat(Base):
+    """One chat of a calibration round, with the lead's final answer once recorded (version
+    checked: two leads saving at once cannot overwrite each other unseen)."""
+
+    __tablename__ = "calibration_chats"
+    __table_args__ = (
+        UniqueConstraint("session_id", "transcript_id"),
+        UniqueConstraint("session_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("calibration_sessions.id", ondelete="CASCADE"), index=True
+    )
+    transcript_id: Mapped[str] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    """1, 2, ...: the order every participant rates the chats in."""
+    final_problems: Mapped[list[str] | None] = mapped_column(JSON)
+    """The categories the lead decided are present (None: no final answer yet)."""
+    final_passed: Mapped[bool | None] = mapped_column(Boolean)
+    final_note: Mapped[str | None] = mapped_column(Text)
+    final_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    final_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    session: Mapped[CalibrationSession] = relationship(back_populates="chats")
+
+
+class CalibrationParticipant(Base):
+    """A reviewer taking part in a round; `submitted_at` set once their answers are final
+    (only then may they see the others' answers and the engine's)."""
+
+    __tablename__ = "calibration_participants"
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("calibration_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    updated_at: Mapped[datetime | None]
+    """When they last saved an answer."""
+    submitted_at: Mapped[datetime | None]
+
+    session: Mapped[CalibrationSession] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship()
+
+
+class CalibrationRating(Base):
+    """One participant's answer on one chat: the categories they found, pass or fail, a note."""
+
+    __tablename__ = "calibration_ratings"
+    __table_args__ = (UniqueConstraint("participant_id", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("calibration_participants.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("calibration_chats.id", ondelete="CASCADE"), index=True
+    )
+    problems: Mapped[list[str]] = mapped_column(JSON)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
