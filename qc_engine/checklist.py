@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -185,10 +186,14 @@ def parse_checklist(
     base_dir: Path | None,
     lexicon_dir: Path,
     normalizer: Normalizer,
+    lexicons: Mapping[str, str] | None = None,
+    lexicons_only: bool = False,
 ) -> Checklist:
     """Parse and validate a checklist's YAML text; raise one QCError listing every problem.
-    Lexicon names resolve in `base_dir` (the folder of a checklist read from a file; None
-    for one that came over the API) and then in `lexicon_dir`."""
+    A lexicon is read from `lexicons` (name -> text: the lexicons a stored version carries)
+    when it is there, else (unless `lexicons_only`) its name resolves in `base_dir` (the
+    folder of a checklist read from a file; None for one that came over the API) and then
+    in `lexicon_dir`. `checklist.resources.read_texts` says what was read."""
     from qc_engine.segment import Segmenter
 
     try:
@@ -235,6 +240,8 @@ def parse_checklist(
         segmenter_factory=lambda: Segmenter(
             user_dict=user_dict if user_dict.exists() else None, engine=segmenter_name
         ),
+        lexicon_texts=lexicons,
+        texts_only=lexicons_only,
     )
     items: list[Item] = []
     seen_ids: set[str] = set()

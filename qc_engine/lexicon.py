@@ -21,6 +21,7 @@ lexicon also catches "V信", "威信" and "微 信" in a chat.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -211,37 +212,27 @@ def parse_lexicon_lines(
     return entries
 
 
-_LOADED: dict[tuple[str, int, int, int, str | None], Lexicon] = {}
+_FROM_TEXT: dict[tuple[str, str, int], Lexicon] = {}
 
 
-def load_lexicon(
-    path: Path, *, normalizer: Normalizer, name: str | None = None, max_bytes: int | None = None
-) -> Lexicon:
-    """Read and parse a lexicon file (at most `max_bytes`, when given). Parsed lexicons
-    are immutable, so one parse serves every checklist until the file changes (keyed by
-    path, mtime and size). Errors name the file by its name, not its folder."""
-    try:
-        stat = path.stat()
-    except OSError:
-        stat = None
-    key = (
-        (str(path.resolve()), stat.st_mtime_ns, stat.st_size, normalizer.fingerprint, name)
-        if stat
-        else None
-    )
-    if key is not None and key in _LOADED:
-        return _LOADED[key]
-    lexicon = _read_lexicon(path, normalizer=normalizer, name=name, max_bytes=max_bytes)
-    if key is not None:
-        if len(_LOADED) > 1000:
-            _LOADED.clear()
-        _LOADED[key] = lexicon
-    return lexicon
+def lexicon_from_text(name: str, text: str, *, normalizer: Normalizer) -> Lexicon:
+    """A lexicon from its file's text, named by its file name (`off_platform.txt`): how a
+    stored checklist version reads the lexicons it carries. One parse serves every
+    checklist version holding the same text."""
+    key = (name, hashlib.sha256(text.encode("utf-8")).hexdigest(), normalizer.fingerprint)
+    found = _FROM_TEXT.get(key)
+    if found is None:
+        entries = parse_lexicon_lines(text.splitlines(), source=name, normalizer=normalizer)
+        found = Lexicon(name=Path(name).stem, path=name, entries=tuple(entries))
+        if len(_FROM_TEXT) > 1000:
+            _FROM_TEXT.clear()
+        _FROM_TEXT[key] = found
+    return found
 
 
-def _read_lexicon(
-    path: Path, *, normalizer: Normalizer, name: str | None, max_bytes: int | None
-) -> Lexicon:
+def read_lexicon_text(path: Path, *, max_bytes: int | None = None) -> str:
+    """A lexicon file's text (at most `max_bytes`, when given); errors name the file by its
+    name, not its folder."""
     try:
         with path.open("rb") as handle:
             raw = handle.read(-1 if max_bytes is None else max_bytes + 1)
@@ -249,13 +240,10 @@ def _read_lexicon(
             raise QCError(
                 Code.E202, f"lexicon is larger than {max_bytes // (1024 * 1024)} MB", file=path.name
             )
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
         raise QCError(Code.E202, f"cannot read lexicon: {reason}", file=path.name) from None
-    # An entry's source is its file's name: what evidence shows, never a server path.
-    entries = parse_lexicon_lines(text.splitlines(), source=path.name, normalizer=normalizer)
-    return Lexicon(name=name or path.stem, path=str(path), entries=tuple(entries))
 
 
 def _is_word(ch: str) -> bool:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qc_engine.errors import Code, QCError
-from qc_engine.lexicon import Lexicon, PhraseIndex, load_lexicon
+from qc_engine.lexicon import Lexicon, PhraseIndex, lexicon_from_text, read_lexicon_text
 from qc_engine.normalize import Normalizer
 
 if TYPE_CHECKING:
@@ -36,7 +36,12 @@ def check_lexicon_name(name: object) -> str:
 
 
 class Resources:
-    """Shared, read-only after `freeze()`: one per loaded checklist."""
+    """Shared, read-only after `freeze()`: one per loaded checklist.
+
+    Lexicons come from `lexicon_texts` (name -> the file's text: what a stored checklist
+    version carries) and, unless `texts_only`, from files (the checklist's folder, then the
+    lexicon folder). `read_texts` holds the text of every lexicon read, by name: what a new
+    stored version keeps."""
 
     def __init__(
         self,
@@ -45,13 +50,18 @@ class Resources:
         base_dir: Path | None,
         lexicon_dir: Path,
         segmenter_factory: Any,
+        lexicon_texts: Mapping[str, str] | None = None,
+        texts_only: bool = False,
     ) -> None:
         self.normalizer = normalizer
         self.base_dir = base_dir
         self.lexicon_dir = lexicon_dir
+        self.lexicon_texts = dict(lexicon_texts or {})
+        self.texts_only = texts_only
+        self.read_texts: dict[str, str] = {}
         self._segmenter_factory = segmenter_factory
         self._segmenter: Segmenter | None = None
-        self._lexicons: dict[Path, Lexicon] = {}
+        self._lexicons: dict[str, Lexicon] = {}
         self._inline: list[Lexicon] = []
         self._shared: set[int] = set()  # ids of lexicons some checker reads as shared
         # For each lexicon (by id), the roles of the messages checkers read it on (None:
@@ -92,17 +102,36 @@ class Resources:
         roles are not scanned for it unless another checker asks (reading it there anyway
         gives the same hits, more slowly). `field`: the parameter that named it, for errors."""
         try:
-            path = self.resolve(name)
-            found = self._lexicons.get(path)
+            check_lexicon_name(name)
+            found = self._lexicons.get(name)
             if found is None:
-                found = self._lexicons[path] = load_lexicon(
-                    path, normalizer=self.normalizer, max_bytes=LEXICON_MAX_BYTES
-                )
+                text = self._text_of(name)
+                found = lexicon_from_text(name, text, normalizer=self.normalizer)
+                self._lexicons[name] = found
+                self.read_texts[name] = text
         except QCError as exc:
             exc.field = exc.field or field
             raise
         self._read(found, shared, roles)
         return found
+
+    def _text_of(self, name: str) -> str:
+        if name in self.lexicon_texts:
+            text = self.lexicon_texts[name]
+            if len(text.encode("utf-8")) > LEXICON_MAX_BYTES:
+                raise QCError(
+                    Code.E202,
+                    f"lexicon is larger than {LEXICON_MAX_BYTES // (1024 * 1024)} MB",
+                    file=name,
+                )
+            return text
+        if self.texts_only:
+            raise QCError(
+                Code.E202,
+                f"lexicon not found: {name} (this checklist version carries no such lexicon)",
+                file=name,
+            )
+        return read_lexicon_text(self.resolve(name), max_bytes=LEXICON_MAX_BYTES)
 
     def inline_lexicon(
         self,

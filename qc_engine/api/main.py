@@ -36,11 +36,17 @@ log = logging.getLogger("qc.api")
 
 def build_state(settings: Settings) -> AppState:
     sessions = open_storage(settings.database_url)
+    holder = EngineHolder(sessions, lexicon_dir=settings.checklist_dir / "lexicons")
     with sessions.begin() as session:
-        added = sync_from_files(session, directory=settings.checklist_dir)
+        added, parsed = sync_from_files(
+            session,
+            directory=settings.checklist_dir,
+            normalizer=holder.normalizer,
+            lexicon_dir=holder.lexicon_dir,
+        )
+    holder.adopt(parsed)
     if added:
         log.info("checklists loaded from files: %s", ", ".join(added))
-    holder = EngineHolder(sessions, lexicon_dir=settings.checklist_dir / "lexicons")
     holder.get()
     return AppState(
         settings=settings,

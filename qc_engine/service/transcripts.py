@@ -10,6 +10,7 @@ from qc_engine.errors import Code
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Forbidden, not_found
 from qc_engine.service.review import READERS
+from qc_engine.transcript import Message, Transcript
 
 
 def stored_chat(
@@ -34,3 +35,20 @@ def stored_chat(
         )
     )
     return row, items
+
+
+def as_transcript(row: StoredTranscript) -> Transcript:
+    """A stored chat as the engine reads it (to score it again, e.g. under a draft
+    checklist)."""
+    return Transcript(
+        id=row.id,
+        messages=[
+            Message(role=m.role, text=m.text, ts=m.ts, sender=m.sender, extra=dict(m.extra))
+            for m in row.messages
+        ],
+        channel=row.channel,
+        shop=row.shop,
+        agent=row.agent,
+        order_status=row.order_status,
+        extra=dict(row.extra),
+    )

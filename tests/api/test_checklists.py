@@ -172,9 +172,72 @@ def test_put_needs_utf8(qc):
     assert response.json()["error"]["code"] == "E200"
 
 
-def test_put_is_for_admins(qc):
-    for role in ("lead", "specialist", "agent", "service"):
+def test_put_is_for_leads_and_admins(qc):
+    for role in ("specialist", "agent", "service"):
         assert put(qc, checklist_yaml(2), role=role).status_code == 403
+    assert qc.client.get(URL, headers=qc.auth("lead")).json()["version"] == 1
+    assert put(qc, checklist_yaml(2), role="lead").status_code == 200
+
+
+NEW_WORD = "亲，加我钉钉聊"  # not in the shipped off_platform.txt
+
+
+def put_json(qc, source: str, lexicons: dict[str, str] | None = None, role: str = "lead"):
+    return qc.client.put(URL, json={"source": source, "lexicons": lexicons}, headers=qc.auth(role))
+
+
+def test_lexicons_are_versioned_with_their_checklist_and_rolled_back_in_one_action(qc):
+    v1 = qc.client.get(URL, headers=qc.auth("specialist")).json()
+    assert "off_platform.txt" in v1["lexicons"]  # the words version 1 reads, carried with it
+    assert qc.score(chat("LX-0", NEW_WORD)).json()["flags"] == []
+
+    # A lexicon change deploys as a new version, with the JSON body.
+    words = v1["lexicons"]["off_platform.txt"] + "\n加我钉钉\n"
+    answer = put_json(qc, checklist_yaml(2), {"off_platform.txt": words})
+    assert answer.status_code == 200, answer.text
+    result = qc.score(chat("LX-1", NEW_WORD)).json()
+    assert result["checklist"] == f"{CHECKLIST}@2"
+    assert [f["category"] for f in result["flags"]] == ["off_platform"]
+    v2 = qc.client.get(URL, headers=qc.auth("lead")).json()
+    assert v2["lexicons"]["off_platform.txt"] == words
+    # Version 1 keeps its own words; the other lexicons come along unchanged.
+    old = qc.client.get(URL, params={"version": 1}, headers=qc.auth("lead")).json()
+    assert old["lexicons"] == v1["lexicons"]
+    assert set(v2["lexicons"]) == set(v1["lexicons"])
+
+    # Rolling back is one action: version 1 scores (and is named) again.
+    back = qc.client.post(f"{URL}/activate", json={"version": 1}, headers=qc.auth("lead"))
+    assert back.status_code == 200, back.text
+    assert (back.json()["version"], back.json()["active"]) == (1, True)
+    result = qc.score(chat("LX-2", NEW_WORD)).json()
+    assert (result["checklist"], result["flags"]) == (f"{CHECKLIST}@1", [])
+    (rollback,) = [
+        a
+        for a in qc.audit(entity="checklist", entity_id=CHECKLIST)
+        if (a.from_state, a.to_state) == ("2", "1")
+    ]
+    assert rollback.actor == "test-lead"
+    # ... and forward again; a new version must still be newer than every stored one.
+    qc.client.post(f"{URL}/activate", json={"version": 2}, headers=qc.auth("lead"))
+    assert [f["category"] for f in qc.score(chat("LX-3", NEW_WORD)).json()["flags"]] == [
+        "off_platform"
+    ]
+    assert put_json(qc, checklist_yaml(2)).status_code == 409
+
+
+def test_lexicon_edits_that_would_be_lost_or_break_are_refused(qc):
+    unread = put_json(qc, checklist_yaml(2), {"greeting.txt": "您好\n"})
+    assert unread.status_code == 422
+    assert unread.json()["error"]["field"] == "lexicons.greeting.txt"
+    bad_name = put_json(qc, checklist_yaml(2), {"../off_platform.txt": "x\n"})
+    assert bad_name.status_code == 422 and bad_name.json()["error"]["code"] == "E202"
+    broken = put_json(qc, checklist_yaml(2), {"off_platform.txt": "微信 | bogus: x\n"})
+    assert broken.status_code == 422
+    assert "off_platform.txt" in json.dumps(broken.json())
+    missing = qc.client.post(f"{URL}/activate", json={"version": 9}, headers=qc.auth("lead"))
+    assert missing.status_code == 404
+    refused = qc.client.post(f"{URL}/activate", json={"version": 1}, headers=qc.auth("specialist"))
+    assert refused.status_code == 403
     assert qc.client.get(URL, headers=qc.auth("lead")).json()["version"] == 1
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -8,7 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from qc_engine.api.body import read_body
-from qc_engine.api.deps import Admin, Lead, Reader, SessionDep, State
+from qc_engine.api.deps import Lead, Reader, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.checklist import Checklist
 from qc_engine.engine import inspect
@@ -70,17 +71,14 @@ def get_checklist(
     _: Reader,
     version: int | None = Query(None, ge=1, le=2**31 - 1),
 ) -> dict[str, Any]:
-    """One checklist (the active version, or `version`), with its items and YAML source."""
+    """One checklist (the active version, or `version`), with its items, its YAML source
+    and the lexicons it carries (file name -> text)."""
     row = service.get_stored(session, name, version)
-    parsed = state.engines.get().checklists.get(row.name)
-    if parsed is None or parsed.spec.version != row.version:  # an older version: parse it
-        parsed = service.parse_source(
-            row.source,
-            name=row.name,
-            normalizer=state.engines.normalizer,
-            lexicon_dir=state.engines.lexicon_dir,
-        )
-    return _summary(row, parsed) | {"source": row.source}
+    parsed = state.engines.parse(session, row)
+    return _summary(row, parsed) | {
+        "source": row.source,
+        "lexicons": service.stored_lexicons(session, row),
+    }
 
 
 @router.put(
@@ -88,39 +86,109 @@ def get_checklist(
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/yaml": {"schema": {"type": "string"}}},
+            "content": {
+                "application/yaml": {"schema": {"type": "string"}},
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["source"],
+                        "properties": {
+                            "source": {"type": "string", "description": "the checklist YAML"},
+                            "lexicons": {
+                                "type": "object",
+                                "additionalProperties": {"type": "string"},
+                                "description": "lexicon file name -> its new text; "
+                                "lexicons not given keep the active version's",
+                            },
+                        },
+                    }
+                },
+            },
         }
     },
 )
 async def put_checklist(
-    name: str, request: Request, session: SessionDep, state: State, principal: Admin
+    name: str, request: Request, session: SessionDep, state: State, principal: Lead
 ) -> dict[str, Any]:
-    """Store a new version (YAML body) after full validation; it becomes active at once."""
-    raw = await read_body(request, 1024 * 1024)
+    """Store a new version after full validation; it becomes active at once. The body is
+    the YAML, or JSON with the YAML (`source`) and changed lexicons (`lexicons`): a lexicon
+    change deploys as a new version of every checklist that should read it."""
+    raw = await read_body(request, 8 * 1024 * 1024)
     try:
-        source = raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(422, Code.E200, "the checklist is not UTF-8 text") from None
+    source, lexicons = text, None
+    if request.headers.get("content-type", "").split(";")[0].strip() == "application/json":
+        source, lexicons = _json_body(text)
     # Validating (every lexicon loaded) and storing block: off the event loop.
-    return await run_in_threadpool(_put, name, source, session, state, principal)
+    return await run_in_threadpool(_put, name, source, lexicons, session, state, principal)
 
 
-def _put(name: str, source: str, session: Any, state: Any, principal: Any) -> dict[str, Any]:
-    row = service.put_checklist(
+def _json_body(text: str) -> tuple[str, dict[str, str] | None]:
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ApiError(
+            422, Code.E200, "the body is not valid JSON (or nested too deeply)"
+        ) from None
+    if not isinstance(body, dict) or not isinstance(body.get("source"), str):
+        raise ApiError(
+            422, Code.E200, "expected {source: YAML text, lexicons: {...}}", field="source"
+        )
+    lexicons = body.get("lexicons")
+    if lexicons is not None and (
+        not isinstance(lexicons, dict) or not all(isinstance(v, str) for v in lexicons.values())
+    ):
+        raise ApiError(422, Code.E200, "expected file name -> text", field="lexicons")
+    return body["source"], lexicons
+
+
+def _put(
+    name: str,
+    source: str,
+    lexicons: dict[str, str] | None,
+    session: Any,
+    state: Any,
+    principal: Any,
+) -> dict[str, Any]:
+    row, parsed = service.put_checklist(
         session,
         name=name,
         source=source,
         actor=principal.name,
         normalizer=state.engines.normalizer,
         lexicon_dir=state.engines.lexicon_dir,
+        lexicons=lexicons,
     )
     session.commit()
+    state.engines.adopt({row.id: parsed})
     state.engines.invalidate()
-    return _summary(row, state.engines.get().checklists.get(name))
+    return _summary(row, parsed)
+
+
+class ActivateBody(BaseModel):
+    version: int = Field(ge=1, le=2**31 - 1, description="the stored version to make active")
+
+
+@router.post("/{name}/activate")
+def activate_checklist(
+    name: str, body: ActivateBody, session: SessionDep, state: State, principal: Lead
+) -> dict[str, Any]:
+    """Make a stored version active again (a rollback): new chats are scored by it, with the
+    lexicons it carries, and name it."""
+    row = service.activate_version(session, name=name, version=body.version, actor=principal.name)
+    session.commit()
+    state.engines.invalidate()
+    return _summary(row, state.engines.parse(session, row))
 
 
 class TrialBody(BaseModel):
     checklist: str = Field(description="the checklist YAML, not saved")
+    lexicons: dict[str, str] = Field(
+        default_factory=dict,
+        description="lexicon file name -> text, read instead of the lexicon folder's file",
+    )
     transcripts: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
 
 
@@ -133,6 +201,7 @@ def test_checklist(body: TrialBody, state: State, _: Lead) -> dict[str, Any]:
         name="(unsaved)",
         normalizer=state.engines.normalizer,
         lexicon_dir=state.engines.lexicon_dir,
+        lexicons=body.lexicons,
     )
     results, rejected = [], []
     per_rule: Counter[str] = Counter()
