@@ -29,7 +29,7 @@ def test_edit_try_deploy_and_roll_back_a_lexicon(desk, open_as, shots):
     box.fill(box.input_value() + WORD + "\n")
     page.get_by_test_id("preview-button").click()
     page.wait_for_load_state()
-    preview = page.get_by_test_id("preview")
+    assert page.get_by_test_id("preview").is_visible()
     assert int(page.get_by_test_id("added-count").inner_text()) >= 1
     assert int(page.get_by_test_id("removed-count").inner_text()) == 0
     added = page.get_by_test_id("added").inner_text()
