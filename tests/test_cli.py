@@ -120,7 +120,7 @@ def test_a_bad_database_url_is_an_error_naming_it(tmp_path):
         "error: QC_DATABASE_URL: cannot use 'mysql://x@y/z' as a database URL: expected "
         "sqlite:///FILE or postgresql://USER@HOST:PORT/DATABASE [E640]"
     )
-    run = qc("serve", "--port", "9", env={"QC_DATABASE_URL": "foo"})
+    run = qc("serve", "--port", "0", env={"QC_DATABASE_URL": "foo"})
     assert run.returncode == 2 and "QC_DATABASE_URL: cannot use 'foo'" in run.stderr
     # Nothing listens on port 1: refused at once. The password is never printed.
     run = qc("keys", "list", env={"QC_DATABASE_URL": "postgresql://qc:s3cret@127.0.0.1:1/qc"})
