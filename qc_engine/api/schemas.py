@@ -15,9 +15,10 @@ def _time(value: datetime | None) -> str | None:
     return value.astimezone(SHANGHAI).isoformat() if value is not None else None
 
 
-def flag_json(flag: StoredFlag) -> dict[str, Any]:
+def flag_json(flag: StoredFlag, checklist: str | None = None) -> dict[str, Any]:
+    """A stored flag; `checklist` (name@version), where known, is the version that made it."""
     span = [flag.span_start, flag.span_end] if flag.span_start is not None else None
-    return {
+    out = {
         "id": flag.id,
         "category": flag.category,
         "category_name": CATEGORIES[flag.category].name_zh,
@@ -31,6 +32,9 @@ def flag_json(flag: StoredFlag) -> dict[str, Any]:
         "confidence": round(flag.confidence, 4),
         "counts": flag.counts,
     }
+    if checklist is not None:
+        out["checklist"] = checklist
+    return out
 
 
 def item_json(item: WorkItem) -> dict[str, Any]:
@@ -83,7 +87,7 @@ def transcript_json(row: StoredTranscript, *, items: list[WorkItem]) -> dict[str
         "engine_score": row.engine_score,
         "passed": row.passed,
         "checklist": f"{row.checklist}@{row.checklist_version}",
-        "flags": [flag_json(f) for f in row.flags],
+        "flags": [flag_json(f, f"{row.checklist}@{row.checklist_version}") for f in row.flags],
         "work_items": [
             {
                 "id": i.id,

@@ -87,6 +87,9 @@ def test_old_results_keep_naming_their_version(qc):
     old, new = qc.transcript("CL-2"), qc.transcript("CL-3")
     assert (old["checklist"], old["passed"]) == (f"{CHECKLIST}@1", True)
     assert (new["checklist"], new["passed"]) == (f"{CHECKLIST}@2", False)
+    # ... and so does each flag
+    assert {f["checklist"] for f in old["flags"]} == {f"{CHECKLIST}@1"}
+    assert {f["checklist"] for f in new["flags"]} == {f"{CHECKLIST}@2"}
     assert qc.score(chat("CL-2", DEDUCT_5)).json()["checklist"] == f"{CHECKLIST}@2"
     # Sent again, a chat is inspected again under the active version.
     again = qc.stored(chat("CL-2", DEDUCT_5))

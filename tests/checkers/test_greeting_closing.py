@@ -47,7 +47,7 @@ def test_greeting(chat, expected):
     ("chat", "expected"),
     [
         ("c: 好的\na: 嗯嗯亲", [1]),
-        ("c: 好的\na: 嗯嗯亲\ns: 会话已超时结束", [2]),  # the flag sits on the chat's last message
+        ("c: 好的\na: 嗯嗯亲\ns: 会话已超时结束", [1]),  # the flag sits on the agent's last message
         ("c: 好的\na: 好的亲，再见~", []),
         ("c: 好的\na: 拜拜[微笑]", []),
         ("c: 好的\na: bye", []),
@@ -58,13 +58,13 @@ def test_greeting(chat, expected):
         ("c: 好的\na: 祝您生活愉快\na: 嗯嗯\nc: 嗯", []),  # within the last two agent messages
         ("c: 好的\na: 祝您生活愉快\na: 嗯嗯\na: 对的", [3]),  # no longer within them
         ("c: 还有个问题\na: 您说\nc: 能开发票吗?", []),  # the customer's question is the last word
-        ("c: 能开发票吗\na: 可以的\nc: 好的谢谢", [2]),  # the customer's sign-off is not a question
+        ("c: 能开发票吗\na: 可以的\nc: 好的谢谢", [1]),  # the customer's sign-off is not a question
         ("c: 能开发票吗\na: 您要开个人还是公司抬头呢", []),  # the agent's question is the last word
-        ("c: 能开发票吗\na: 您要开个人还是公司抬头呢\nc: 个人", [2]),  # ... answered, then silence
+        ("c: 能开发票吗\na: 您要开个人还是公司抬头呢\nc: 个人", [1]),  # ... answered, then silence
         ("c: 能开发票吗\na: 我帮您问一下财务", []),  # a hold
         ("c: 能开发票吗\na: 可以的\ns: 会话已转接至客服小李", []),  # handed over
         ("c: 能开发票吗\nb: 可以的，祝您购物愉快", []),  # no agent message
-        ("c: 能开发票吗\na: 可以的\nb: 祝您购物愉快", [2]),  # a bot closing is not the agent's
+        ("c: 能开发票吗\na: 可以的\nb: 祝您购物愉快", [1]),  # a bot closing is not the agent's
     ],
 )
 def test_closing(chat, expected):
