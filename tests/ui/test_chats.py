@@ -221,6 +221,7 @@ def test_queue_enter_chat_time_narrow_window_and_favicon(desk, open_as, shots):
     )
     assert max(heights) < 40, heights  # one line each
     assert page.eval_on_selector(".topbar", "e => getComputedStyle(e).position") == "static"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800  # nothing overflows
     page.screenshot(path=str(shots / "chats-800.png"), full_page=False)
 
     # A favicon, served from the package.

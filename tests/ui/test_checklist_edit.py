@@ -87,6 +87,17 @@ def test_a_broken_draft_is_refused_on_the_page(desk, open_as):
         assert "phrase.nope" not in api.get("/v1/checklists/default").json()["source"]
 
 
+def test_the_editor_and_versions_fit_800_px(desk, open_as):
+    page = open_as("demo-lead")
+    page.set_viewport_size({"width": 800, "height": 900})
+    for path in ("/ui/checklists/aftersale/edit", "/ui/checklists/aftersale/versions"):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 800, (path, width)
+    page.keyboard.press("u")  # back to the checklists, by keyboard
+    page.wait_for_url(re.compile(r"/ui/checklists"))
+
+
 def test_specialists_see_versions_but_cannot_edit(desk, open_as):
     page = open_as("demo-specialist")
     page.goto("/ui/checklists")
