@@ -10,8 +10,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from qc_engine.api.ui import calibration, chat, dashboard, lists, queue, signin
+from qc_engine.api.ui import (
+    calibration,
+    chat,
+    chats,
+    checklist_edit,
+    dashboard,
+    lists,
+    queue,
+    signin,
+)
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, dashboard, queue, chat, lists, calibration):
+for part in (signin, dashboard, queue, chat, chats, checklist_edit, lists, calibration):
     router.include_router(part.router)

@@ -31,6 +31,13 @@ def root() -> RedirectResponse:
     return RedirectResponse("/ui", status_code=303)
 
 
+@router.get("/favicon.ico")
+def favicon() -> RedirectResponse:
+    """Browsers ask for /favicon.ico on every page without an icon link (the API docs, the
+    weekly report): the desk's icon."""
+    return RedirectResponse("/ui/static/favicon.svg", status_code=301)
+
+
 @router.get("/ui")
 def home(request: Request) -> Response:
     principal = signed_in(request)
