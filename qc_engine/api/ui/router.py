@@ -18,9 +18,10 @@ from qc_engine.api.ui import (
     dashboard,
     lists,
     queue,
+    reports,
     signin,
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, dashboard, queue, chat, chats, checklist_edit, lists, calibration):
+for part in (signin, dashboard, queue, chat, chats, checklist_edit, lists, calibration, reports):
     router.include_router(part.router)
