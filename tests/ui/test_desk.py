@@ -171,7 +171,8 @@ def test_appeal_as_the_agent_and_decide_as_a_lead(desk, open_as):
     score_confirmed = desk.transcript(item["transcript_id"])["score"]
 
     agent = open_as(desk.agent)
-    assert agent.url.endswith("/ui/appeals")
+    assert "/ui/agents/" in agent.url  # an agent's home is their own page (test_agent_page.py)
+    agent.goto("/ui/appeals")
     row = agent.locator(f'[data-testid="section-confirmed"] [data-item="{item["id"]}"]')
     row.get_by_test_id("open-item").click()
     agent.wait_for_url(re.compile(rf"/ui/items/{item['id']}"))

@@ -5,7 +5,7 @@ form, and item URLs."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -28,7 +28,13 @@ CSRF_REFUSED = "请求来源校验失败（不是从本站页面提交的），�
 
 
 def home_of(principal: Principal) -> str:
-    return "/ui/appeals" if principal.role == "agent" else "/ui/queue"
+    """Where signing in leads: an agent to their own page (their appeals are one click
+    away), everyone else to the queue."""
+    if principal.role == "agent":
+        if principal.agent_name:
+            return "/ui/agents/" + quote(principal.agent_name, safe="")
+        return "/ui/appeals"
+    return "/ui/queue"
 
 
 def signed_in(request: Request) -> Principal | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from qc_engine.api.ui import (
+    agent,
     calibration,
     chat,
     chats,
@@ -23,5 +24,16 @@ from qc_engine.api.ui import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (signin, dashboard, queue, chat, chats, checklist_edit, lists, calibration, reports):
+for part in (
+    signin,
+    dashboard,
+    queue,
+    chat,
+    chats,
+    checklist_edit,
+    lists,
+    calibration,
+    reports,
+    agent,
+):
     router.include_router(part.router)
