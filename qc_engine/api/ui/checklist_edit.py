@@ -34,6 +34,15 @@ def _refused(request: Request, principal: Principal) -> Response:
     )
 
 
+def _lead_post(request: Request) -> tuple[Principal | None, Response | None]:
+    """The lead or admin of a POST, or the answer refusing it (foreign origin, signed out,
+    another role)."""
+    principal, refused = post_guard(request)
+    if refused is None and principal is not None and principal.role not in LEADS:
+        refused = _refused(request, principal)
+    return principal, refused
+
+
 def _missing(request: Request, principal: Principal) -> Response:
     return render(
         request,
@@ -116,12 +125,10 @@ def _lines(value: Any) -> str:
 @router.post("/ui/checklists/{name}/edit")
 async def edit(request: Request, name: str) -> Response:
     """Try the draft (`action=preview`) or deploy it as the next version (`deploy`)."""
-    principal, refused = post_guard(request)
+    principal, refused = _lead_post(request)
     if refused is not None:
         return refused
     assert principal is not None
-    if principal.role not in LEADS:
-        return _refused(request, principal)
     form = await request.form(max_part_size=4 * 1024 * 1024)
     source = _lines(form.get("source"))
     lexicons = {
@@ -218,12 +225,10 @@ def _versions(
 @router.post("/ui/checklists/{name}/activate")
 async def activate(request: Request, name: str) -> Response:
     """Make a stored version the active one (roll back, or forward again)."""
-    principal, refused = post_guard(request)
+    principal, refused = _lead_post(request)
     if refused is not None:
         return refused
     assert principal is not None
-    if principal.role not in LEADS:
-        return _refused(request, principal)
     form = await request.form()
     version = form_int(str(form.get("version") or ""))
     state = state_of(request)
