@@ -244,3 +244,14 @@ def test_only_leads_and_admins_see_it(dash_desk, browser, who):
         assert admin.get_by_test_id("kpi-chats").count() == 1
     finally:
         admin.context.close()
+
+
+def test_an_agents_row_opens_their_page(dash_desk, lead_page):
+    lead_page.goto("/ui/dashboard?date_from=2026-01-01&date_to=2026-12-31")
+    table = lead_page.get_by_test_id("agent-table")
+    table.locator("xpath=ancestor::details").locator("summary").click()
+    link = table.get_by_test_id("agent-page-link").first
+    name = link.locator("xpath=ancestor::tr").get_attribute("data-value")
+    link.click()
+    lead_page.wait_for_url(re.compile(r"/ui/agents/"))
+    assert name and name in lead_page.locator("main").inner_text()
