@@ -143,6 +143,10 @@ class User(Base):
     """For role agent: the agent name in transcripts whose items this user may see."""
     created_at: Mapped[datetime]
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    daily_target: Mapped[int | None] = mapped_column(Integer)
+    """For a reviewer: the items a lead expects them to decide per day (None: no target)."""
+    away: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A lead paused this reviewer's assignments: the work assigned to them goes to anyone."""
 
 
 class ApiKey(Base):
@@ -451,3 +455,34 @@ class CalibrationRating(Base):
     passed: Mapped[bool] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class ChatAssignment(Base):
+    """A whole chat a lead gave to one reviewer: its open items go to them first, and to
+    nobody else by claim-next while they are active (service/assignment.py)."""
+
+    __tablename__ = "chat_assignments"
+
+    transcript_id: Mapped[str] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime]
+
+
+class AssignmentRule(Base):
+    """A standing rule: this reviewer takes the open items of a shop, agent, channel and
+    category (each None: any), in the queue's order (service/assignment.py)."""
+
+    __tablename__ = "assignment_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    shop: Mapped[str | None] = mapped_column(String(200))
+    agent: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str | None] = mapped_column(String(40))
+    """A taxonomy code, or "sample" for the sampled chats."""
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]

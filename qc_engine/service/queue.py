@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from qc_engine.db.models import MissedFinding, User, WorkItem
+from qc_engine.db.models import MissedFinding, StoredFlag, User, WorkItem
 from qc_engine.errors import Code
+from qc_engine.service import assignment
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Invalid
 from qc_engine.taxonomy import CATEGORIES
@@ -46,7 +47,12 @@ def filtered(
     kind: str | None = None,
     teaching_case: bool | None = None,
     transcript_id: str | None = None,
+    rule: str | None = None,
+    assigned_to: int | None = None,
 ) -> _Query:
+    """The query narrowed to the items matching every filter given. `rule` is the rule or
+    model that raised the item's flag (StoredFlag.rule), `assigned_to` a user id: the items
+    assigned to them, by chat or by queue rule (assignment.py)."""
     if status:
         query = query.where(WorkItem.status.in_(status.split(",")))
     if category:
@@ -71,6 +77,12 @@ def filtered(
         query = query.where(WorkItem.teaching_case.is_(teaching_case))
     if transcript_id:
         query = query.where(WorkItem.transcript_id == transcript_id)
+    if rule:
+        query = query.where(
+            WorkItem.flag_id.in_(select(StoredFlag.id).where(StoredFlag.rule == rule))
+        )
+    if assigned_to is not None:
+        query = query.where(assignment.assigned_to(assigned_to))
     return query
 
 
@@ -167,7 +179,8 @@ def list_items(
 def counts(
     session: Session, *, principal: Principal, by: str, filters: dict[str, Any] | None = None
 ) -> dict[str, int]:
-    """How many items per value of a column (for the queue's filter counts)."""
+    """How many items per value of a column (for the queue's filter counts); by rule, the
+    flag items per rule or model that raised them."""
     column = {
         "category": WorkItem.category,
         "severity": WorkItem.severity,
@@ -175,8 +188,14 @@ def counts(
         "shop": WorkItem.shop,
         "channel": WorkItem.channel,
         "status": WorkItem.status,
+        "rule": StoredFlag.rule,
     }[by]
-    query = filtered(select(column, func.count()), **(filters or {}))
+    selected = select(column, func.count())
+    if by == "rule":
+        selected = selected.select_from(WorkItem).join(
+            StoredFlag, StoredFlag.id == WorkItem.flag_id
+        )
+    query = filtered(selected, **(filters or {}))
     if principal.role == "agent":
         query = query.where(WorkItem.agent == principal.agent_name)
     empty = "sample" if by in ("category", "severity") else UNSET
@@ -184,6 +203,20 @@ def counts(
         str(value) if value is not None else empty: n
         for value, n in session.execute(query.group_by(column))
     }
+
+
+def assigned_counts(
+    session: Session, *, principal: Principal, filters: dict[str, Any] | None = None
+) -> dict[str, int]:
+    """The user's assigned items among those the filters select: by chat and by rule."""
+    out = {}
+    for how, condition in (
+        ("chat", assignment.by_chat(principal.user_id)),
+        ("rule", assignment.by_rule(principal.user_id)),
+    ):
+        query = filtered(select(func.count()).select_from(WorkItem), **(filters or {}))
+        out[how] = int(session.scalar(query.where(condition)) or 0)
+    return out
 
 
 def miss_rate(session: Session) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from qc_engine.db.models import Appeal, MissedFinding, StoredTranscript, User, WorkItem
 from qc_engine.errors import Code
+from qc_engine.service import assignment
 from qc_engine.service.auth import Principal
 from qc_engine.service.common import audit, utcnow
 from qc_engine.service.errors import Conflict, Invalid, not_found
@@ -226,7 +227,9 @@ def claim_next(
     skip_chat: str | None = None,
 ) -> WorkItem | None:
     """Claim the highest-priority item nobody holds (or the one the caller holds), with its
-    chat; `skip_chat` leaves one chat out (the desk's "skip")."""
+    chat; `skip_chat` leaves one chat out (the desk's "skip"). The caller's assigned work
+    comes first (their chats, then their queue rules), and work assigned to another active
+    reviewer is not handed out (assignment.py)."""
     forbidden = role_refusal("claim", principal.role)
     if forbidden is not None:
         raise forbidden
@@ -247,7 +250,13 @@ def claim_next(
                 ),
             )
         )
-        .order_by(WorkItem.priority.desc(), WorkItem.created_at, WorkItem.id)
+        .where(~assignment.someone_elses(principal.user_id))
+        .order_by(
+            assignment.claim_order(principal.user_id),
+            WorkItem.priority.desc(),
+            WorkItem.created_at,
+            WorkItem.id,
+        )
         .limit(5)
     )
     for candidate in session.scalars(query):
