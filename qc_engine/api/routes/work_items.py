@@ -7,11 +7,11 @@ from fastapi import APIRouter, Path, Query
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from qc_engine.api.body import STORABLE_PATTERN
-from qc_engine.api.deps import CurrentUser, Reader, Reviewer, SessionDep, State
+from qc_engine.api.deps import CurrentUser, Lead, Reader, Reviewer, SessionDep, State
 from qc_engine.api.errors import ApiError
 from qc_engine.api.schemas import item_json
 from qc_engine.errors import Code
-from qc_engine.service import queue
+from qc_engine.service import bulk, queue
 from qc_engine.service import workitems as service
 from qc_engine.service.limits import UNSTORABLE
 
@@ -55,6 +55,48 @@ class NoteBody(_Body):
     note: Note | None = None
 
 
+# A note with something written in it (JSON Schema's \s and Python's str.strip agree).
+NOTE_WRITTEN_PATTERN = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+
+
+def _written(text: str) -> str:
+    if not text.strip():
+        raise ValueError("write a note: a bulk decision says why")
+    return text
+
+
+class BulkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=120,
+            json_schema_extra={"pattern": STORABLE_PATTERN},
+            description="the rule or model whose flags to decide, e.g. phrase.rude",
+        ),
+        AfterValidator(_storable),
+    ]
+    decision: Literal["confirm", "dismiss"]
+    note: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=4000,
+            json_schema_extra={"pattern": NOTE_WRITTEN_PATTERN},
+            description="why, written to every item and the audit log",
+        ),
+        AfterValidator(_storable),
+        AfterValidator(_written),
+    ]
+    item_ids: list[Annotated[int, Field(ge=1, le=DB_INT)]] | None = Field(
+        None,
+        max_length=bulk.BULK_MAX,
+        description="only these items (those of another rule are skipped); "
+        f"omitted: the rule's open items, at most {bulk.BULK_MAX}",
+    )
+
+
 class AppealBody(_Body):
     reason: Annotated[Note, Field(min_length=1)]
 
@@ -93,6 +135,7 @@ def _filters(
     kind: str | None,
     teaching_case: bool | None,
     transcript_id: str | None,
+    rule: str | None = None,
 ) -> dict[str, Any]:
     for name, value in (("created_from", created_from), ("created_to", created_to)):
         if value is None:
@@ -125,6 +168,7 @@ def _filters(
             "kind": kind,
             "teaching_case": teaching_case,
             "transcript_id": transcript_id,
+            "rule": rule,
         }.items()
         if v is not None
     }
@@ -146,6 +190,7 @@ def list_work_items(
     kind: Literal["flag", "sample"] | None = None,
     teaching_case: bool | None = None,
     transcript_id: str | None = None,
+    rule: str | None = Query(None, description="the rule or model that raised the flag"),
     sort: Literal["priority", "age"] = "priority",
     limit: int = Query(50, ge=1, le=500),
     cursor: str | None = None,
@@ -165,6 +210,7 @@ def list_work_items(
         kind,
         teaching_case,
         transcript_id,
+        rule,
     )
     items, next_cursor = queue.list_items(
         session, principal=principal, sort=sort, limit=limit, cursor=cursor, filters=filters
@@ -176,10 +222,10 @@ def list_work_items(
 def count_work_items(
     session: SessionDep,
     principal: Reader,
-    by: Literal["category", "severity", "agent", "shop", "channel", "status"] = "category",
+    by: Literal["category", "severity", "agent", "shop", "channel", "status", "rule"] = "category",
     status: str | None = "open,in_review",
 ) -> dict[str, Any]:
-    """How many work items per category (or severity, agent, shop, channel, status)."""
+    """How many work items per category (or severity, agent, shop, channel, status, rule)."""
     filters = {"status": status} if status else {}
     return {
         "by": by,
@@ -197,8 +243,10 @@ def claim_next(
     agent: str | None = None,
     shop: str | None = None,
     channel: str | None = None,
+    rule: str | None = None,
 ) -> dict[str, Any]:
-    """Claim the highest-priority item nobody holds; 404 when the queue is empty."""
+    """Claim the most urgent free item, the caller's assigned work first; 404 when the
+    queue is empty."""
     filters = {
         k: v
         for k, v in {
@@ -207,6 +255,7 @@ def claim_next(
             "agent": agent,
             "shop": shop,
             "channel": channel,
+            "rule": rule,
         }.items()
         if v
     }
@@ -217,6 +266,31 @@ def claim_next(
         raise ApiError(404, Code.E404, "no open work item to claim")
     session.commit()
     return item_json(item)
+
+
+@router.post("/bulk-decide")
+def bulk_decide(body: BulkBody, session: SessionDep, principal: Lead) -> dict[str, Any]:
+    """Confirm or dismiss one rule's open items across chats with one note (leads); each
+    item as one by one, those held by someone else or in another state skipped."""
+    result = bulk.decide_committed(
+        session,
+        principal=principal,
+        rule=body.rule,
+        decision=body.decision,
+        note=body.note,
+        item_ids=body.item_ids,
+    )
+    return {
+        "rule": result.rule,
+        "decision": result.decision,
+        "done": result.done,
+        "already": result.already,
+        "skipped": [
+            {"id": s.item_id, "reason": s.reason, "status": s.status, "holder": s.holder}
+            for s in result.skipped
+        ],
+        "remaining": result.remaining,
+    }
 
 
 @router.get("/{item_id}")
