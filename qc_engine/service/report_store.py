@@ -104,6 +104,24 @@ def stored_json(
     return report
 
 
+def weekly_report(
+    session: Session,
+    *,
+    week: IsoWeek,
+    shop: str | None = None,
+    fresh: bool = False,
+    base_url: str | None = None,
+    link_signer: LinkSigner | None = None,
+) -> dict[str, Any]:
+    """A week's report as the API and the desk show it: the stored one if there is one,
+    else built now (`fresh`: built now regardless); `stored` says which."""
+    row = None if fresh else stored_report(session, week=str(week), shop=shop)
+    if row is not None:
+        return stored_json(row, base_url=base_url, link_signer=link_signer)
+    report = build_weekly(session, week=week, shop=shop, base_url=base_url, link_signer=link_signer)
+    return report | {"stored": None}
+
+
 def list_reports(
     session: Session,
     *,

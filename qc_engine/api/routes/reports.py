@@ -18,9 +18,9 @@ from qc_engine.service.report_store import (
     list_reports,
     stored_json,
     stored_report,
+    weekly_report,
 )
 from qc_engine.service.review import REVIEWERS
-from qc_engine.service.weekly import build_weekly
 from qc_engine.weeks import IsoWeek, last_week
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
@@ -113,17 +113,14 @@ def _report(
     links it hands on keep that link's expiry."""
     settings = state.settings
     signer = link_signer(settings)
-    row = None if fresh else stored_report(session, week=str(week), shop=shop)
-    if row is not None:
-        report = stored_json(row, base_url=settings.public_url, link_signer=signer)
-    else:
-        report = build_weekly(
-            session,
-            week=week,
-            shop=shop,
-            base_url=settings.public_url,
-            link_signer=signer,
-        ) | {"stored": None}
+    report = weekly_report(
+        session,
+        week=week,
+        shop=shop,
+        fresh=fresh,
+        base_url=settings.public_url,
+        link_signer=signer,
+    )
     if link_expires is not None and signer is not None:
         report["links"] = report_links(
             settings.public_url, str(week), shop, signer, expires=link_expires

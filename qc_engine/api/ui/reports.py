@@ -24,14 +24,13 @@ from qc_engine.errors import QCError
 from qc_engine.reports.html import change, num, pct, seconds
 from qc_engine.service.errors import Invalid
 from qc_engine.service.links import chat_page_link, report_links
-from qc_engine.service.report_store import stored_json, stored_report
+from qc_engine.service.report_store import weekly_report
 from qc_engine.service.review import LEADS, REVIEWERS, ROLE_ZH
 from qc_engine.service.weekly import (
     MAX_RANGE_DAYS,
     UNKNOWN_AGENT,
     DateRange,
     build_range,
-    build_weekly,
 )
 from qc_engine.weeks import FIRST_YEAR, LAST_YEAR, IsoWeek, last_week
 
@@ -165,11 +164,7 @@ def reports_page(request: Request) -> Response:
     fresh = request.query_params.get("fresh") in ("1", "true")
     with state_of(request).sessions() as session:
         if isinstance(span, IsoWeek):
-            row = None if fresh else stored_report(session, week=str(span), shop=None)
-            if row is not None:
-                report = stored_json(row)
-            else:
-                report = build_weekly(session, week=span) | {"stored": None}
+            report = weekly_report(session, week=span, fresh=fresh)
         else:
             report = build_range(session, period=span) | {"stored": None}
     week = span if isinstance(span, IsoWeek) else None
