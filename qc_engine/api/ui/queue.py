@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from qc_engine.api.ui.forms import (
     DB_INT,
     carried,
     form_int,
+    home_of,
     item_url,
     post_guard,
     signed_in,
@@ -29,14 +31,14 @@ from qc_engine.api.ui.web import (
     service_filters,
     state_of,
 )
-from qc_engine.service import desk
+from qc_engine.service import assignment, bulk, desk
 from qc_engine.service import queue as work_queue
 from qc_engine.service import workitems as service
 from qc_engine.service.auth import Principal
 from qc_engine.service.desk import today
 from qc_engine.service.errors import ServiceError
-from qc_engine.service.records import Session, WorkItem
-from qc_engine.service.review import REVIEWERS, STATUSES
+from qc_engine.service.records import Session, User, WorkItem
+from qc_engine.service.review import LEADS, REVIEWERS, STATUSES
 
 router = APIRouter(include_in_schema=False)
 QUEUE_PAGE = 100
@@ -44,7 +46,7 @@ UNSET_ZH = "（未填写）"
 ACTIVE = "open,in_review"
 
 
-FACETS = ("category", "severity", "agent", "shop", "channel")
+FACETS = ("category", "severity", "agent", "shop", "channel", "rule")
 
 
 def _without(filters: dict[str, Any], facet: str) -> dict[str, Any]:
@@ -58,15 +60,27 @@ def queue(request: Request) -> Response:
     if principal is None:
         return to_login(request)
     if principal.role == "agent":
-        return redirect("/ui/appeals")
-    params = request.query_params
+        return redirect(home_of(principal))
+    return queue_page(request, principal, request.query_params)
+
+
+def queue_page(
+    request: Request,
+    principal: Principal,
+    params: Any,
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+) -> Response:
+    """The queue with the filters of `params` (a query string's, or a refused form's
+    carried ones), and a refusal of a form posted from it shown on top."""
     filters = clean_filters(params)
     status = params.get("status") or "active"
     if status not in ("active", "all", *STATUSES):
         status = "active"
     status_filter = {"active": {"status": ACTIVE}, "all": {}}.get(status, {"status": status})
-    base = service_filters(filters)
-    error = None
+    base = service_filters(filters, principal)
     state = state_of(request)
     with state.sessions() as session:
         cursor = params.get("cursor") or None
@@ -80,7 +94,7 @@ def queue(request: Request) -> Response:
                 filters=base | status_filter,
             )
         except ServiceError:
-            error = "分页参数已失效，已回到第一页。"
+            error = error or "分页参数已失效，已回到第一页。"
             items, next_cursor = work_queue.list_items(
                 session,
                 principal=principal,
@@ -95,6 +109,11 @@ def queue(request: Request) -> Response:
 
         facets = {by: count(by, _without(base, by) | status_filter) for by in FACETS}
         facets["severity"].pop("sample", None)
+        assigned = work_queue.assigned_counts(
+            session, principal=principal, filters=_without(base, "assigned_to") | status_filter
+        )
+        owners = assignment.owners(session, principal=principal, items=items)
+        leads_tools = _lead_tools(session, principal, filters, base)
         statuses = count("status", base)
         no_dates = {k: v for k, v in base.items() if k not in ("created_from", "created_to")}
         days = desk.day_counts(
@@ -125,6 +144,11 @@ def queue(request: Request) -> Response:
         "queue.html",
         principal=principal,
         error=error,
+        status_code=status_code,
+        form=form or {},
+        assigned=assigned,
+        owners=owners,
+        tools=leads_tools,
         items=items,
         flags=flags,
         started=started,
@@ -146,10 +170,35 @@ def queue(request: Request) -> Response:
         severity_label=lambda v: SEVERITY_ZH.get(v, v),
         channel_label=_channel_label,
         value_label=_value_label,
+        rule_label=str,
         day_today=day.isoformat(),
         day_yesterday=(day - timedelta(days=1)).isoformat(),
         day_week=(day - timedelta(days=6)).isoformat(),
     )
+
+
+@dataclass
+class LeadTools:
+    """What a lead gets on the queue: whom chats can be given to, and for a queue filtered
+    to one rule, the open items a bulk decision would take."""
+
+    reviewers: list[User]
+    bulk_ids: list[int]
+    bulk_capped: bool
+
+
+def _lead_tools(
+    session: Session, principal: Principal, filters: dict[str, str], base: dict[str, Any]
+) -> LeadTools | None:
+    if principal.role not in LEADS:
+        return None
+    ids: list[int] = []
+    if filters.get("rule"):
+        ids = bulk.candidates(
+            session, principal=principal, rule=filters["rule"], filters=base,
+            limit=bulk.BULK_MAX + 1,
+        )  # fmt: skip
+    return LeadTools(assignment.reviewers(session), ids[: bulk.BULK_MAX], len(ids) > bulk.BULK_MAX)
 
 
 def _value_label(value: str) -> str:
@@ -168,7 +217,15 @@ def _filter_label(key: str, value: str) -> str:
         return "程度：" + SEVERITY_ZH.get(value, value)
     if key == "channel":
         return "渠道：" + _channel_label(value)
-    prefix = {"agent": "客服：", "shop": "店铺：", "date_from": "自 ", "date_to": "至 "}[key]
+    if key == "assigned":
+        return "分配给我"
+    prefix = {
+        "agent": "客服：",
+        "shop": "店铺：",
+        "date_from": "自 ",
+        "date_to": "至 ",
+        "rule": "规则：",
+    }[key]
     return prefix + _value_label(value)
 
 
@@ -212,7 +269,10 @@ def claim_next(
                 )
         try:
             item = service.claim_next(
-                session, principal=principal, filters=service_filters(filters), minutes=minutes
+                session,
+                principal=principal,
+                filters=service_filters(filters, principal),
+                minutes=minutes,
             )
         except ServiceError as exc:
             return redirect(
@@ -241,7 +301,7 @@ def skip(request: Request, item_id: int, q: str | None = Form(None)) -> Response
                 session,
                 principal=principal,
                 item_id=item_id,
-                filters=service_filters(filters),
+                filters=service_filters(filters, principal),
                 minutes=minutes,
             )
             session.commit()

@@ -12,6 +12,7 @@ from fastapi import APIRouter
 
 from qc_engine.api.ui import (
     agent,
+    assignment,
     calibration,
     chat,
     chats,
@@ -28,6 +29,7 @@ for part in (
     signin,
     dashboard,
     queue,
+    assignment,
     chat,
     chats,
     checklist_edit,

@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from qc_engine.api.deps import SESSION_COOKIE, AppState
 from qc_engine.channels import CHANNEL_ZH
 from qc_engine.clock import SHANGHAI, format_duration
+from qc_engine.service import assignment
 from qc_engine.service.auth import Principal
 from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from qc_engine.service.records import Session
@@ -45,7 +46,19 @@ ORDER_ZH = {
     "closed": "已关闭",
 }
 SOURCE_ZH = {"rule": "规则", "model": "模型"}
-FILTER_KEYS = ("category", "severity", "agent", "shop", "channel", "date_from", "date_to")
+FILTER_KEYS = (
+    "category",
+    "severity",
+    "agent",
+    "shop",
+    "channel",
+    "date_from",
+    "date_to",
+    "rule",
+    "assigned",
+)
+ASSIGNED_ME = "me"
+"""The queue's 分配给我 filter (assigned=me): the items assigned to the signed-in user."""
 # A checklist item's parameters as the checklists page names them (the YAML key stays in the
 # tooltip, for whoever edits the file).
 PARAM_ZH = {
@@ -197,6 +210,8 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     notice = unquote(request.cookies.get(FLASH_COOKIE, ""))[:500] or None
+    if principal is not None and context.get("done_today") is not None:
+        context.setdefault("daily_target", _daily_target(request, principal))
     html = TEMPLATES.get_template(template).render(
         request=request, me=principal, error=error, notice=notice, path=request.url.path, **context
     )
@@ -211,6 +226,12 @@ def render(
     if notice:
         response.delete_cookie(FLASH_COOKIE, path="/ui", httponly=True, samesite="strict")
     return response
+
+
+def _daily_target(request: Request, principal: Principal) -> int | None:
+    """The signed-in reviewer's daily target, for the top bar's 今日已处理 N / 目标 M."""
+    with state_of(request).sessions() as session:
+        return assignment.daily_target(session, principal.user_id)
 
 
 # Queue filters, carried from the queue into the chat view and back -----------------------
@@ -234,6 +255,8 @@ def clean_filters(source: Any) -> dict[str, str]:
             continue
         if key.startswith("date_") and _day(value) is None:
             continue
+        if (key == "assigned" and value != ASSIGNED_ME) or (key == "rule" and len(value) > 120):
+            continue
         out[key] = value
     return out
 
@@ -243,10 +266,13 @@ def query_string(filters: dict[str, str], **extra: Any) -> str:
     return ("?" + urlencode(pairs)) if pairs else ""
 
 
-def service_filters(filters: dict[str, str]) -> dict[str, Any]:
-    """Queue filters as the service's work-item filters (days are Asia/Shanghai days)."""
+def service_filters(filters: dict[str, str], principal: Principal | None = None) -> dict[str, Any]:
+    """Queue filters as the service's work-item filters (days are Asia/Shanghai days;
+    分配给我 is the principal's assigned items, left out without a principal)."""
     out: dict[str, Any] = {}
-    for key in ("severity", "agent", "shop", "channel"):
+    if principal is not None and filters.get("assigned") == ASSIGNED_ME:
+        out["assigned_to"] = principal.user_id
+    for key in ("severity", "agent", "shop", "channel", "rule"):
         if key in filters:
             out[key] = filters[key]
     if "category" in filters:
