@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from qc_engine.clock import SHANGHAI, waits_by_message
@@ -23,6 +23,7 @@ from qc_engine.db.models import (
     User,
     WorkItem,
 )
+from qc_engine.service import assignment
 from qc_engine.service.auth import Principal
 from qc_engine.service.workitems import ClaimState, claim_state, may
 
@@ -196,16 +197,9 @@ def today() -> date:
 
 
 def done_today(session: Session, principal: Principal) -> int:
-    """Items this user decided since midnight (Asia/Shanghai)."""
-    start = datetime.combine(today(), datetime.min.time(), SHANGHAI)
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(WorkItem)
-            .where(WorkItem.reviewer_id == principal.user_id, WorkItem.decided_at >= start)
-        )
-        or 0
-    )
+    """Items this user decided since midnight (Asia/Shanghai): assignment.done_today's count,
+    the one the lead's targets are measured with."""
+    return assignment.done_today(session, [principal.user_id])[principal.user_id]
 
 
 def flags_of(session: Session, items: list[WorkItem]) -> dict[int, StoredFlag]:
