@@ -11,6 +11,7 @@ writes.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections import deque
@@ -97,8 +98,16 @@ def score_stream(
     """Every input's outcome in input order, scored on `jobs` processes (1: in this one)."""
     global _ENGINE, _RENDER
     _ENGINE, _RENDER = engine, render
+    batches = _batches(items, batch_size)
+    if jobs > 1:
+        # An input of one batch (a chat or a few) is scored here: starting workers would
+        # cost more than it saves.
+        ahead = list(itertools.islice(batches, 2))
+        if len(ahead) < 2:
+            jobs = 1
+        batches = itertools.chain(ahead, batches)
     if jobs <= 1:
-        for errors, batch in _batches(items, batch_size):
+        for errors, batch in batches:
             yield from errors
             if batch:
                 yield from _score_batch(batch, checklist)
@@ -112,7 +121,7 @@ def score_stream(
         pool = context.Pool(jobs, initializer=_load, initargs=(checklist_dir, render))
     pending: deque[tuple[list[Scored], AsyncResult[list[Scored]] | None]] = deque()
     try:
-        for errors, batch in _batches(items, batch_size):
+        for errors, batch in batches:
             task = pool.apply_async(_score_batch, (batch, checklist)) if batch else None
             pending.append((errors, task))
             while len(pending) > 2 * jobs:

@@ -37,23 +37,17 @@ class TokenPatternChecker(Checker):
 
     def __init__(self, params: TokenPatternParams, resources: Resources) -> None:
         super().__init__(params, resources)
-        from spacy.matcher import Matcher
-
         patterns = params.patterns or self.default_patterns
         if not patterns:
             raise QCError(Code.E201, "needs at least one token pattern", field="patterns")
-        self.matcher = Matcher(resources.vocab(), validate=True)
-        for number, pattern in enumerate(patterns):
-            try:
-                self.matcher.add(f"p{number}", [pattern])
-            except (ValueError, KeyError, TypeError) as exc:
-                first = str(exc).strip().splitlines()
-                reason = first[-1] if first else "invalid pattern"
-                raise QCError(
-                    Code.E201,
-                    f"token pattern {number} is not valid: {reason}",
-                    field=f"patterns[{number}]",
-                ) from None
+        self.patterns = patterns
+        self._matcher: Any = None
+        if params.patterns:
+            # A checklist's own patterns are validated (by spaCy) when the checklist loads,
+            # so a bad one is refused there, never while scoring. The built-in patterns
+            # are known good: spaCy (most of a cold start) loads when a message first
+            # gets past the triggers and the required words, which most chats never do.
+            self._build_matcher()
         self.triggers = tuple(
             resources.normalizer.normalize_phrase(t) or t
             for t in (params.triggers or self.default_triggers)
@@ -79,6 +73,25 @@ class TokenPatternChecker(Checker):
         self.roles = frozenset(params.roles)
         self.evidence_text = params.evidence or self.default_evidence
 
+    def _build_matcher(self) -> Any:
+        if self._matcher is None:
+            from spacy.matcher import Matcher
+
+            matcher = Matcher(self.resources.vocab(), validate=True)
+            for number, pattern in enumerate(self.patterns):
+                try:
+                    matcher.add(f"p{number}", [pattern])
+                except (ValueError, KeyError, TypeError) as exc:
+                    first = str(exc).strip().splitlines()
+                    reason = first[-1] if first else "invalid pattern"
+                    raise QCError(
+                        Code.E201,
+                        f"token pattern {number} is not valid: {reason}",
+                        field=f"patterns[{number}]",
+                    ) from None
+            self._matcher = matcher
+        return self._matcher
+
     def check(self, chat: Chat) -> Iterator[Hit]:
         norms = chat.norm
         if self._trigger is not None:
@@ -95,7 +108,7 @@ class TokenPatternChecker(Checker):
             if not self._possible(norm.text):
                 continue
             doc = chat.doc(index)
-            matches = self.matcher(doc, as_spans=True)
+            matches = self._build_matcher()(doc, as_spans=True)
             if not matches:
                 continue
             best = min(matches, key=lambda s: (s.start_char, -(s.end_char)))

@@ -13,6 +13,7 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -55,43 +56,49 @@ class GramTable:
     with one binary search.
     """
 
-    def __init__(self, vocabulary: list[str], family: GramFamily) -> None:
+    def __init__(self, vocabulary: np.ndarray | list[str], family: GramFamily) -> None:
+        vocabulary = np.asarray(vocabulary, dtype=np.str_)
         self.family = family
         width, high = len(family.prefix), family.high
-        grams = [
-            (i, v[width:])
-            for i, v in enumerate(vocabulary)
-            if v.startswith(family.prefix)
-            and family.low <= len(v) - width <= high
-            and "\x00" not in v
-        ]
-        self.grams = grams
+        # The vocabulary's n-grams of this family, chosen in numpy (a model holds hundreds
+        # of thousands of features: a Python loop over them was most of a cold start).
+        lengths = np.char.str_len(vocabulary) - width
+        keep = (lengths >= family.low) & (lengths <= high)
+        if width:
+            keep &= np.char.startswith(vocabulary, family.prefix)
+        chosen = np.flatnonzero(keep)
+        # Each n-gram as `high` code points after the prefix, padded with 0: the array's
+        # own UTF-32 code units, read in place. An n-gram holding NUL cannot be packed
+        # (0 pads): such features are left out (no text the normaliser makes holds one).
+        stride = vocabulary.dtype.itemsize // 4
+        padded = np.zeros((len(chosen), width + high), dtype=np.uint32)
+        units = vocabulary[chosen].view(np.uint32).reshape(len(chosen), stride)
+        padded[:, : min(stride, width + high)] = units[:, : width + high]
+        codes = padded[:, width:]
+        whole = (codes != 0).sum(axis=1) == lengths[chosen]
+        chosen, codes = chosen[whole], codes[whole]
+        self.size = len(chosen)
         self._index: dict[str, int] | None = None  # for _find_slowly, built on first use
-        # Each n-gram as `high` code points, padded with 0 (NUL, excluded above).
-        codes = (
-            np.array([gram for _, gram in grams], dtype=f"<U{high}")
-            .view(np.uint32)
-            .reshape(len(grams), high)
-        )
+        self._codes, self._chosen = codes, chosen
         chars = np.unique(codes[codes != 0])
         self.bits = max(1, len(chars).bit_length())
         # Too many distinct characters to pack: fall back to Python lookups (still right).
         self.packed = self.bits * high <= 64
         self.ids = np.zeros(0x110000, dtype=np.uint16 if len(chars) < 0xFFFF else np.uint32)
         self.ids[chars] = np.arange(1, len(chars) + 1)
-        keys = np.zeros(len(grams), dtype=np.uint64)
+        keys = np.zeros(len(chosen), dtype=np.uint64)
         if self.packed:
             digits = self.ids[codes].astype(np.uint64)
             for j in range(high):
                 keys |= digits[:, j] << np.uint64(self.bits * (high - 1 - j))
         order = np.argsort(keys, kind="stable")
         self.keys = keys[order]
-        self.columns = np.array([i for i, _ in grams], dtype=np.int64)[order]
+        self.columns = chosen.astype(np.int64)[order]
 
     def find(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every vocabulary n-gram occurrence in the texts (row = the
         text's position in the list)."""
-        if not texts or not self.grams:
+        if not texts or not self.size:
             return _EMPTY, _EMPTY
         if not self.packed:
             return self._find_slowly(texts)
@@ -130,7 +137,10 @@ class GramTable:
 
     def _find_slowly(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if self._index is None:
-            self._index = {gram: i for i, gram in self.grams}
+            self._index = {
+                "".join(map(chr, row[row != 0])): int(column)
+                for row, column in zip(self._codes, self._chosen, strict=True)
+            }
         low, high, lookup = self.family.low, self.family.high, self._index.get
         rows, cols = [], []
         for row, text in enumerate(texts):
@@ -187,8 +197,7 @@ class LinearTextModel:
         meta: dict[str, Any],
     ) -> None:
         self.classes = classes
-        self.index = {feature: i for i, feature in enumerate(vocabulary)}
-        self.vocabulary = vocabulary
+        self.vocabulary = np.asarray(vocabulary, dtype=np.str_)
         self.idf = idf.astype(np.float64)
         # One row per feature: its weight for each class (binary models store one row).
         self.weights = coef.T.astype(np.float64, copy=True)
@@ -196,6 +205,22 @@ class LinearTextModel:
         self.meta = meta
         self.binary = coef.shape[0] == 1
         self._tables: dict[GramFamily, GramTable] = {}
+        self._columns: dict[str, int] = {}
+
+    @cached_property
+    def index(self) -> dict[str, int]:
+        """Feature -> column, built on first use (scoring finds n-grams in numpy and looks
+        up the few other features with `column`)."""
+        return {str(feature): i for i, feature in enumerate(self.vocabulary)}
+
+    def column(self, feature: str) -> int:
+        """The column of one feature, or -1; remembered (a handful of distinct features
+        outside the n-gram families are looked up while scoring)."""
+        found = self._columns.get(feature)
+        if found is None:
+            hits = np.flatnonzero(self.vocabulary == feature)
+            found = self._columns[feature] = int(hits[0]) if hits.size else -1
+        return found
 
     # -- persistence ---------------------------------------------------------------------
 
@@ -231,7 +256,7 @@ class LinearTextModel:
             raise QCError(Code.E301, f"not a {FORMAT} model", file=str(meta_path))
         try:
             with np.load(arrays_path, allow_pickle=False) as data:
-                vocabulary = [str(v) for v in data["vocabulary"]]
+                vocabulary = data["vocabulary"]
                 idf, coef, intercept = data["idf"], data["coef"], data["intercept"]
         except Exception as exc:  # zip, npy and key errors all mean the same to the user
             raise QCError(
@@ -290,8 +315,7 @@ class LinearTextModel:
         probabilities as `predict_proba` of the full feature lists; the prediction also
         explains any row without computing its features again."""
         n = len(extras)
-        lookup = self.index.get
-        columns = [lookup(f, -1) for features in extras for f in features]
+        columns = [self.column(f) for features in extras for f in features]
         all_rows = [np.repeat(np.arange(n, dtype=np.int64), [len(f) for f in extras])]
         all_cols = [np.array(columns, dtype=np.int64)]
         for family, texts in families:
@@ -363,7 +387,7 @@ class LinearTextModel:
         # Largest first; ties (features always seen together) by vocabulary order.
         order = np.lexsort((idx, -contributions))[:top]
         return [
-            Contribution(self.vocabulary[idx[i]], float(contributions[i]))
+            Contribution(str(self.vocabulary[idx[i]]), float(contributions[i]))
             for i in order
             if contributions[i] > 0
         ]
