@@ -95,7 +95,7 @@ def test_next_only_leads_inside_the_desk(desk):
             "/ui//evil.example",
         ):
             answer = client.post("/ui/login", data={"key": desk.keys["demo-lead"], "next": target})
-            assert answer.headers["location"] == "/ui/queue", target
+            assert answer.headers["location"] == "/ui/dashboard", target  # a lead's home
         answer = client.post(
             "/ui/login", data={"key": desk.keys["demo-lead"], "next": "/ui/cases?q=a"}
         )

@@ -21,6 +21,7 @@ from qc_engine.api.ui.web import (
 )
 from qc_engine.service.auth import Principal
 from qc_engine.service.limits import UNSTORABLE
+from qc_engine.service.review import LEADS
 
 DB_INT = 2**31 - 1
 NOTE_MAX = 4000
@@ -28,12 +29,14 @@ CSRF_REFUSED = "请求来源校验失败（不是从本站页面提交的），�
 
 
 def home_of(principal: Principal) -> str:
-    """Where signing in leads: an agent to their own page (their appeals are one click
-    away), everyone else to the queue."""
+    """Where signing in (and /ui) leads: an agent to their own page (their appeals are one
+    click away), a lead or admin to the dashboard, a specialist to the queue."""
     if principal.role == "agent":
         if principal.agent_name:
             return "/ui/agents/" + quote(principal.agent_name, safe="")
         return "/ui/appeals"
+    if principal.role in LEADS:
+        return "/ui/dashboard"
     return "/ui/queue"
 
 

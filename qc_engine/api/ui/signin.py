@@ -21,7 +21,6 @@ from qc_engine.api.ui.web import (
     state_of,
 )
 from qc_engine.service.auth import end_session, start_session
-from qc_engine.service.review import LEADS
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,7 +42,7 @@ def home(request: Request) -> Response:
     principal = signed_in(request)
     if principal is None:
         return redirect("/ui/login")
-    return redirect("/ui/dashboard" if principal.role in LEADS else home_of(principal))
+    return redirect(home_of(principal))
 
 
 def _safe_next(value: str | None) -> str | None:
