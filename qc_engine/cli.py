@@ -134,6 +134,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         dynamic_ncols=True,
     )
     out, scored, failed = sys.stdout, 0, 0
+    used = {"jobs": jobs}
     outcomes = score_stream(
         _iter_inputs(args.paths, args.agent or []),
         engine=engine,
@@ -142,6 +143,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         render=_render_for(args.format),
         jobs=jobs,
         batch_size=1 if streaming else SCORE_BATCH,
+        used=used,
     )
     try:
         for outcome in outcomes:
@@ -162,7 +164,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - started
     sys.stderr.write(
         f"{failed} transcript(s) rejected, {scored} scored in {seconds:.1f} s "
-        f"({(scored + failed) / max(seconds, 1e-9):,.0f} chats/s, {jobs} job(s))\n"
+        f"({(scored + failed) / max(seconds, 1e-9):,.0f} chats/s, {used['jobs']} job(s))\n"
     )
     return EXIT_SOME_FAILED if failed else EXIT_OK
 

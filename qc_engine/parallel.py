@@ -94,8 +94,10 @@ def score_stream(
     render: Render,
     jobs: int,
     batch_size: int,
+    used: dict[str, int] | None = None,
 ) -> Iterator[Scored]:
-    """Every input's outcome in input order, scored on `jobs` processes (1: in this one)."""
+    """Every input's outcome in input order, scored on `jobs` processes (1: in this one);
+    `used["jobs"]` says how many were used (one for an input of one batch)."""
     global _ENGINE, _RENDER
     _ENGINE, _RENDER = engine, render
     batches = _batches(items, batch_size)
@@ -106,6 +108,8 @@ def score_stream(
         if len(ahead) < 2:
             jobs = 1
         batches = itertools.chain(ahead, batches)
+    if used is not None:
+        used["jobs"] = max(1, jobs)
     if jobs <= 1:
         for errors, batch in batches:
             yield from errors

@@ -369,6 +369,21 @@ def test_a_transcript_the_engine_fails_on_is_reported_and_the_batch_goes_on(
     )
 
 
+def test_an_input_of_one_batch_is_scored_without_starting_workers(tmp_path):
+    """A chat or a few: starting workers would cost more than it saves; the summary says
+    how many processes scored."""
+    from qc_engine.chatgen import generate
+
+    path = tmp_path / "few.jsonl"
+    path.write_text(
+        "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in generate(3, seed=2)),
+        encoding="utf-8",
+    )
+    one, two = qc("score", path, "--jobs", 1), qc("score", path, "--jobs", 2)
+    assert one.stdout == two.stdout and one.stdout.count("\n") == 3
+    assert "3 scored in " in two.stderr and "1 job(s))" in two.stderr
+
+
 def test_score_on_several_processes_writes_the_same_bytes_in_input_order(tmp_path):
     """`qc score --jobs N`: the same output, byte for byte, as one process, whatever N; bad
     lines are rejected either way; one summary line on stderr (also when redirected)."""
