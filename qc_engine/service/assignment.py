@@ -40,7 +40,7 @@ from qc_engine.db.models import (
 from qc_engine.errors import Code
 from qc_engine.service.auth import Principal
 from qc_engine.service.common import audit, utcnow
-from qc_engine.service.errors import Forbidden, Invalid, not_found
+from qc_engine.service.errors import Forbidden, Invalid, Problem, not_found
 from qc_engine.service.limits import UNSTORABLE
 from qc_engine.service.review import ACTIVE, LEADS, REVIEWERS
 from qc_engine.taxonomy import CATEGORIES
@@ -57,20 +57,6 @@ RULE_FIELDS = ("shop", "agent", "channel", "category")
 
 
 # Refusals ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a request: the field, why (a fixed word the desk words in
-    Chinese) and the values concerned (unknown chat ids, a limit)."""
-
-    field: str
-    reason: str
-    values: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        values = f" ({', '.join(self.values)})" if self.values else ""
-        return f"{self.field}: {self.reason}{values}"
 
 
 class AssignmentInvalid(Invalid):

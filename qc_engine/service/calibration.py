@@ -55,7 +55,7 @@ from qc_engine.errors import Code
 from qc_engine.service import workitems
 from qc_engine.service.auth import Principal
 from qc_engine.service.common import audit, utcnow
-from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound
+from qc_engine.service.errors import Conflict, Forbidden, Invalid, NotFound, Problem
 from qc_engine.service.ingest import new_work_item
 from qc_engine.service.limits import UNSTORABLE
 from qc_engine.service.review import CONFIRMED, LEADS, REVIEWERS, HeldBySomeoneElse, Status
@@ -151,20 +151,6 @@ def _fleiss_yes_no(votes: Sequence[Sequence[bool]]) -> Agreement | None:
 
 
 # Refusals the desk words in Chinese ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a request: the field, why (a fixed word the desk translates)
-    and the values concerned (unknown chat ids, a holder's name, ...)."""
-
-    field: str
-    reason: str
-    values: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        values = f" ({', '.join(self.values)})" if self.values else ""
-        return f"{self.field}: {self.reason}{values}"
 
 
 class FormProblems(Invalid):

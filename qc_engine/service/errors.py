@@ -35,3 +35,17 @@ class Invalid(ServiceError):
 
 def not_found(what: str, ident: object) -> NotFound:
     return NotFound(Code.E404, f"{what} {ident!r} not found")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a request, for a page to word in Chinese: the field, why (a
+    fixed word) and the values concerned (unknown chat ids, a holder's name, a limit)."""
+
+    field: str
+    reason: str
+    values: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        values = f" ({', '.join(self.values)})" if self.values else ""
+        return f"{self.field}: {self.reason}{values}"
