@@ -32,7 +32,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
     "--disable-sync",
-    "--lang=zh-CN",  # date and week inputs drawn as a Chinese user sees them
 ]
 VIEWPORT = {"width": 1440, "height": 900}
 
