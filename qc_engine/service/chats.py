@@ -18,7 +18,7 @@ from qc_engine.service.auth import Principal
 from qc_engine.service.common import audit
 from qc_engine.service.errors import Forbidden, Invalid
 from qc_engine.service.ingest import new_work_item
-from qc_engine.service.queue import UNSET
+from qc_engine.service.queue import UNSET, is_value
 from qc_engine.service.review import ACTIVE, READERS, REVIEWERS
 from qc_engine.service.transcripts import stored_chat
 
@@ -73,10 +73,6 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), SHANGHAI).astimezone(UTC)
 
 
-def _is(column: Any, value: str) -> Any:
-    return column.is_(None) if value == UNSET else column == value
-
-
 def _where(query: Any, principal: Principal, f: ChatFilters) -> Any:
     if principal.role == "agent":
         query = query.where(StoredTranscript.agent == principal.agent_name)
@@ -90,7 +86,7 @@ def _where(query: Any, principal: Principal, f: ChatFilters) -> Any:
         (StoredTranscript.channel, f.channel),
     ):
         if value:
-            query = query.where(_is(column, value))
+            query = query.where(is_value(column, value))
     if f.checklist:
         query = query.where(StoredTranscript.checklist == f.checklist)
     if f.score_min is not None:

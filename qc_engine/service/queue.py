@@ -25,7 +25,8 @@ SORTS = ("priority", "age")
 UNSET = "(none)"
 
 
-def _is(column: Any, value: str) -> Any:
+def is_value(column: Any, value: str) -> Any:
+    """`column` holds `value`; UNSET selects the rows where it is not known."""
     return column.is_(None) if value == UNSET else column == value
 
 
@@ -60,11 +61,11 @@ def filtered(
     if severity:
         query = query.where(WorkItem.severity == severity)
     if agent:
-        query = query.where(_is(WorkItem.agent, agent))
+        query = query.where(is_value(WorkItem.agent, agent))
     if shop:
-        query = query.where(_is(WorkItem.shop, shop))
+        query = query.where(is_value(WorkItem.shop, shop))
     if channel:
-        query = query.where(_is(WorkItem.channel, channel))
+        query = query.where(is_value(WorkItem.channel, channel))
     if reviewer:
         query = query.join(User, User.id == WorkItem.reviewer_id).where(User.name == reviewer)
     if created_from:
