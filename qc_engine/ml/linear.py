@@ -79,11 +79,13 @@ class GramTable:
         chosen, codes = chosen[whole], codes[whole]
         self.size = len(chosen)
         self._index: dict[str, int] | None = None  # for _find_slowly, built on first use
-        self._codes, self._chosen = codes, chosen
         chars = np.unique(codes[codes != 0])
         self.bits = max(1, len(chars).bit_length())
         # Too many distinct characters to pack: fall back to Python lookups (still right).
         self.packed = self.bits * high <= 64
+        # What `_find_slowly` needs, kept only when it will run (megabytes for a big model).
+        self._codes: np.ndarray = _EMPTY if self.packed else codes
+        self._chosen: np.ndarray = _EMPTY if self.packed else chosen
         self.ids = np.zeros(0x110000, dtype=np.uint16 if len(chars) < 0xFFFF else np.uint32)
         self.ids[chars] = np.arange(1, len(chars) + 1)
         keys = np.zeros(len(chosen), dtype=np.uint64)
